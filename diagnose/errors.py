@@ -1,0 +1,27 @@
+"""The one exception type a user ever sees.
+
+Everything a merchant can get wrong (a bad file, a missing column, a model
+file that is not ours) is raised as `InputError` with a message that names
+the file, the row or column, and what to do. The CLI and the dashboard show
+the message and nothing else: no traceback reaches a user.
+"""
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """A problem with what the user gave us, explained in their terms."""
+
+    def __init__(self, message: str, *, file: str | None = None, hint: str | None = None):
+        self.file = file
+        self.hint = hint
+        parts = []
+        if file:
+            parts.append(f"{file}: ")
+        parts.append(message)
+        if hint:
+            parts.append(f" — {hint}")
+        super().__init__("".join(parts))
+
+
+class ModelFileError(InputError):
+    """The model file is missing, tampered with or not one of ours."""
