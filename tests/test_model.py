@@ -1,0 +1,108 @@
+import zipfile
+
+import numpy as np
+import pytest
+
+from diagnose.errors import ModelFileError
+from diagnose.model import ModelParams, ReasonModel, load_model
+from diagnose.taxonomy import LABELS
+
+TINY = [
+    ("偏小穿不上", "sizing"), ("码数偏大", "sizing"), ("太紧了", "sizing"), ("大了一号", "sizing"),
+    ("开线了", "quality"), ("起球严重", "quality"), ("用两天就坏了", "quality"), ("有异味", "quality"),
+    ("色差太大", "mismatch"), ("发错货了", "mismatch"), ("少发一件", "mismatch"), ("不是正品", "mismatch"),
+    ("物流太慢", "logistics"), ("快递压坏了", "logistics"), ("一直没收到", "logistics"), ("快递丢件", "logistics"),
+    ("不想要了", "changed_mind"), ("拍错了", "changed_mind"), ("降价了", "changed_mind"), ("不喜欢", "changed_mind"),
+    ("不退款就差评", "malicious"), ("赔我三倍", "malicious"), ("吃完了要退款", "malicious"), ("只退款不退货", "malicious"),
+    ("客服态度差", "other"), ("一般般", "other"), ("不满意", "other"), ("没开发票", "other"),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    texts, labels = zip(*(TINY * 3))
+    return ReasonModel.fit(list(texts), list(labels), params=ModelParams(min_df=1))
+
+
+def test_saved_model_round_trips_and_is_deterministic(tiny_model, tmp_path):
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    va = tiny_model.save(a)
+    texts, labels = zip(*(TINY * 3))
+    vb = ReasonModel.fit(list(texts), list(labels), params=ModelParams(min_df=1)).save(b)
+    assert va == vb
+    assert a.read_bytes() == b.read_bytes()
+    loaded = load_model(a)
+    probe = ["偏小", "发错货", "物流慢"]
+    np.testing.assert_allclose(loaded.predict_proba(probe), tiny_model.predict_proba(probe))
+
+
+def test_prediction_features_equal_training_tfidf(tiny_model):
+    # The reimplemented TF-IDF at prediction time must match training exactly.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from diagnose import text as t
+    from diagnose.model import word_features
+
+    texts, _ = zip(*(TINY * 3))
+    tokens = [t.tokenize(t.prepare(x)) for x in texts]
+    tv = TfidfVectorizer(analyzer=word_features, min_df=1, sublinear_tf=True, lowercase=False).fit(tokens)
+    expected = tv.transform(tokens).toarray()
+    got = tiny_model.features(texts).X[:, : len(tiny_model.word_vocab)].toarray()
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_probabilities_sum_to_one_and_cover_all_labels(tiny_model):
+    p = tiny_model.predict_proba(["偏小", "", "完全无关的一句话"])
+    assert p.shape == (3, len(LABELS))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+
+
+def test_tampered_model_is_refused(tiny_model, tmp_path):
+    path = tmp_path / "m.npz"
+    tiny_model.save(path)
+    src = zipfile.ZipFile(path)
+    out = tmp_path / "tampered.npz"
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "coef.npy":
+                data = data[:-8] + np.float64(42.0).tobytes()
+            dst.writestr(info, data)
+    with pytest.raises(ModelFileError, match="altered"):
+        load_model(out)
+
+
+def test_pickle_model_file_is_refused_without_running_it(tmp_path):
+    import pickle
+
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    path = tmp_path / "evil.npz"
+    np.savez(path, meta=np.array([Evil()], dtype=object))
+    with pytest.raises(ModelFileError):
+        load_model(path)
+    assert not marker.exists()
+    bad = tmp_path / "model.pkl"
+    bad.write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(ModelFileError):
+        load_model(bad)
+
+
+def test_foreign_npz_and_missing_file_are_refused(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, weights=np.zeros(3))
+    with pytest.raises(ModelFileError, match="not a diagnose model"):
+        load_model(path)
+    with pytest.raises(ModelFileError, match="not found"):
+        load_model(tmp_path / "nope.npz")
+
+
+def test_explain_returns_words_from_the_text(tiny_model):
+    feats = tiny_model.features(["衣服偏小穿不上"])
+    pred = tiny_model.decision(feats.X).argmax(axis=1)
+    words = tiny_model.explain(feats.X, pred)[0]
+    assert words and all(w in "衣服偏小穿不上" for w in words)
