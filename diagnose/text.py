@@ -128,7 +128,8 @@ def tokenizer() -> jieba.Tokenizer:
     jieba.setLogLevel(60)
     tk.initialize()
     if USER_DICT.exists():
-        tk.load_userdict(str(USER_DICT))
+        with USER_DICT.open("rb") as fh:  # jieba leaves a path it opens unclosed
+            tk.load_userdict(fh)
     return tk
 
 

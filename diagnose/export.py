@@ -1,0 +1,252 @@
+"""Spreadsheet writers that are safe to open in Excel / WPS.
+
+Buyer text ends up in the files we write, and a buyer can type
+``=cmd|' /C calc'!A0`` or ``@SUM(1)``: a spreadsheet that opens such a cell
+runs it as a formula (CSV/formula injection). Every string cell is passed
+through `safe_cell`, which prefixes a cell that a spreadsheet would read as a
+formula with an apostrophe (the OWASP recommendation), and XLSX files are
+written with xlsxwriter's ``strings_to_formulas`` / ``strings_to_urls`` /
+``strings_to_numbers`` off, so a string is always written as a string.
+
+Only strings are touched: a refunded amount of -12.5 stored as a float stays
+a number. Column headers are strings too (unmapped original headers are
+carried through from the merchant's file) and get the same treatment.
+
+Formats: ``.csv`` is written as UTF-8 with a byte-order mark so that Excel
+opens Chinese text correctly; ``.xlsx`` through xlsxwriter. Datetimes are
+written readably (``2024-05-01 13:45:00``, or ``2024-05-01`` for columns that
+hold dates only); bool columns are written as TRUE/FALSE.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+# First characters a spreadsheet reads as the start of a formula (after any
+# leading spaces), and control characters that some spreadsheets strip before
+# deciding the same thing.
+_FORMULA_STARTS = ("=", "+", "-", "@")
+_CONTROL_STARTS = ("\t", "\r", "\n")
+
+_EXCEL_MAX_ROWS = 1_048_576
+_EXCEL_MAX_CELL_CHARS = 32_767
+_SHEET_BAD_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+_DATE_FORMAT = "yyyy-mm-dd"
+
+SUPPORTED_EXTENSIONS = (".csv", ".xlsx")
+
+
+# ---------------------------------------------------------------------------
+# Neutralising cells
+# ---------------------------------------------------------------------------
+def safe_cell(value: object) -> object:
+    """Neutralise one cell value against formula injection.
+
+    A string whose first character is a tab/CR/LF, or whose first non-blank
+    character is one of ``= + - @``, gets a leading apostrophe. Anything that
+    is not a string (numbers, dates, bools, missing values) is returned as is.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(_CONTROL_STARTS) or value.lstrip().startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _is_textual(series: pd.Series) -> bool:
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
+def _join_sequence(value: object) -> object:
+    """Lists/tuples (e.g. example texts) become one newline-joined string."""
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        return "\n".join(str(v) for v in value)
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `df` with every string cell and header passed through `safe_cell`.
+
+    Numeric, datetime and bool columns are returned unchanged. List-valued
+    cells are joined with newlines first, so they are neutralised too.
+    """
+    out = df.copy()
+    for i, col in enumerate(out.columns):
+        s = out.iloc[:, i]
+        if _is_textual(s):
+            s = s.map(_join_sequence, na_action="ignore")
+            out.isetitem(i, s.map(safe_cell, na_action="ignore"))
+    out.columns = [safe_cell(str(c)) if not isinstance(c, str) else safe_cell(c) for c in out.columns]
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Column preparation shared by the writers
+# ---------------------------------------------------------------------------
+def _bool_like(series: pd.Series) -> bool:
+    """True for bool columns, including object columns of bools with gaps."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return True
+    if series.dtype != object:
+        return False
+    values = series.dropna()
+    return len(values) > 0 and all(isinstance(v, (bool, np.bool_)) for v in values)
+
+
+def _naive(series: pd.Series) -> pd.Series:
+    """Datetime column without a time zone (spreadsheets have no time zones)."""
+    if getattr(series.dt, "tz", None) is not None:
+        return series.dt.tz_localize(None)
+    return series
+
+
+def _date_only(series: pd.Series) -> bool:
+    values = series.dropna()
+    return len(values) > 0 and bool((values == values.dt.normalize()).all())
+
+
+def _prepare(df: pd.DataFrame, *, for_csv: bool) -> pd.DataFrame:
+    """Neutralise strings and make dates, bools and odd dtypes writable."""
+    out = safe_frame(df)
+    for i in range(out.shape[1]):
+        s = out.iloc[:, i]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            s = _naive(s)
+            if for_csv:
+                fmt = "%Y-%m-%d" if _date_only(s) else "%Y-%m-%d %H:%M:%S"
+                s = s.dt.strftime(fmt).astype(object).where(s.notna(), None)
+            elif _date_only(s):
+                s = s.dt.date.astype(object).where(s.notna(), None)
+            out.isetitem(i, s)
+        elif _bool_like(s):
+            mapped = s.map(lambda v: "TRUE" if v else "FALSE", na_action="ignore") if for_csv \
+                else s.map(bool, na_action="ignore")
+            out.isetitem(i, mapped.astype(object).where(s.notna(), None))
+        elif isinstance(s.dtype, (pd.PeriodDtype, pd.IntervalDtype)) or pd.api.types.is_timedelta64_dtype(s.dtype):
+            out.isetitem(i, s.astype(str).where(s.notna(), None))
+        elif not for_csv and _is_textual(s):
+            # Excel refuses cells over 32,767 characters.
+            out.isetitem(i, s.map(
+                lambda v: v[:_EXCEL_MAX_CELL_CHARS] if isinstance(v, str) else v,
+                na_action="ignore",
+            ))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """The table as UTF-8-with-BOM CSV bytes, formula-safe (for downloads)."""
+    text = _prepare(df, for_csv=True).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------------------
+# XLSX
+# ---------------------------------------------------------------------------
+def _sheet_names(names) -> list[str]:
+    """Valid, unique Excel sheet names (≤31 chars, no []:*?/\\)."""
+    used: set[str] = set()
+    result = []
+    for raw in names:
+        name = _SHEET_BAD_CHARS.sub("_", str(raw)).strip("'") or "Sheet"
+        name = name[:31]
+        candidate, k = name, 2
+        while candidate.lower() in used:
+            suffix = f" ({k})"
+            candidate = name[: 31 - len(suffix)] + suffix
+            k += 1
+        used.add(candidate.lower())
+        result.append(candidate)
+    return result
+
+
+def _column_width(header: object, series: pd.Series) -> float:
+    """A readable column width: longest of header and a sample of cells."""
+    def width(v: object) -> int:
+        text = str(v)
+        # CJK characters are about twice as wide as Latin ones.
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text.split("\n")[0])
+
+    sample = series.dropna().head(200)
+    longest = max([width(header)] + [width(v) for v in sample])
+    return float(min(max(longest + 2, 8), 60))
+
+
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """An XLSX workbook with one sheet per table, formula-safe (for downloads).
+
+    Raises InputError when a table has more rows than a sheet can hold.
+    """
+    buf = io.BytesIO()
+    names = _sheet_names(sheets.keys())
+    with pd.ExcelWriter(
+        buf,
+        engine="xlsxwriter",
+        datetime_format=_DATETIME_FORMAT,
+        date_format=_DATE_FORMAT,
+        engine_kwargs={"options": {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "nan_inf_to_errors": True,
+        }},
+    ) as writer:
+        if not sheets:
+            pd.DataFrame().to_excel(writer, sheet_name="Sheet1", index=False)
+        for name, df in zip(names, sheets.values()):
+            if len(df) + 1 > _EXCEL_MAX_ROWS:
+                raise InputError(
+                    f"table '{name}' has {len(df):,} rows, more than an Excel sheet holds",
+                    hint="write a .csv file instead",
+                )
+            table = _prepare(df, for_csv=False)
+            table.to_excel(writer, sheet_name=name, index=False)
+            ws = writer.sheets[name]
+            ws.freeze_panes(1, 0)
+            for j, col in enumerate(table.columns):
+                ws.set_column(j, j, _column_width(col, table.iloc[:, j]))
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------
+def _write_bytes(data: bytes, path: Path) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the file ({exc.strerror or exc})",
+            file=str(path),
+            hint="check that the folder exists, that you may write there, "
+                 "and that the file is not open in Excel",
+        ) from exc
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "returns") -> None:
+    """Write one table to .csv (UTF-8 with BOM) or .xlsx, formula-safe."""
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext == ".csv":
+        data = to_csv_bytes(df)
+    elif ext == ".xlsx":
+        data = to_xlsx_bytes({sheet_name: df})
+    else:
+        raise InputError(
+            f"cannot write '{p.suffix or '(no extension)'}' files",
+            file=str(p),
+            hint="name the output file .csv or .xlsx",
+        )
+    _write_bytes(data, p)
