@@ -1,0 +1,124 @@
+"""The command line as a merchant uses it: real files in, files out, exit codes."""
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from diagnose.cli import main
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "diagnose", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_classify_keeps_every_row_and_adds_tags(sample_dir, tmp_path):
+    out = tmp_path / "tagged.csv"
+    r = run("classify", str(sample_dir / "amazon_fba_returns.tsv"), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "profile amazon" in r.stderr
+    src = pd.read_csv(sample_dir / "amazon_fba_returns.tsv", sep="\t", dtype=str)
+    got = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    assert len(got) == len(src)
+    for col in ("reason", "reason_zh", "sub_reason", "confidence", "evidence", "needs_review", "reason_conflict"):
+        assert col in got.columns
+    assert got["reason"].notna().all()
+    # Original columns are carried through untouched
+    assert "detailed-disposition" in got.columns
+    assert got["detailed-disposition"].tolist() == src["detailed-disposition"].tolist()
+
+
+def test_classify_plain_buyer_text_csv_to_xlsx(tmp_path):
+    src = tmp_path / "texts.csv"
+    src.write_text("buyer_text,platform_reason\n鞋子偏小一码,\n不想要了,质量问题\n=cmd|' /C calc'!A0,\n", encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    assert main(["classify", str(src), "-o", str(out)]) == 0
+    got = pd.read_excel(out, dtype=str, engine="openpyxl")
+    assert list(got["reason"][:2]) == ["sizing", "changed_mind"]
+    assert got["reason_conflict"][1].upper() == "TRUE"
+    # formula from buyer text is neutralised, not evaluated
+    import openpyxl
+
+    ws = openpyxl.load_workbook(out).active
+    cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(v.startswith("=") for v in cells)
+
+
+def test_report_with_orders_writes_xlsx_and_md(sample_dir, tmp_path):
+    xlsx, md = tmp_path / "r.xlsx", tmp_path / "r.md"
+    files = [str(sample_dir / "douyin_aftersales.csv")]
+    r = run("report", *files, "--orders", str(sample_dir / "douyin_orders.csv"), "-o", str(xlsx))
+    assert r.returncode == 0, r.stderr
+    sheets = pd.read_excel(xlsx, sheet_name=None, engine="openpyxl")
+    assert len(sheets) >= 5
+    assert main(["report", *files, "-o", str(md), "--lang", "en"]) == 0
+    text = md.read_text(encoding="utf-8")
+    assert "returns" in text.lower()
+
+
+def test_bad_input_is_one_line_and_nonzero(tmp_path, capsys):
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    code = main(["classify", str(bad), "-o", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "empty.csv" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_mapping_names_the_headers(tmp_path, capsys):
+    src = tmp_path / "x.csv"
+    src.write_text("问题描述,编号\n偏小,1\n", encoding="utf-8")
+    code = main(["classify", str(src), "--map", "buyer_text=不存在的列", "-o", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "不存在的列" in err
+
+
+def test_map_override_lets_an_odd_header_through(tmp_path):
+    src = tmp_path / "x.csv"
+    src.write_text("编号,买家怎么说\n1,鞋子偏小一码\n2,发错货了\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    assert main(["classify", str(src), "--map", "buyer_text=买家怎么说", "-o", str(out)]) == 0
+    got = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert list(got["reason"]) == ["sizing", "mismatch"]
+
+
+def test_evaluate_prints_both_models(tmp_path):
+    src = tmp_path / "lab.csv"
+    src.write_text("buyer_text,label\n偏小,sizing\n发错货了,mismatch\n物流太慢,logistics\n", encoding="utf-8")
+    r = run("evaluate", str(src))
+    assert r.returncode == 0, r.stderr
+    assert "Keyword-rule baseline" in r.stdout and "macro-F1" in r.stdout
+
+
+def test_evaluate_rejects_unknown_labels(tmp_path, capsys):
+    src = tmp_path / "lab.csv"
+    src.write_text("buyer_text,label\n偏小,size\n", encoding="utf-8")
+    assert main(["evaluate", str(src)]) == 2
+    assert "size" in capsys.readouterr().err
+
+
+def test_train_writes_model_and_card(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = ["text,reason,sub_reason,category,platform_reason"]
+    words = {
+        "sizing": ["偏小", "偏大", "太紧", "穿不上", "大一码"], "quality": ["开线", "起球", "坏了", "异味", "死机"],
+        "mismatch": ["色差", "发错货", "少件", "假货", "不符"], "logistics": ["物流慢", "压坏", "没收到", "丢件", "快递慢"],
+        "changed_mind": ["不想要", "拍错", "降价", "不喜欢", "买多了"], "malicious": ["差评", "赔偿", "吃完", "只退款", "三倍"],
+        "other": ["客服差", "一般", "发票", "不满意", "服务差"],
+    }
+    for label, ws in words.items():
+        for i, w in enumerate(ws):
+            for j in range(6):
+                rows.append(f"{w}{'啊呀哦嗯吧呢'[j]}{i},{label},unspecified,general,")
+    (corpus / "c.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "m" / "reason_model.npz"
+    r = run("train", "--corpus", str(corpus), "--no-corrections", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.exists() and (out.parent / "MODEL_CARD.md").exists()
+    assert "keyword baseline" in r.stdout
