@@ -523,8 +523,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "a gzip archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
-    (b"BM", ""),  # bitmap — too short to trust, checked by the text path
 )
+_SOMETHING = re.compile(rb"[^ \t\r\n\x00\xef\xbb\xbf\xff\xfe]")  # any byte that is not blank/BOM
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WHAT_TO_DO = "export the after-sales sheet again as .xlsx or .csv and pass that file"
 
@@ -534,10 +534,10 @@ def _read_cells(name: str, data: bytes, extra_headers: Any = ()) -> tuple[pd.Dat
 
     The table's row i is the file's row ``i + 1 + attrs["row_offset"]``.
     """
-    if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+    if not _SOMETHING.search(data):
         raise InputError("the file is empty", file=name, hint=_WHAT_TO_DO)
     for magic, what in _MAGIC:
-        if what and data.startswith(magic):
+        if data.startswith(magic):
             raise InputError(f"this is {what}, not a spreadsheet or CSV export",
                              file=name, hint=_WHAT_TO_DO)
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
@@ -1018,7 +1018,8 @@ def _clean(series: pd.Series) -> pd.Series:
 def _map_unique(series: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
     """Apply a Python function once per distinct value."""
     codes, uniques = pd.factorize(series)
-    mapped = np.array([func(v) for v in uniques] + [None], dtype=object)
+    values = uniques.to_numpy(dtype=object) if len(uniques) else []
+    mapped = np.array([func(v) for v in values] + [None], dtype=object)
     result = mapped[codes]  # code -1 picks the trailing None
     return pd.Series(result, dtype=str)
 
@@ -1036,10 +1037,14 @@ def hash_identifier(value: str, salt: str | None = None) -> str:
 
 
 def _hash_series(series: pd.Series, salt: str) -> pd.Series:
-    prefix = (salt + "\x1f").encode("utf-8")
-    return _map_unique(
-        series, lambda v: hashlib.sha256(prefix + str(v).encode("utf-8")).hexdigest()[:16]
-    )
+    base = hashlib.sha256((salt + "\x1f").encode("utf-8"))
+
+    def digest(value: Any) -> str:
+        h = base.copy()
+        h.update(str(value).encode("utf-8"))
+        return h.hexdigest()[:16]
+
+    return _map_unique(series, digest)
 
 
 _MONEY_JUNK = r"[¥$€£, \t]|元|人民币|RMB|rmb|CNY|cny|USD|usd|件|个|pcs|PCS"

@@ -540,8 +540,15 @@ def build_report(
     duplicates_merged: int = 0,
     min_returns: int = 5,
     lang: str = "zh",
+    fixes: bool = True,
+    phrases: bool = True,
 ) -> Report:
-    """Aggregate a tagged table (and optionally an order export) into a Report."""
+    """Aggregate a tagged table (and optionally an order export) into a Report.
+
+    `fixes=False` / `phrases=False` skip the two costly tables (phrases are
+    most of a report's time) for views, such as the dashboard overview, that
+    do not show them; the skipped tables come back empty.
+    """
     if lang not in ("zh", "en"):
         raise InputError(f"unknown report language '{lang}'", hint="use zh or en")
     w = _working(tagged, lang)
@@ -562,11 +569,16 @@ def build_report(
         by_sku=by_sku,
         by_week=_by_week(w, order),
         top_skus=_top_skus(by_sku, totals["refunded_amount"]),
-        fixes=_fixes(w, titles, min_returns),
-        phrases=_phrases(w, min_returns),
+        fixes=_fixes(w, titles, min_returns) if fixes else _fixes(w.iloc[0:0], titles, min_returns),
+        phrases=_phrases(w, min_returns) if phrases else _phrases(w.iloc[0:0], min_returns),
         return_rates=rates,
         lang=lang,
     )
+
+
+def headline_totals(tagged: pd.DataFrame, lang: str = "zh", duplicates_merged: int = 0) -> dict:
+    """Only the report's headline numbers: cheap enough to compute per filter change."""
+    return _totals(_working(tagged, lang), duplicates_merged)
 
 
 # ---------------------------------------------------------------------------

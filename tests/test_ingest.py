@@ -8,6 +8,7 @@ import io
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -490,6 +491,61 @@ def test_excel_serial_and_datetime_cells():
     assert frame.loc[0, "signed_at"] == pd.Timestamp("2024-04-29 09:30:00")
     assert frame.loc[1, "applied_at"] == pd.Timestamp("2024-05-02 10:00:00")
     assert list(frame["amount"]) == [59.0, 12.5]
+
+
+def test_long_numeric_ids_stored_as_numbers_are_reported():
+    rows = [["退款编号", "买家退款原因"], [4987654321098765432, "质量问题"], [12345, "其他"]]
+    result = read_exports([("numbers.xlsx", _xlsx_bytes(rows))])
+    assert result.frame.loc[1, "return_id"] == "12345"  # no trailing ".0"
+    assert any("15 digits" in issue and "退款编号" in issue for issue in result.files[0].issues)
+
+
+def _ods_bytes(rows: list[list[str]]) -> bytes:
+    cells = "".join(
+        "<table:table-row>"
+        + "".join(f'<table:table-cell office:value-type="string"><text:p>{c}</text:p></table:table-cell>' for c in r)
+        + "</table:table-row>"
+        for r in rows
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="S1">{cells}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content)
+        zf.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+    return buf.getvalue()
+
+
+def test_ods_spreadsheet():
+    frame = read_exports([("returns.ods", _ods_bytes([["售后单号", "用户售后说明"], ["0012", "偏小"]]))]).frame
+    assert frame.loc[0, "return_id"] == "0012"
+    assert frame.loc[0, "buyer_text"] == "偏小"
+
+
+def test_uploaded_file_object():
+    class Upload:  # what a dashboard upload widget hands over
+        name = "upload.csv"
+
+        def getvalue(self) -> bytes:
+            return _small_text().encode("utf-8")
+
+    result = read_exports([Upload()])
+    assert result.files[0].name == "upload.csv" and len(result.frame) == 3
 
 
 def test_date_formats():

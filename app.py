@@ -1,0 +1,72 @@
+"""The dashboard: `streamlit run app.py`.
+
+Thin on purpose: page config, the language switch, shared data loading and
+the sidebar filters, then navigation. Each page under `ui/pages/` only lays
+out what `ui.state` / the `diagnose` library computed.
+
+With nothing uploaded, the sample exports in `sample_data/` are loaded (all
+return exports there, with `douyin_orders.csv` as the order export), so a
+newcomer sees a full diagnosis straight away.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from ui import filters, state  # noqa: E402
+from ui.common import md_escape  # noqa: E402
+from ui.i18n import LANG_KEY, t  # noqa: E402
+
+st.set_page_config(page_title="退货原因诊断 · Return diagnosis", page_icon=":material/assignment_return:", layout="wide")
+
+# --- language -----------------------------------------------------------------
+st.sidebar.segmented_control(
+    "语言 / Language", options=["zh", "en"], format_func=lambda k: "中文" if k == "zh" else "English",
+    key=LANG_KEY, default="zh", required=True,
+)
+lang = st.session_state.get(LANG_KEY) or "zh"
+
+# --- navigation (built first so page titles follow the language) ----------------
+PAGES = [
+    ("overview", ":material/dashboard:"), ("upload", ":material/upload_file:"),
+    ("drilldown", ":material/manage_search:"), ("fixes", ":material/build:"),
+    ("malicious", ":material/gpp_maybe:"), ("corrections", ":material/edit_note:"),
+    ("downloads", ":material/download:"),
+]
+pages = [
+    st.Page(f"ui/pages/{name}.py", title=t(f"nav_{name}"), icon=icon, url_path=name, default=(name == "overview"))
+    for name, icon in PAGES
+]
+nav = st.navigation(pages)
+
+# --- shared data -------------------------------------------------------------------
+with st.spinner(t("loading")):
+    ctx = state.build_context(lang)
+
+if ctx.model_error:
+    st.error(t("model_error", msg=md_escape(ctx.model_error)))
+elif ctx.loaded is not None:
+    for name, msg in ctx.loaded.errors:
+        safe = md_escape(msg)  # the message quotes the user's file (names, headers): no Markdown from it
+        text = t("mapping_error", msg=safe) if name == state.MAPPING_ERROR else t("file_error", msg=safe)
+        if "--map" in msg:
+            text += "\n\n" + t("map_hint")
+        st.error(text)
+    if ctx.loaded.orders_error:
+        st.warning(t("orders_error", msg=md_escape(ctx.loaded.orders_error)))
+    if ctx.table is not None:
+        ctx.filters = filters.render(ctx.table, ctx.loaded.key, lang)
+        ctx.filtered = filters.apply(ctx.table, ctx.filters)
+        st.sidebar.caption(t("f_rows", n=len(ctx.filtered), total=len(ctx.table)))
+        n_files = len(ctx.loaded.files)
+        st.sidebar.caption(t("data_sample", n=n_files) if ctx.loaded.is_sample else t("data_uploaded", n=n_files))
+if ctx.store_error:
+    st.warning(t("co_store_error", msg=md_escape(ctx.store_error)))
+
+nav.run()

@@ -1,0 +1,325 @@
+"""Ops staff's relabels, kept in a small SQLite file.
+
+When someone on the ops team reads a return and decides the classifier got
+its reason wrong, the dashboard writes a correction here. Corrections
+
+* survive restarts (one SQLite file on disk),
+* are applied on top of every tagged table the dashboard shows
+  (`CorrectionStore.apply`), marked `corrected=True`,
+* and are folded into the next model by `python -m diagnose train`
+  (`CorrectionStore.training_rows`).
+
+The store is append-only: every save adds a row, and the latest correction
+per `return_id` wins (`latest`). That keeps an audit trail of who changed
+what and when.
+
+Where the file lives: ``$DIAGNOSE_DATA_DIR/corrections.sqlite``, with
+``DIAGNOSE_DATA_DIR`` defaulting to ``./data`` (created on first use).
+All SQL is parameterised; nothing a user types is pasted into a statement.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from contextlib import closing
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from diagnose.errors import InputError
+from diagnose.taxonomy import LABELS, SUB_REASON_BY_KEY, UNSPECIFIED, label_name
+
+DATA_DIR_ENV = "DIAGNOSE_DATA_DIR"
+DEFAULT_DATA_DIR = "data"
+DB_NAME = "corrections.sqlite"
+
+COLUMNS: tuple[str, ...] = (
+    "return_id",
+    "buyer_text",
+    "platform_reason",
+    "old_reason",
+    "new_reason",
+    "new_sub_reason",
+    "corrected_at",
+    "user",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS corrections (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    return_id       TEXT NOT NULL,
+    buyer_text      TEXT NOT NULL DEFAULT '',
+    platform_reason TEXT NOT NULL DEFAULT '',
+    old_reason      TEXT NOT NULL DEFAULT '',
+    new_reason      TEXT NOT NULL,
+    new_sub_reason  TEXT NOT NULL DEFAULT 'unspecified',
+    corrected_at    TEXT NOT NULL,
+    user            TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS corrections_return_id ON corrections (return_id);
+"""
+
+_LATEST_SQL = """
+SELECT c.id, c.return_id, c.buyer_text, c.platform_reason, c.old_reason,
+       c.new_reason, c.new_sub_reason, c.corrected_at, c.user
+FROM corrections AS c
+JOIN (SELECT return_id, MAX(id) AS id FROM corrections GROUP BY return_id) AS m
+  ON c.id = m.id
+ORDER BY c.id
+"""
+
+_INSERT_SQL = (
+    "INSERT INTO corrections (return_id, buyer_text, platform_reason, old_reason, "
+    "new_reason, new_sub_reason, corrected_at, user) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def default_data_dir() -> Path:
+    """The folder for the dashboard's persistent data (``$DIAGNOSE_DATA_DIR`` or ``./data``)."""
+    return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+
+
+def default_path() -> Path:
+    """Where corrections are stored when no path is given."""
+    return default_data_dir() / DB_NAME
+
+
+def _default_user() -> str:
+    user = os.environ.get("DIAGNOSE_USER")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name on some containers
+        return "ops"
+
+
+def _text(value: object) -> str:
+    """A cell as plain text: NA/None become ''."""
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _check_labels(new_reason: str, new_sub_reason: str | None, return_id: str) -> tuple[str, str]:
+    """Validate a reason / sub-reason pair; returns the normalised pair."""
+    reason = _text(new_reason).strip()
+    if reason not in LABELS:
+        raise InputError(
+            f"correction for return {return_id!r}: unknown reason {reason!r}",
+            hint="use one of " + ", ".join(LABELS),
+        )
+    sub = _text(new_sub_reason).strip() or UNSPECIFIED
+    if sub != UNSPECIFIED:
+        known = SUB_REASON_BY_KEY.get(sub)
+        if known is None or known.label != reason:
+            raise InputError(
+                f"correction for return {return_id!r}: sub-reason {sub!r} does not belong to {reason!r}",
+                hint="pick a sub-reason of that reason, or leave it empty",
+            )
+    return reason, sub
+
+
+class CorrectionStore:
+    """Append-only SQLite store of relabels; the latest one per return wins."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else default_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as conn, conn:
+                conn.executescript(_SCHEMA)
+        except InputError:
+            raise
+        except (OSError, sqlite3.Error) as exc:
+            raise InputError(
+                f"cannot open the corrections store ({exc})",
+                file=str(self.path),
+                hint=f"set {DATA_DIR_ENV} to a writable folder, or move the damaged file aside",
+            ) from exc
+
+    # -- plumbing -----------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        # A fresh connection per operation: Streamlit runs scripts on several
+        # threads, and sqlite3 connections must not cross threads.
+        return sqlite3.connect(self.path, timeout=10)
+
+    def _query(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
+        try:
+            with closing(self._connect()) as conn:
+                cur = conn.execute(sql, tuple(params))
+                names = [d[0] for d in cur.description]
+                rows = cur.fetchall()
+        except sqlite3.Error as exc:
+            raise InputError(f"cannot read the corrections store ({exc})", file=str(self.path)) from exc
+        return pd.DataFrame(rows, columns=names)
+
+    def _insert(self, rows: list[tuple]) -> int:
+        if not rows:
+            return 0
+        try:
+            with closing(self._connect()) as conn, conn:  # one transaction
+                conn.executemany(_INSERT_SQL, rows)
+        except sqlite3.Error as exc:
+            raise InputError(
+                f"cannot save corrections ({exc})",
+                file=str(self.path),
+                hint=f"check that {DATA_DIR_ENV} points to a writable folder",
+            ) from exc
+        return len(rows)
+
+    # -- writing ------------------------------------------------------------
+    def add(
+        self,
+        return_id: str,
+        new_reason: str,
+        new_sub_reason: str | None = None,
+        *,
+        buyer_text: str | None = None,
+        platform_reason: str | None = None,
+        old_reason: str | None = None,
+        user: str | None = None,
+        corrected_at: str | datetime | None = None,
+    ) -> None:
+        """Record one relabel of `return_id` to `new_reason` (and optional sub-reason)."""
+        self.add_many(pd.DataFrame([{
+            "return_id": return_id,
+            "new_reason": new_reason,
+            "new_sub_reason": new_sub_reason,
+            "buyer_text": buyer_text,
+            "platform_reason": platform_reason,
+            "old_reason": old_reason,
+            "user": user,
+            "corrected_at": corrected_at,
+        }]))
+
+    def add_many(self, df: pd.DataFrame, user: str | None = None) -> int:
+        """Record several relabels at once (one transaction); returns how many.
+
+        `df` needs `return_id` and `new_reason` (a `reason` column is accepted
+        in its place); `buyer_text`, `platform_reason`, `old_reason`,
+        `new_sub_reason`, `corrected_at` and `user` are optional.
+        """
+        if df is None or len(df) == 0:
+            return 0
+        if "new_reason" not in df.columns and "reason" in df.columns:
+            df = df.rename(columns={"reason": "new_reason"})
+        missing = [c for c in ("return_id", "new_reason") if c not in df.columns]
+        if missing:
+            raise InputError("corrections need the columns " + ", ".join(missing))
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        default_user = user or _default_user()
+        rows: list[tuple] = []
+        for rec in df.to_dict("records"):
+            return_id = _text(rec.get("return_id")).strip()
+            if not return_id:
+                raise InputError("a correction has no return_id", hint="every corrected row needs its return id")
+            reason, sub = _check_labels(rec.get("new_reason"), rec.get("new_sub_reason"), return_id)
+            at = rec.get("corrected_at")
+            if isinstance(at, datetime):
+                at = at.isoformat(timespec="seconds")
+            rows.append((
+                return_id,
+                _text(rec.get("buyer_text")),
+                _text(rec.get("platform_reason")),
+                _text(rec.get("old_reason")),
+                reason,
+                sub,
+                _text(at) or now,
+                _text(rec.get("user")) or default_user,
+            ))
+        return self._insert(rows)
+
+    # -- reading ------------------------------------------------------------
+    def history(self) -> pd.DataFrame:
+        """Every correction ever saved, oldest first (the audit trail)."""
+        return self._query("SELECT * FROM corrections ORDER BY id")
+
+    def latest(self) -> pd.DataFrame:
+        """The latest correction per return_id (columns `id` + COLUMNS)."""
+        return self._query(_LATEST_SQL)
+
+    def count(self) -> int:
+        """How many returns carry a correction (distinct return_id)."""
+        df = self._query("SELECT COUNT(DISTINCT return_id) AS n FROM corrections")
+        return int(df["n"].iloc[0])
+
+    def revision(self) -> int:
+        """A number that grows with every save (use it as a cache key)."""
+        df = self._query("SELECT COALESCE(MAX(id), 0) AS rev FROM corrections")
+        return int(df["rev"].iloc[0])
+
+    def apply(self, tagged: pd.DataFrame) -> pd.DataFrame:
+        """The tagged table with corrections laid over it.
+
+        Corrected rows get the new `reason`, `reason_zh` and `sub_reason`,
+        `confidence` 1.0, `needs_review` False and `corrected` True;
+        `reason_conflict` is recomputed against `dropdown_label` where present.
+        Every other row gets `corrected` False. The input is not modified.
+        """
+        out = tagged.copy()
+        out["corrected"] = False
+        if len(out) == 0 or "return_id" not in out.columns:
+            return out
+        latest = self.latest()
+        if latest.empty:
+            return out
+        by_id = latest.set_index("return_id")
+        ids = out["return_id"].astype("string")
+        mask = ids.isin(by_id.index).fillna(False).to_numpy(dtype=bool)
+        if not mask.any():
+            return out
+        hit = ids[mask]
+        new_reason = by_id["new_reason"].reindex(hit).to_numpy()
+        new_sub = by_id["new_sub_reason"].reindex(hit).to_numpy()
+        _set(out, "reason", mask, new_reason)
+        _set(out, "reason_zh", mask, [label_name(r, "zh") for r in new_reason])
+        _set(out, "sub_reason", mask, new_sub)
+        _set(out, "confidence", mask, 1.0)
+        _set(out, "needs_review", mask, False)
+        out.loc[mask, "corrected"] = True
+        if "dropdown_label" in out.columns and "reason_conflict" in out.columns:
+            drop = out.loc[mask, "dropdown_label"].astype("string")
+            conflict = (drop.notna() & (drop != pd.Series(new_reason, index=drop.index, dtype="string")))
+            _set(out, "reason_conflict", mask, conflict.fillna(False).to_numpy(dtype=bool))
+        return out
+
+    def training_rows(self) -> pd.DataFrame:
+        """Latest corrections as training rows: columns `text`, `reason`, `platform_reason`.
+
+        Rows with neither buyer text nor a dropdown reason teach nothing and
+        are left out.
+        """
+        latest = self.latest()
+        out = pd.DataFrame({
+            "text": latest.get("buyer_text", pd.Series(dtype=str)).astype(str),
+            "reason": latest.get("new_reason", pd.Series(dtype=str)).astype(str),
+            "platform_reason": latest.get("platform_reason", pd.Series(dtype=str)).astype(str),
+        })
+        keep = (out["text"].str.strip() != "") | (out["platform_reason"].str.strip() != "")
+        return out[keep].reset_index(drop=True)
+
+
+def _set(frame: pd.DataFrame, column: str, mask, values) -> None:
+    """Assign values to the masked rows of one column, widening its dtype when needed."""
+    if column not in frame.columns:
+        frame[column] = pd.NA
+    col = frame[column]
+    if isinstance(values, (bool, float, int, str)):
+        values = [values] * int(mask.sum())
+    values = list(values)
+    try:
+        updated = col.copy()
+        updated.iloc[mask.nonzero()[0]] = values
+    except (TypeError, ValueError):
+        updated = col.astype(object)
+        updated.iloc[mask.nonzero()[0]] = values
+    frame[column] = updated

@@ -1,0 +1,381 @@
+"""The dashboard through Streamlit's AppTest: every page, filters, uploads, corrections.
+
+Uploads go through the real file uploader (`AppTest.file_uploader[i].upload`),
+whose callback copies the bytes into session state exactly as in a browser.
+Corrections are written to a temporary DIAGNOSE_DATA_DIR; the data editor
+is driven by seeding its edit state in session state (AppTest's documented
+way of editing an `st.data_editor`).
+"""
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from diagnose.corrections import CorrectionStore
+from diagnose.taxonomy import LABELS
+
+st_testing = pytest.importorskip("streamlit.testing.v1")
+AppTest = st_testing.AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 300
+PAGES = ["overview", "upload", "drilldown", "fixes", "malicious", "corrections", "downloads"]
+RETURN_EXTS = {".csv", ".tsv", ".txt", ".xlsx", ".xls"}
+
+
+# --------------------------------------------------------------------------
+# fixtures and helpers
+# --------------------------------------------------------------------------
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    d = tmp_path / "data"
+    monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(d))
+    return d
+
+
+@pytest.fixture
+def env(data_dir, sample_dir, monkeypatch):
+    """A fresh corrections folder and the project's sample exports as default data."""
+    monkeypatch.setenv("DIAGNOSE_SAMPLE_DIR", str(sample_dir))
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def sample_exports(sample_dir) -> list[Path]:
+    files = sorted(p for p in sample_dir.iterdir() if p.is_file() and p.suffix.lower() in RETURN_EXTS
+                   and p.name != "douyin_orders.csv")
+    assert len(files) >= 3
+    return files
+
+
+@pytest.fixture(scope="module")
+def sample_tagged(sample_exports, model) -> pd.DataFrame:
+    """What the dashboard should show for the samples, computed with the library directly."""
+    from diagnose.classify import classify_frame
+    from diagnose.ingest import read_exports
+
+    return classify_frame(read_exports(sample_exports).frame, model)
+
+
+def new_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    return run(at)
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def goto(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"ui/pages/{page}.py")
+    return run(at)
+
+
+def metric(at: AppTest, label: str) -> str:
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise AssertionError(f"no metric {label!r}; metrics: {[m.label for m in at.metric]}")
+
+
+def as_int(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def filter_widget(at: AppTest, name: str):
+    found = [w for w in at.sidebar.multiselect if (w.key or "").startswith(f"filter_{name}_")]
+    assert found, f"no {name} filter in the sidebar"
+    return found[0]
+
+
+def plain(text: str) -> str:
+    """Markdown source as read: the app backslash-escapes text that comes from user files."""
+    return str(text).replace("\\", "")
+
+
+def texts(at: AppTest) -> str:
+    parts = [x.value for x in at.markdown] + [x.value for x in at.caption] + [x.value for x in at.title]
+    return plain("\n".join(str(p) for p in parts))
+
+
+def error_texts(at: AppTest) -> list[str]:
+    return [plain(e.value) for e in at.error]
+
+
+# --------------------------------------------------------------------------
+# sample data and pages
+# --------------------------------------------------------------------------
+def test_sample_data_loads_and_overview_metrics_show(env, sample_tagged):
+    at = new_app()
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == "退货诊断总览"
+    assert as_int(metric(at, "退货数")) == len(sample_tagged)
+    assert as_int(metric(at, "待复核")) == int(sample_tagged["needs_review"].sum())
+    assert as_int(metric(at, "疑似恶意")) == int((sample_tagged["reason"] == "malicious").sum())
+    assert metric(at, "退款金额").startswith("¥")
+    assert metric(at, "下拉与文字冲突率").endswith("%")
+    assert any("示例数据" in c.value for c in at.sidebar.caption)
+
+
+def test_every_page_renders_on_the_sample_data(env, sample_exports):
+    at = new_app()
+    for page in PAGES:
+        goto(at, page)
+        assert at.title, f"{page} has no title"
+        assert not at.error, (page, [e.value for e in at.error])
+    # upload page lists every sample export with its detected platform
+    goto(at, "upload")
+    shown = texts(at)
+    for f in sample_exports:
+        assert f.name in shown
+    assert "识别的平台" in [m.label for m in at.metric]
+    goto(at, "drilldown")
+    assert at.dataframe, "drill-down table missing"
+    assert any("<mark>" in h.value for h in at.get("html")), "no highlighted evidence"
+    goto(at, "fixes")
+    assert any(m.label == "涉及退款" for m in at.metric), "no ranked fixes"
+    goto(at, "malicious")
+    assert at.dataframe, "malicious queue missing"
+    goto(at, "downloads")
+    labels = [b.label for b in at.get("download_button")]
+    assert {"下载 CSV", "下载 XLSX", "下载报告工作簿 (XLSX)"} <= set(labels)
+
+
+def test_language_switch(env):
+    at = new_app()
+    at.segmented_control(key="lang").set_value("en")
+    run(at)
+    assert at.title[0].value == "Return diagnosis overview"
+    assert metric(at, "Returns")
+    goto(at, "fixes")
+    assert at.title[0].value.startswith("Suggested fixes")
+
+
+# --------------------------------------------------------------------------
+# filters
+# --------------------------------------------------------------------------
+def test_reason_filter_changes_every_number(env, sample_tagged):
+    at = new_app()
+    total = as_int(metric(at, "退货数"))
+    filter_widget(at, "reason").set_value(["sizing"])
+    run(at)
+    sizing = int((sample_tagged["reason"] == "sizing").sum())
+    assert 0 < sizing < total
+    assert as_int(metric(at, "退货数")) == sizing
+    assert any(f"{sizing:,} / {total:,}" in c.value for c in at.sidebar.caption)
+    # the filter follows the user to the other pages
+    goto(at, "drilldown")
+    assert f"共 {sizing:,} 条" in texts(at)
+
+
+def test_sku_filter_and_previous_period(env, sample_tagged):
+    at = new_app()
+    top_sku = sample_tagged["sku"].value_counts().index[0]
+    filter_widget(at, "sku").set_value([top_sku])
+    run(at)
+    assert as_int(metric(at, "退货数")) == int((sample_tagged["sku"] == top_sku).sum())
+    # a narrower date range gets a comparison with the period before it
+    filter_widget(at, "sku").set_value([])
+    dates = pd.to_datetime(sample_tagged["applied_at"]).dropna()
+    end = dates.max().date()
+    start = end - timedelta(days=27)
+    at.sidebar.date_input[0].set_value((start, end))
+    run(at)
+    expected = int(((dates.dt.date >= start) & (dates.dt.date <= end)).sum())
+    assert as_int(metric(at, "退货数")) == expected
+    returns = [m for m in at.metric if m.label == "退货数"][0]
+    assert returns.delta, "no previous-period delta"
+    assert "与上一周期" in texts(at)
+
+
+# --------------------------------------------------------------------------
+# uploads and bad files
+# --------------------------------------------------------------------------
+def test_upload_replaces_the_sample_data(env, sample_dir):
+    at = goto(new_app(), "upload")
+    path = sample_dir / "taobao_refunds.xlsx"
+    at.file_uploader[0].upload(path.name, path.read_bytes())
+    run(at)
+    assert not at.error
+    assert "淘宝/天猫" in [m.value for m in at.metric]
+    from diagnose.ingest import read_exports
+
+    n = len(read_exports([path]).frame)
+    assert as_int(metric(at, "读入行数")) >= n
+    goto(at, "overview")
+    assert as_int(metric(at, "退货数")) == n
+    assert any("您上传的 1 个文件" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("name,content", [
+    ("broken.csv", b"\x00\x01\x02\x03garbage\xff\xfe" * 64),
+    ("empty.csv", b""),
+    ("truncated.xlsx", b"PK\x03\x04" + b"\x00" * 200),
+])
+def test_bad_file_shows_error_and_app_continues(env, sample_dir, name, content):
+    at = goto(new_app(), "upload")
+    good = sample_dir / "douyin_aftersales.csv"
+    at.file_uploader[0].upload(good.name, good.read_bytes()).upload(name, content)
+    run(at)
+    errors = error_texts(at)
+    assert any(name in e for e in errors), errors
+    assert all("Traceback" not in e for e in errors)
+    # the good file is still read and every page still works
+    assert as_int(metric(at, "读入行数")) > 0
+    for page in PAGES:
+        goto(at, page)
+        assert any(name in e for e in error_texts(at))
+
+
+def test_every_broken_sample_is_explained(env, sample_dir):
+    """Each file in tests/data/bad is either read (rows flagged) or named in an st.error."""
+    bad_dir = ROOT / "tests" / "data" / "bad"
+    bad = sorted(p for p in bad_dir.iterdir() if p.is_file()) if bad_dir.is_dir() else []
+    if not bad:
+        pytest.skip("tests/data/bad is empty")
+    at = goto(new_app(), "upload")
+    good = sample_dir / "douyin_aftersales.csv"
+    uploader = at.file_uploader[0].upload(good.name, good.read_bytes())
+    for p in bad:
+        uploader.upload(p.name, p.read_bytes())
+    run(at)
+    errors = " ".join(error_texts(at))
+    read = texts(at)
+    for p in bad:
+        assert p.name in errors or p.name in read, f"{p.name} neither read nor reported"
+    assert "Traceback" not in errors
+    goto(at, "overview")
+    assert as_int(metric(at, "退货数")) > 0
+
+
+def test_only_bad_files_leave_a_working_app(env):
+    at = goto(new_app(), "upload")
+    at.file_uploader[0].upload("junk.bin", b"\x89PNG\r\n\x1a\n" + b"\x00" * 300)
+    run(at)
+    assert any("junk.bin" in e for e in error_texts(at))
+    goto(at, "overview")
+    assert any("上传" in i.value for i in at.info)
+    # back to the sample data with the button on the upload page
+    goto(at, "upload")
+    [b for b in at.button if b.label == "恢复示例数据"][0].click()
+    run(at)
+    goto(at, "overview")
+    assert not at.error
+    assert as_int(metric(at, "退货数")) > 0
+
+
+def test_mapping_correction_reingests(env, tmp_path):
+    # a generic sheet whose buyer text sits under a header no synonym knows
+    csv = ("退款编号,商品编码,退款原因,买家留的话,退款金额,申请时间\n"
+           "R1,SKU-1,质量问题,鞋子偏小穿不上,99,2024-05-01 10:00:00\n"
+           "R2,SKU-1,其他,不想要了,59,2024-05-02 11:00:00\n"
+           "R3,SKU-2,质量问题,开线了做工太差,120,2024-05-03 12:00:00\n").encode("utf-8")
+    at = goto(new_app(), "upload")
+    at.file_uploader[0].upload("generic.csv", csv)
+    run(at)
+    assert not at.error, [e.value for e in at.error]
+    at.selectbox(key="map_buyer_text").set_value("买家留的话")
+    submit = [b for b in at.button if b.label == "重新读取"][0]
+    submit.click()
+    run(at)
+    assert not at.error, [e.value for e in at.error]
+    assert "buyer_text←买家留的话" in texts(at)
+    goto(at, "drilldown")
+    assert "鞋子偏小" in "".join(h.value for h in at.get("html"))
+
+
+def test_mapping_to_an_unknown_header_is_explained(env, sample_dir):
+    at = goto(new_app(), "upload")
+    good = sample_dir / "douyin_aftersales.csv"
+    at.file_uploader[0].upload(good.name, good.read_bytes())
+    run(at)
+    # what the mapping form stores when a header is typed in (AppTest cannot type new options)
+    at.session_state["overrides"] = {"buyer_text": "没有这一列"}
+    run(at)
+    errors = error_texts(at)
+    assert any("手动列映射未生效" in e and "没有这一列" in e for e in errors), errors
+    goto(at, "overview")
+    assert as_int(metric(at, "退货数")) > 0
+
+
+# --------------------------------------------------------------------------
+# corrections
+# --------------------------------------------------------------------------
+def test_correction_persists_across_runs(env):
+    at = goto(new_app(), "corrections")
+    assert any("模型" in i.value for i in at.info), "model version not shown"
+    editor = at.data_editor[0]
+    table = editor.value
+    rid = str(table.loc[0, "return_id"])
+    old = str(table.loc[0, "reason"])
+    new = next(l for l in LABELS if l != old)
+    at.session_state[editor.key] = {"edited_rows": {0: {"reason": new}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="co_save").click()
+    run(at)
+    assert any("已保存 1 条纠错" in s.value for s in at.success)
+
+    store = CorrectionStore(env / "corrections.sqlite")
+    latest = store.latest().set_index("return_id")
+    assert latest.loc[rid, "new_reason"] == new and latest.loc[rid, "old_reason"] == old
+
+    # a brand-new session (as after a restart) still sees the correction
+    again = goto(new_app(), "corrections")
+    again.segmented_control(key="co_mode").set_value("corrected")
+    run(again)
+    shown = again.data_editor[0].value.set_index("return_id")
+    assert shown.loc[rid, "reason"] == new
+    assert bool(shown.loc[rid, "corrected"])
+    assert any("共 1 条" in c.value or "1 returns corrected" in c.value or "共 1 条退货已纠正" in c.value
+               for c in again.caption)
+    with sqlite3.connect(env / "corrections.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM corrections").fetchone()[0] == 1
+
+
+def test_corrected_rows_feed_the_numbers(env):
+    at = new_app()
+    before = as_int(metric(at, "疑似恶意"))
+    goto(at, "corrections")
+    editor = at.data_editor[0]
+    table = editor.value
+    row = next(i for i in range(len(table)) if table.loc[i, "reason"] != "malicious")
+    at.session_state[editor.key] = {"edited_rows": {row: {"reason": "malicious"}}, "added_rows": [],
+                                    "deleted_rows": []}
+    at.button(key="co_save").click()
+    run(at)
+    goto(at, "overview")
+    assert as_int(metric(at, "疑似恶意")) == before + 1
+
+
+# --------------------------------------------------------------------------
+# pieces used by the pages
+# --------------------------------------------------------------------------
+def test_highlight_escapes_buyer_text_first():
+    from ui.common import highlight
+
+    out = highlight('<script>alert("x")</script> 鞋子偏小 & <b>太小</b>', "偏小、太小、下拉原因：尺码")
+    assert "<script>" not in out and "<b>" not in out
+    assert "&lt;script&gt;" in out and "&amp;" in out
+    assert out.count("<mark>") == 2 and "<mark>偏小</mark>" in out and "<mark>太小</mark>" in out
+    # evidence words that are themselves markup-looking are escaped too
+    assert highlight("a<b>c", "<b>") == "a<mark>&lt;b&gt;</mark>c"
+    assert highlight(None, "x") == ""
+
+
+def test_downloads_are_formula_safe(env, sample_tagged):
+    from diagnose import export
+    from diagnose.report import build_report
+    from ui.state import report_xlsx_bytes
+
+    evil = sample_tagged.head(3).copy()
+    evil.loc[evil.index[0], "buyer_text"] = "=HYPERLINK(\"http://x\",\"y\")"
+    csv = export.to_csv_bytes(evil).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv
+    data = report_xlsx_bytes(build_report(sample_tagged), "zh")
+    assert data[:2] == b"PK"

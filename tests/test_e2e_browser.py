@@ -1,0 +1,201 @@
+"""End to end in a real browser: `streamlit run app.py`, Debian's chromium driven by Playwright.
+
+Uploads a sample export through the file uploader, then checks that the
+overview numbers, a chart and the drill-down table show, and saves
+screenshots to test-artifacts/ (dashboard.png = the overview after the
+upload; drilldown.png = the drill-down page).
+
+Needs /usr/bin/chromium and the Python `playwright` package
+(`scripts/setup_browser.sh` installs both). Without them the test is
+skipped with a loud reason; it never downloads a browser.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import warnings
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+UPLOAD_FILE = "douyin_aftersales.csv"
+TIMEOUT_MS = 120_000
+
+
+def _skip_loudly(reason: str) -> None:
+    message = f"END-TO-END BROWSER TEST SKIPPED: {reason}. Run scripts/setup_browser.sh to install it."
+    warnings.warn(message)
+    print("\n" + "!" * 80 + "\n" + message + "\n" + "!" * 80, file=sys.stderr)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser_ready():
+    if not Path(CHROMIUM).exists():
+        _skip_loudly(f"{CHROMIUM} is missing (Debian package 'chromium')")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _skip_loudly("the Python package 'playwright' is not installed")
+    return True
+
+
+@pytest.fixture(scope="module")
+def samples(request) -> Path:
+    """The sample exports: $DIAGNOSE_SAMPLE_DIR when set, else the project's sample_data/."""
+    if os.environ.get("DIAGNOSE_SAMPLE_DIR"):
+        return Path(os.environ["DIAGNOSE_SAMPLE_DIR"])
+    return request.getfixturevalue("sample_dir")
+
+
+@pytest.fixture(scope="module")
+def server(browser_ready, samples, tmp_path_factory):
+    """A dashboard on a free local port, with its own corrections folder."""
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    env = dict(os.environ, DIAGNOSE_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
+    log = open(data_dir / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("streamlit exited early:\n" + (data_dir / "streamlit.log").read_text())
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("streamlit did not become healthy in 90 s:\n" + (data_dir / "streamlit.log").read_text())
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+def _metric_value(page, label: str) -> str:
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def _full_screenshot(page, path: Path) -> None:
+    """Screenshot the whole page: Streamlit scrolls inside its main container, so grow the viewport."""
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m ? m.scrollHeight : document.body.scrollHeight; }")
+    page.set_viewport_size({"width": 1440, "height": max(900, min(int(height) + 40, 6000))})
+    page.wait_for_timeout(1500)  # charts re-layout to the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+
+def _nav(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+
+
+def test_upload_overview_chart_drilldown(server, samples):
+    from playwright.sync_api import expect, sync_playwright
+
+    from diagnose.ingest import read_exports
+
+    upload = samples / UPLOAD_FILE
+    expected_rows = len(read_exports([upload]).frame)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{server}/upload")
+            # the first uploader is the return-export one
+            page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(upload))
+            expect(page.get_by_text("当前数据：您上传的 1 个文件。").first).to_be_visible()
+            expect(page.locator('[data-testid="stMetric"]').filter(has_text="读入行数").first).to_be_visible()
+
+            # overview: numbers of the uploaded file, and a drawn chart
+            _nav(page, "总览")
+            expect(page.locator('[data-testid="stMetric"]').filter(has_text="退货数").first).to_be_visible()
+            value = _metric_value(page, "退货数")
+            assert int(value.replace(",", "")) == expected_rows, value
+            assert re.match(r"¥[\d,.]+(万|亿)?$", _metric_value(page, "退款金额"))
+            chart = page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first
+            expect(chart).to_be_visible()
+            box = chart.bounding_box()
+            assert box and box["width"] > 100 and box["height"] > 100
+            expect(page.get_by_text("当前数据：您上传的 1 个文件。").first).to_be_visible()
+            assert page.locator('[data-testid="stException"]').count() == 0
+            expect(page.locator('[data-testid="stVegaLiteChart"]').nth(4)).to_be_visible()  # all five charts
+            _full_screenshot(page, ARTIFACTS / "dashboard.png")
+
+            # drill-down: highlighted comments and the table
+            _nav(page, "明细下钻")
+            expect(page.locator("mark").first).to_be_visible()
+            count_all = page.get_by_text(re.compile(r"^共 [\d,]+ 条$")).first.inner_text()
+            # clicking a heat-map cell drills into that SKU and reason
+            heat = page.locator('[data-testid="stVegaLiteChart"]').first
+            expect(heat.locator("svg, canvas").first).to_be_visible()
+            page.wait_for_timeout(1000)
+            box = heat.bounding_box()
+            reason_box = page.locator('[data-testid="stSelectbox"]').filter(has_text="原因").first
+            for dx, dy in ((150, 80), (150, 100), (250, 80), (250, 120)):
+                page.mouse.click(box["x"] + dx, box["y"] + dy)
+                page.wait_for_timeout(2500)
+                if "全部" not in reason_box.inner_text():
+                    break
+            assert "全部" not in reason_box.inner_text(), "heat-map click did not pick a reason"
+            count_cell = page.get_by_text(re.compile(r"^共 [\d,]+ 条$")).first.inner_text()
+            assert count_cell != count_all
+            page.get_by_role("tab", name="明细表").click()
+            table = page.locator('[data-testid="stDataFrame"]').first
+            expect(table).to_be_visible()
+            box = table.bounding_box()
+            assert box and box["height"] > 100
+            assert page.locator('[data-testid="stException"]').count() == 0
+            _full_screenshot(page, ARTIFACTS / "drilldown.png")
+
+            # the report workbook downloads and opens
+            _nav(page, "下载")
+            button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="下载报告工作簿").first
+            expect(button).to_be_visible()
+            with page.expect_download() as info:
+                button.click()
+            saved = ARTIFACTS / "return_report.xlsx"
+            info.value.save_as(str(saved))
+            import openpyxl
+
+            book = openpyxl.load_workbook(saved, read_only=True)
+            assert "改进建议" in book.sheetnames
+        finally:
+            browser.close()
+    assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000

@@ -1,0 +1,132 @@
+"""Altair charts for the dashboard, all fed with small aggregated tables.
+
+No chart ever receives the raw return rows: the library aggregates
+(`diagnose.report`), `ui.state` reshapes the report's tables into the tidy
+frames below, and these functions only draw. Reason colours are fixed per
+label so a reason looks the same in every chart.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from diagnose.taxonomy import LABELS, label_name
+from ui.i18n import t
+
+# One colour per label, in taxonomy.LABELS order.
+PALETTE = ("#4C78A8", "#E45756", "#F58518", "#72B7B2", "#54A24B", "#B279A2", "#9D9D9D")
+FONT = "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif"
+
+
+def reason_scale(lang: str) -> alt.Scale:
+    return alt.Scale(domain=[label_name(x, lang) for x in LABELS], range=list(PALETTE))
+
+
+def _base(chart: alt.Chart, height: int = 300) -> alt.Chart:
+    return chart.properties(height=height).configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
+        labelFont=FONT, titleFont=FONT, orient="bottom", columns=4
+    ).configure_text(font=FONT)
+
+
+def reason_bar(df: pd.DataFrame, lang: str, measure: str = "count") -> alt.Chart:
+    """Horizontal bars, one per reason. `df`: reason_name, count, amount, share."""
+    value_title = t("ch_count") if measure == "count" else t("ch_amount")
+    order = df.sort_values(measure, ascending=False)["reason_name"].tolist()
+    chart = alt.Chart(df).mark_bar().encode(
+        y=alt.Y("reason_name:N", sort=order, title=None),
+        x=alt.X(f"{measure}:Q", title=value_title),
+        color=alt.Color("reason_name:N", scale=reason_scale(lang), legend=None),
+        tooltip=[
+            alt.Tooltip("reason_name:N", title=t("ch_reason")),
+            alt.Tooltip("count:Q", title=t("ch_count"), format=","),
+            alt.Tooltip("amount:Q", title=t("ch_amount"), format=",.2f"),
+            alt.Tooltip("share:Q", title=t("ch_share"), format=".1%"),
+        ],
+    )
+    text = alt.Text("share:Q", format=".0%") if measure == "count" else alt.Text("amount:Q", format=",.0f")
+    labels = chart.mark_text(align="left", dx=3).encode(text=text, color=alt.value("#333"))
+    return _base(alt.layer(chart, labels), height=max(160, 32 * len(df)))
+
+
+def sub_reason_bar(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """Sub-reasons inside each reason. `df`: reason_name, sub_name, count."""
+    chart = alt.Chart(df).mark_bar().encode(
+        y=alt.Y("sub_label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
+        x=alt.X("count:Q", title=t("ch_count")),
+        color=alt.Color("reason_name:N", scale=reason_scale(lang), title=t("ch_reason")),
+        tooltip=[
+            alt.Tooltip("reason_name:N", title=t("ch_reason")),
+            alt.Tooltip("sub_name:N", title=t("ch_sub_reason")),
+            alt.Tooltip("count:Q", title=t("ch_count"), format=","),
+        ],
+    ).transform_calculate(sub_label="datum.reason_name + ' · ' + datum.sub_name")
+    return _base(chart, height=max(180, 22 * len(df)))
+
+
+def trend(df: pd.DataFrame, lang: str, granularity: str = "week") -> alt.Chart:
+    """Returns per period and reason. `df`: period (datetime), reason_name, count."""
+    sel = alt.selection_point(fields=["reason_name"], bind="legend")
+    time_unit = "yearmonthdate"
+    chart = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X(f"{time_unit}(period):T", title=t("ch_week") if granularity == "week" else t("ch_day")),
+        y=alt.Y("count:Q", title=t("ch_count")),
+        color=alt.Color("reason_name:N", scale=reason_scale(lang), title=t("ch_reason")),
+        opacity=alt.condition(sel, alt.value(1.0), alt.value(0.15)),
+        tooltip=[
+            alt.Tooltip("period:T", title=t("ch_date"), format="%Y-%m-%d"),
+            alt.Tooltip("reason_name:N", title=t("ch_reason")),
+            alt.Tooltip("count:Q", title=t("ch_count"), format=","),
+        ],
+    ).add_params(sel)
+    return _base(chart, height=320)
+
+
+def heatmap(df: pd.DataFrame, lang: str, select_name: str | None = None) -> alt.Chart:
+    """SKU × reason counts. `df`: sku, reason, reason_name, count, share (of the SKU).
+
+    With `select_name`, clicking a cell selects (sku, reason) for drill-down.
+    """
+    n_sku = df["sku"].nunique() if len(df) else 0
+    base = alt.Chart(df).encode(
+        x=alt.X("reason_name:N", title=None, sort=[label_name(x, lang) for x in LABELS],
+                axis=alt.Axis(labelAngle=-30, labelOverlap=False, labelLimit=120, orient="top")),
+        y=alt.Y("sku:N", title=t("ch_sku"), sort=alt.EncodingSortField("sku_total", order="descending"),
+                axis=alt.Axis(labelOverlap=False)),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color("count:Q", scale=alt.Scale(scheme="orangered"), title=t("ch_count")),
+        tooltip=[
+            alt.Tooltip("sku:N", title=t("ch_sku")),
+            alt.Tooltip("reason_name:N", title=t("ch_reason")),
+            alt.Tooltip("count:Q", title=t("ch_count"), format=","),
+            alt.Tooltip("share:Q", title=t("ch_share"), format=".0%"),
+        ],
+    )
+    if select_name:
+        sel = alt.selection_point(name=select_name, fields=["sku", "reason"], on="click", clear="dblclick")
+        rect = rect.add_params(sel).encode(opacity=alt.condition(sel, alt.value(1.0), alt.value(0.35)))
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("count:Q", format=","),
+        color=alt.condition("datum.count > datum.max_count * 0.55", alt.value("white"), alt.value("#222")),
+    )
+    return _base(alt.layer(rect, text), height=max(220, 30 * n_sku))
+
+
+def pareto(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """SKUs by refunded amount with the cumulative share. `df`: sku, amount, cum_share (sorted desc)."""
+    order = df["sku"].tolist()
+    bars = alt.Chart(df).mark_bar(color=PALETTE[0]).encode(
+        x=alt.X("sku:N", sort=order, title=t("ch_sku"), axis=alt.Axis(labelAngle=-50, labelOverlap=False)),
+        y=alt.Y("amount:Q", title=t("ch_amount")),
+        tooltip=[
+            alt.Tooltip("sku:N", title=t("ch_sku")),
+            alt.Tooltip("amount:Q", title=t("ch_amount"), format=",.2f"),
+            alt.Tooltip("cum_share:Q", title=t("ch_cum_share"), format=".1%"),
+        ],
+    )
+    line = alt.Chart(df).mark_line(color=PALETTE[1], point=True).encode(
+        x=alt.X("sku:N", sort=order),
+        y=alt.Y("cum_share:Q", title=t("ch_cum_share"), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [0.8]})).mark_rule(strokeDash=[4, 4], color="#888").encode(y="y:Q")
+    return _base(alt.layer(bars, alt.layer(line, rule)).resolve_scale(y="independent"), height=320)

@@ -1,0 +1,165 @@
+"""Small layout helpers shared by the pages (no computing beyond display)."""
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import streamlit as st
+
+from diagnose.taxonomy import label_name, sub_reason_name
+from ui import state
+from ui.i18n import t
+
+EVIDENCE_SEP = "、"
+DROPDOWN_PREFIX = "下拉原因："
+
+
+def require_data() -> state.Context | None:
+    """The run's context when there are rows to show, else an explanation and None."""
+    c = state.ctx()
+    if c.model_error:
+        return None
+    if not c.ok:
+        st.info(t("no_data"))
+        return None
+    return c
+
+
+def require_rows(c: state.Context) -> bool:
+    if c.filtered is None or len(c.filtered) == 0:
+        st.info(t("no_rows_after_filter"))
+        return False
+    return True
+
+
+def present(value: object) -> bool:
+    """True for a real value (not None, NA, NaN or an empty string)."""
+    if value is None or value is pd.NA:
+        return False
+    try:
+        if pd.isna(value):
+            return False
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip() != ""
+
+
+def mask_id(value: object) -> str:
+    """A buyer identifier safe to show: diagnose.risk.mask_id, or first 4 characters + ****."""
+    if not present(value):
+        return ""
+    try:
+        from diagnose.risk import mask_id as lib_mask
+
+        return lib_mask(value)
+    except ImportError:
+        s = str(value)
+        return (s[:4] + "****") if len(s) > 4 else "****"
+
+
+def evidence_words(evidence: object) -> list[str]:
+    """The evidence words of one row (dropdown notes left out), longest first."""
+    if not present(evidence):
+        return []
+    words: set[str] = set()
+    for w in str(evidence).split(EVIDENCE_SEP):
+        w = w.strip()
+        if not w or w.startswith(DROPDOWN_PREFIX):
+            continue
+        words.add(w)
+        if " " in w:  # word bigram: in the buyer's text the words touch
+            words.add(w.replace(" ", ""))
+            words.update(p for p in w.split(" ") if p)
+    return sorted(words, key=len, reverse=True)
+
+
+def highlight(text: object, evidence: object) -> str:
+    """Buyer text as safe HTML: escaped first, then evidence words wrapped in <mark>.
+
+    Matching runs on the raw text and every piece is escaped on output, so
+    no character the buyer typed can become markup.
+    """
+    if not present(text):
+        return ""
+    raw = str(text)
+    words = evidence_words(evidence)
+    if not words or not raw:
+        return html.escape(raw)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    out, pos = [], 0
+    for m in pattern.finditer(raw):
+        if m.start() == m.end():
+            continue
+        out.append(html.escape(raw[pos:m.start()]))
+        out.append(f"<mark>{html.escape(m.group())}</mark>")
+        pos = m.end()
+    out.append(html.escape(raw[pos:]))
+    return "".join(out)
+
+
+def display_table(frame: pd.DataFrame, lang: str, extra: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict]:
+    """The rows as a readable table (names translated, buyer masked) and its column config."""
+    cols = ["return_id", "sku", "buyer_text", "reason", "sub_reason", "confidence", "evidence", "platform_reason",
+            "needs_review", "reason_conflict", "corrected", "amount", "applied_at", "buyer_id", "product_title",
+            *extra]
+    shown = [c for c in cols if c in frame.columns]
+    out = frame[shown].copy()
+    if "reason" in out.columns:
+        out["reason"] = out["reason"].map(lambda k: label_name(str(k), lang))
+    if "sub_reason" in out.columns:
+        out["sub_reason"] = out["sub_reason"].map(lambda k: sub_reason_name(str(k), lang))
+    if "buyer_id" in out.columns:
+        out["buyer_id"] = out["buyer_id"].map(mask_id)
+    config = {
+        "return_id": st.column_config.TextColumn(t("col_return_id")),
+        "sku": st.column_config.TextColumn(t("col_sku")),
+        "product_title": st.column_config.TextColumn(t("col_title"), width="medium"),
+        "buyer_text": st.column_config.TextColumn(t("col_buyer_text"), width="large"),
+        "platform_reason": st.column_config.TextColumn(t("col_platform_reason")),
+        "reason": st.column_config.TextColumn(t("col_reason")),
+        "sub_reason": st.column_config.TextColumn(t("col_sub_reason")),
+        "confidence": st.column_config.ProgressColumn(t("col_confidence"), min_value=0.0, max_value=1.0, format="%.2f"),
+        "evidence": st.column_config.TextColumn(t("col_evidence")),
+        "needs_review": st.column_config.CheckboxColumn(t("col_needs_review")),
+        "reason_conflict": st.column_config.CheckboxColumn(t("col_conflict")),
+        "corrected": st.column_config.CheckboxColumn(t("col_corrected")),
+        "amount": st.column_config.NumberColumn(t("col_amount"), format="¥%.2f"),
+        "applied_at": st.column_config.DatetimeColumn(t("col_applied_at"), format="YYYY-MM-DD HH:mm"),
+        "buyer_id": st.column_config.TextColumn(t("col_buyer")),
+        "risk_score": st.column_config.ProgressColumn(t("col_score"), min_value=0, max_value=100, format="%d"),
+        "risk_level": st.column_config.TextColumn(t("col_level")),
+        "risk_evidence": st.column_config.TextColumn(t("col_risk_evidence"), width="large"),
+    }
+    return out, {k: v for k, v in config.items() if k in out.columns}
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md_escape(value: object) -> str:
+    """Text safe inside st.markdown: Markdown and HTML characters backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", "" if not present(value) else str(value))
+
+
+def money(value: float | None) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return f"¥{value:,.2f}"
+
+
+def money_short(value: float | None, lang: str) -> str:
+    """A refunded amount short enough for a metric tile (万 in Chinese, K/M in English)."""
+    if value is None or pd.isna(value):
+        return "—"
+    if lang == "zh":
+        if abs(value) >= 1e8:
+            return f"¥{value / 1e8:,.2f}亿"
+        if abs(value) >= 1e5:
+            return f"¥{value / 1e4:,.1f}万"
+        return f"¥{value:,.0f}"
+    if abs(value) >= 1e6:
+        return f"¥{value / 1e6:,.2f}M"
+    if abs(value) >= 1e5:
+        return f"¥{value / 1e3:,.1f}K"
+    return f"¥{value:,.0f}"

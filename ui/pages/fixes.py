@@ -1,0 +1,62 @@
+"""Suggested fixes per SKU, ranked by refunded amount at stake (report.fixes)."""
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from diagnose.taxonomy import UNSPECIFIED, label_name, sub_reason_name
+from ui import common
+from ui.i18n import t
+
+
+def _examples_html(examples: str) -> str:
+    quotes = [q for q in str(examples or "").split("\n") if q.strip()]
+    if not quotes:
+        return ""
+    items = "".join(f"<li>“{html.escape(q)}”</li>" for q in quotes)
+    return f'<div style="color:#444;font-size:0.9rem"><b>{html.escape(t("fx_examples"))}</b><ul style="margin:2px 0 0 0">{items}</ul></div>'
+
+
+def main() -> None:
+    c = common.require_data()
+    if c is None:
+        return
+    st.title(t("fx_title"))
+    if not common.require_rows(c):
+        return
+    lang = c.lang
+    rep = c.report(full=True)
+    fixes = rep.fixes
+    if fixes is None or fixes.empty:
+        st.info(t("fx_none"))
+        return
+    top_n = st.slider(t("fx_top"), min_value=1, max_value=max(1, min(100, len(fixes))),
+                      value=min(15, len(fixes)), key="fx_top")
+    phrases = rep.phrases
+    fix_col = "fix_zh" if lang == "zh" else "fix_en"
+    for rec in fixes.head(top_n).to_dict("records"):
+        with st.container(border=True):
+            cause = label_name(rec["reason"], lang)
+            if rec.get("sub_reason") and rec["sub_reason"] != UNSPECIFIED:
+                cause += " / " + sub_reason_name(rec["sub_reason"], lang)
+            badge = "🚨 " if rec.get("kind") == "review" else ""
+            head, m1, m2, m3 = st.columns([5, 1.3, 1, 1])
+            with head:
+                st.markdown(f"**#{int(rec['rank'])} {badge}{common.md_escape(rec[fix_col])}**")
+                title = f" · {rec['product_title']}" if common.present(rec.get("product_title")) else ""
+                st.caption(common.md_escape(f"{rec['sku']}{title} · {cause}"))
+            m1.metric(t("fx_amount"), common.money_short(rec["amount_at_stake"], lang), help=common.money(rec["amount_at_stake"]))
+            m2.metric(t("fx_returns"), f"{int(rec['n'])}/{int(rec['total'])}")
+            m3.metric(t("fx_share"), f"{rec['share']:.0%}")
+            body = _examples_html(rec.get("examples"))
+            if phrases is not None and not phrases.empty:
+                words = phrases.loc[phrases["sku"] == rec["sku"], "phrase"].tolist()
+                if words:
+                    body += (f'<div style="font-size:0.85rem;color:#666;margin-top:4px"><b>{html.escape(t("fx_phrases"))}</b>：'
+                             + "、".join(f"<code>{html.escape(w)}</code>" for w in words) + "</div>")
+            if body:
+                st.html(body)
+
+
+main()

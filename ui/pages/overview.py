@@ -1,0 +1,121 @@
+"""Overview: headline numbers (with the previous period where dates allow) and the charts."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import charts, common, state
+from ui.i18n import t
+
+
+def _delta_count(cur: float, prev: float | None) -> str | None:
+    if prev is None:
+        return None
+    diff = cur - prev
+    pct = f" ({diff / prev:+.1%})" if prev else ""
+    return f"{diff:+,.0f}{pct}"
+
+
+def _delta_money(cur: float, prev: float | None) -> str | None:
+    if prev is None:
+        return None
+    diff = cur - prev
+    pct = f" ({diff / prev:+.1%})" if prev else ""
+    return f"{'+' if diff >= 0 else '-'}¥{abs(diff):,.0f}{pct}"
+
+
+def _delta_points(cur: float | None, prev: float | None) -> str | None:
+    if cur is None or prev is None:
+        return None
+    return f"{(cur - prev) * 100:+.1f} pp"
+
+
+def metrics(c: state.Context, rep) -> None:
+    tot = rep.totals
+    prev_info = c.previous_totals()
+    prev = prev_info[0] if prev_info else None
+
+    def p(key):
+        return prev.get(key) if prev else None
+
+    weekly = state.weekly_totals(rep)
+    cols = st.columns(6)
+    cols[0].metric(t("m_returns"), f"{tot['returns']:,}", _delta_count(tot["returns"], p("returns")),
+                   delta_color="inverse", chart_data=weekly if len(weekly) > 1 else None, chart_type="bar",
+                   border=True)
+    cols[1].metric(t("m_amount"), common.money_short(tot["refunded_amount"], c.lang),
+                   _delta_money(tot["refunded_amount"], p("refunded_amount")), delta_color="inverse",
+                   help=common.money(tot["refunded_amount"]), border=True)
+    cols[2].metric(t("m_review"), f"{tot['needs_review']:,}", _delta_count(tot["needs_review"], p("needs_review")),
+                   delta_color="inverse", border=True)
+    cols[3].metric(t("m_malicious"), f"{tot['malicious']:,}", _delta_count(tot["malicious"], p("malicious")),
+                   delta_color="inverse", border=True)
+    rate = tot.get("conflict_rate")
+    cols[4].metric(t("m_conflict"), f"{rate:.1%}" if rate is not None else "—",
+                   _delta_points(rate, p("conflict_rate")), delta_color="inverse", border=True)
+    cols[5].metric(t("m_skus"), f"{tot.get('skus', 0):,}", _delta_count(tot.get("skus", 0), p("skus")),
+                   delta_color="off", border=True)
+    if prev_info:
+        st.caption(t("cmp_prev", start=prev_info[1].isoformat(), end=prev_info[2].isoformat()))
+    elif c.filters is not None and c.filters.date_from is None:
+        st.caption(t("cmp_no_dates"))
+    else:
+        st.caption(t("cmp_none"))
+
+
+def main() -> None:
+    c = common.require_data()
+    if c is None:
+        return
+    st.title(t("ov_title"))
+    if not common.require_rows(c):
+        return
+    lang = c.lang
+    rep = c.report()
+    metrics(c, rep)
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("ch_reasons"))
+        measure = st.segmented_control(t("ch_measure"), ["count", "amount"], default="count", required=True, key="ov_measure",
+                                       format_func=lambda k: t("ch_count") if k == "count" else t("ch_amount"),
+                                       label_visibility="collapsed") or "count"
+        st.altair_chart(charts.reason_bar(state.reason_chart_data(rep, lang), lang, measure), width="stretch")
+    with right:
+        st.subheader(t("ch_sub_reasons"))
+        st.altair_chart(charts.sub_reason_bar(state.sub_reason_chart_data(rep, lang).head(20), lang), width="stretch")
+
+    st.subheader(t("ch_trend"))
+    gran = st.segmented_control(t("ch_granularity"), ["week", "day"], default="week", required=True, key="ov_gran",
+                                format_func=lambda k: t("ch_week") if k == "week" else t("ch_day"),
+                                label_visibility="collapsed") or "week"
+    trend = state.trend_data(c, gran)
+    if len(trend):
+        st.altair_chart(charts.trend(trend, lang, gran), width="stretch")
+    else:
+        st.caption(t("cmp_no_dates"))
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("ch_heatmap"))
+        heat = state.heatmap_data(c, top_n=15)
+        if heat is not None and len(heat):
+            st.altair_chart(charts.heatmap(heat, lang), width="stretch")
+    with right:
+        st.subheader(t("ch_pareto"))
+        st.altair_chart(charts.pareto(state.pareto_data(rep, 20), lang), width="stretch")
+
+    if rep.return_rates is not None and len(rep.return_rates):
+        st.subheader(t("ov_rates"))
+        rates = rep.return_rates[rep.return_rates["returns"] > 0].head(15)
+        st.dataframe(
+            rates, hide_index=True, width="stretch",
+            column_config={
+                "sku": st.column_config.TextColumn(t("col_sku")),
+                "product_title": st.column_config.TextColumn(t("col_title")),
+                "return_rate": st.column_config.NumberColumn(t("m_rate"), format="percent"),
+                "priority": st.column_config.NumberColumn(format="%.2f"),
+            },
+        )
+
+
+main()

@@ -1,0 +1,158 @@
+"""Upload page: return exports (several at once) and an optional order export.
+
+Uploaded bytes are copied into session state by the uploaders' callbacks,
+so the data stays loaded while the user moves between pages. Each file's
+detected profile and column mapping is shown, and the mapping can be
+corrected (re-ingest with overrides).
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui import common, state
+from ui.filters import platform_name
+from ui.i18n import t
+
+RETURNS_KEY = "uploader_returns"
+ORDERS_KEY = "uploader_orders"
+# Canonical columns a user can re-map (derived bookkeeping columns are left out).
+DERIVED = {"platform", "source_file", "source_row", "row_issues"}
+
+
+def _on_returns() -> None:
+    files = st.session_state.get(RETURNS_KEY) or []
+    if files:
+        state.set_uploads([(f.name, f.getvalue()) for f in files])
+    else:
+        st.session_state.pop(state.UPLOADS, None)
+    st.session_state.pop(state.OVERRIDES, None)
+    st.session_state.pop(state.PROFILE, None)
+
+
+def _on_orders() -> None:
+    f = st.session_state.get(ORDERS_KEY)
+    state.set_orders_upload((f.name, f.getvalue()) if f else None)
+
+
+def _back_to_sample() -> None:
+    state.clear_uploads()
+
+
+def _canonical_columns() -> list[str]:
+    try:
+        from diagnose.ingest import CANONICAL_COLUMNS
+    except ImportError:
+        return []
+    return [c for c in CANONICAL_COLUMNS if c not in DERIVED]
+
+
+def _file_details(f, lang: str) -> None:
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("up_profile"), platform_name(f.profile, lang))
+    c2.metric(t("up_encoding"), f.encoding or "—")
+    c3.metric(t("up_header_row"), f.header_row if f.header_row is not None else "—")
+    c4.metric(t("up_n_rows"), f"{f.n_rows:,}")
+    mapping = pd.DataFrame({t("up_canonical"): list(f.mapping.keys()),
+                            t("up_original"): [str(v) for v in f.mapping.values()]})
+    st.markdown(f"**{t('up_mapping')}**")
+    st.dataframe(mapping, hide_index=True, width="stretch")
+    if f.unmapped:
+        st.caption(t("up_unmapped") + "：" + "、".join(common.md_escape(u) for u in f.unmapped))
+    if f.issues:
+        st.markdown(f"**{t('up_issues')}**")
+        shown = list(f.issues)[:20]
+        st.caption("\n".join(f"- {common.md_escape(i)}" for i in shown) + (f"\n- … (+{len(f.issues) - 20})" if len(f.issues) > 20 else ""))
+
+
+def _mapping_form(loaded: state.Loaded) -> None:
+    headers: list[str] = []
+    for f in loaded.files:
+        for h in list(f.mapping.values()) + list(f.unmapped):
+            if str(h) not in headers:
+                headers.append(str(h))
+    current = dict(st.session_state.get(state.OVERRIDES) or {})
+    auto = t("up_auto")
+    with st.expander(t("up_fix_mapping"), expanded=bool(current)):
+        st.caption(t("up_fix_help"))
+        with st.form("mapping_form"):
+            profiles = ["", "douyin", "taobao", "jd", "pinduoduo", "amazon", "generic"]
+            cur_profile = st.session_state.get(state.PROFILE) or ""
+            profile = st.selectbox(t("up_profile_override"), profiles,
+                                   index=profiles.index(cur_profile) if cur_profile in profiles else 0,
+                                   format_func=lambda k: auto if not k else platform_name(k, st.session_state.get("lang", "zh")))
+            chosen: dict[str, str] = {}
+            cols = st.columns(3)
+            detected = {}
+            for f in loaded.files:
+                for k, v in f.mapping.items():
+                    detected.setdefault(k, str(v))
+            for i, canon in enumerate(_canonical_columns()):
+                options = [""] + headers
+                value = current.get(canon, "")
+                label = canon + (f"（{detected[canon]}）" if canon in detected else "")
+                if value and value not in options:
+                    options.append(value)
+                pick = cols[i % 3].selectbox(label, options, index=options.index(value) if value in options else 0,
+                                             format_func=lambda h: auto if not h else h, key=f"map_{canon}",
+                                             accept_new_options=True)
+                if pick:
+                    chosen[canon] = pick
+            submitted = st.form_submit_button(t("up_apply"), type="primary")
+        if submitted:
+            st.session_state[state.OVERRIDES] = chosen
+            st.session_state[state.PROFILE] = profile or None
+            st.rerun()
+        if current or st.session_state.get(state.PROFILE):
+            st.caption(t("up_overrides_active", m=common.md_escape(", ".join(f"{k}←{v}" for k, v in current.items()) or "—")))
+            if st.button(t("up_reset_map")):
+                st.session_state.pop(state.OVERRIDES, None)
+                st.session_state.pop(state.PROFILE, None)
+                st.rerun()
+
+
+def main() -> None:
+    c = state.ctx()
+    lang = c.lang
+    st.title(t("up_title"))
+    st.caption(t("up_help"))
+    left, right = st.columns([3, 2])
+    left.file_uploader(t("up_returns"), accept_multiple_files=True, key=RETURNS_KEY, on_change=_on_returns)
+    right.file_uploader(t("up_orders"), accept_multiple_files=False, key=ORDERS_KEY, on_change=_on_orders)
+
+    loaded = c.loaded
+    if loaded is None:
+        return
+    st.subheader(t("up_current"))
+    st.caption(t("data_sample", n=len(loaded.names)) if loaded.is_sample else t("data_uploaded", n=len(loaded.names)))
+    st.markdown("、".join(common.md_escape(n) for n in loaded.names) or "—")
+    if not loaded.is_sample:
+        st.button(t("up_back_to_sample"), on_click=_back_to_sample)
+    if loaded.orders is not None:
+        st.caption(t("up_orders_loaded", name=common.md_escape(loaded.orders_name), n=len(loaded.orders)))
+    elif not loaded.orders_error:
+        st.caption(t("up_no_orders"))
+
+    bad = [name for name, _ in loaded.errors if name and name != state.MAPPING_ERROR]
+    if bad:
+        st.markdown(f"**{t('up_bad_files')}**")
+        st.markdown("\n".join(f"- {common.md_escape(name)}" for name in bad))
+    if loaded.tagged is None:
+        if not loaded.is_sample:
+            _mapping_form(loaded)
+        return
+
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(t("up_files_ok"), len(loaded.files))
+    m2.metric(t("up_rows_in"), f"{loaded.rows_in:,}")
+    m3.metric(t("up_merged"), f"{loaded.duplicates_merged:,}")
+    m4.metric(t("up_flagged"), f"{loaded.flagged_rows:,}")
+
+    for f in loaded.files:
+        with st.expander(f"{common.md_escape(f.name)} · {platform_name(f.profile, lang)} · {f.n_rows:,}",
+                         expanded=len(loaded.files) == 1):
+            _file_details(f, lang)
+    _mapping_form(loaded)
+
+
+main()

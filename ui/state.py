@@ -1,0 +1,588 @@
+"""Shared data for every page: cached loading, corrections, filters, report.
+
+The data flow of one script run (app.py calls `build_context`, pages read
+`ctx()`):
+
+1. sources: the uploaded files kept in session state, or the sample exports
+   (`sample_data/`, or ``$DIAGNOSE_SAMPLE_DIR``) when nothing is uploaded;
+2. `load_dataset` — ingest + classify, cached with ``st.cache_data`` on the
+   SHA-256 of every file's bytes (computed once, at upload), the mapping
+   overrides and the model version; the model itself is a
+   ``st.cache_resource``. The loaded table is also kept in session state,
+   so a rerun (a filter change, a page switch) neither reclassifies nor
+   unpickles it;
+3. corrections from the `CorrectionStore` laid over it (memoised on the
+   corrections' fingerprint);
+4. the sidebar filters (`ui.filters`) select rows;
+5. the report (`diagnose.report.build_report`) and risk scores
+   (`diagnose.risk.score_risk`) are computed lazily, cached per
+   (data, corrections revision, filters, language).
+
+Environment: ``DIAGNOSE_SAMPLE_DIR`` points the default data at another
+folder; ``DIAGNOSE_DATA_DIR`` moves the corrections store;
+``DIAGNOSE_MODEL_PATH`` loads another model file.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from diagnose.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR_ENV = "DIAGNOSE_SAMPLE_DIR"
+RETURN_EXTS = (".csv", ".tsv", ".txt", ".xlsx", ".xls")
+
+# session_state keys
+UPLOADS = "uploads"            # list[Source] of uploaded return exports
+ORDERS_UPLOAD = "orders_upload"  # Source | None
+OVERRIDES = "overrides"        # dict canonical -> original header
+PROFILE = "profile"            # forced profile key or None
+_LOADED = "_loaded"            # the Loaded object of the current sources
+_CORRECTED = "_corrected"      # ((dataset key, corrections token), DataFrame)
+_CTX = "_ctx"
+MAPPING_ERROR = "__mapping__"  # Loaded.errors entry for a manual mapping that could not be applied
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file's bytes, with the hash that keys every cache."""
+
+    name: str
+    data: bytes = field(repr=False)
+    sha: str
+
+    @classmethod
+    def of(cls, name: str, data: bytes) -> "Source":
+        return cls(name=name, data=data, sha=hashlib.sha256(data).hexdigest())
+
+
+@dataclass
+class Loaded:
+    """The ingested and classified sources (before corrections)."""
+
+    key: str
+    tagged: pd.DataFrame | None
+    files: list = field(default_factory=list)       # diagnose.ingest.FileReport
+    duplicates_merged: int = 0
+    rows_in: int = 0
+    flagged_rows: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, message)
+    names: list[str] = field(default_factory=list)
+    model_version: str = ""
+    orders: pd.DataFrame | None = None
+    orders_name: str | None = None
+    orders_error: str | None = None
+    is_sample: bool = False
+
+
+# --------------------------------------------------------------------------
+# model and corrections store
+# --------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def get_model():
+    """The reason model, loaded once per process."""
+    from diagnose.model import load_model
+
+    # DIAGNOSE_MODEL_PATH: use another model file (tests, trying a retrained model)
+    return load_model(os.environ.get("DIAGNOSE_MODEL_PATH") or None)
+
+
+@st.cache_resource(show_spinner=False)
+def _store_at(path: str):
+    from diagnose.corrections import CorrectionStore
+
+    return CorrectionStore(path)
+
+
+def get_store():
+    """The corrections store at ``$DIAGNOSE_DATA_DIR/corrections.sqlite`` (read on every call)."""
+    from diagnose.corrections import default_path
+
+    return _store_at(str(default_path().resolve()))
+
+
+# --------------------------------------------------------------------------
+# sources
+# --------------------------------------------------------------------------
+def sample_dir() -> Path:
+    return Path(os.environ.get(SAMPLE_DIR_ENV) or ROOT / "sample_data")
+
+
+SAMPLE_ORDERS = "douyin_orders.csv"
+
+
+def is_orders_file(name: str) -> bool:
+    """Whether a file in the sample folder is the order export (not a return export)."""
+    return Path(name).name == SAMPLE_ORDERS
+
+
+@st.cache_data(show_spinner=False)
+def _read_file(path: str, mtime: float, size: int) -> tuple[str, bytes]:
+    return Path(path).name, Path(path).read_bytes()
+
+
+def _source_from_path(path: Path) -> Source:
+    stat = path.stat()
+    name, data = _read_file(str(path), stat.st_mtime, stat.st_size)
+    return Source.of(name, data)
+
+
+def sample_sources() -> tuple[list[Source], Source | None]:
+    """All return exports in the sample folder, and its order export."""
+    d = sample_dir()
+    if not d.is_dir():
+        return [], None
+    files = sorted(p for p in d.iterdir() if p.is_file() and p.suffix.lower() in RETURN_EXTS)
+    returns = [_source_from_path(p) for p in files if not is_orders_file(p.name)]
+    orders = [p for p in files if is_orders_file(p.name)]
+    return returns, (_source_from_path(orders[0]) if orders else None)
+
+
+def current_sources() -> tuple[list[Source], Source | None, bool]:
+    """(return sources, order source, is_sample) for this session."""
+    uploads = st.session_state.get(UPLOADS) or []
+    orders = st.session_state.get(ORDERS_UPLOAD)
+    if uploads:
+        return list(uploads), orders, False
+    sample_returns, sample_orders = sample_sources()
+    return sample_returns, (orders or sample_orders), True
+
+
+def set_uploads(files: list[tuple[str, bytes]]) -> None:
+    st.session_state[UPLOADS] = [Source.of(n, b) for n, b in files]
+
+
+def set_orders_upload(file: tuple[str, bytes] | None) -> None:
+    st.session_state[ORDERS_UPLOAD] = Source.of(*file) if file else None
+
+
+def clear_uploads() -> None:
+    for key in (UPLOADS, ORDERS_UPLOAD, OVERRIDES, PROFILE):
+        st.session_state.pop(key, None)
+
+
+# --------------------------------------------------------------------------
+# ingest + classify (cached on file hashes)
+# --------------------------------------------------------------------------
+def _culprit(exc: InputError, sources: list[tuple[str, bytes]]) -> int | None:
+    """Index of the source an InputError names, if it names one."""
+    text = str(exc)
+    named = getattr(exc, "file", None)
+    for i, (name, _) in enumerate(sources):
+        if named and (named == name or Path(str(named)).name == name):
+            return i
+    for i, (name, _) in enumerate(sources):
+        if text.startswith(f"{name}:") or f"{name}:" in text[: len(name) + 80]:
+            return i
+    return None
+
+
+def ingest_sources(sources: list[tuple[str, bytes]], overrides: dict[str, str] | None, profile: str | None):
+    """read_exports over the good sources; bad ones are reported, not fatal.
+
+    Returns (IngestResult | None, [(file name, message)]).
+    """
+    from diagnose.ingest import read_exports
+
+    sources = list(sources)
+    errors: list[tuple[str, str]] = []
+    while sources:
+        try:
+            return read_exports(sources, overrides=overrides or None, profile=profile), errors
+        except InputError as exc:
+            if overrides:
+                # Is the manual mapping the problem? Then read without it and say so.
+                try:
+                    result = read_exports(sources, overrides=None, profile=profile)
+                except InputError:
+                    pass
+                else:
+                    return result, errors + [(MAPPING_ERROR, str(exc))]
+            bad = _culprit(exc, sources)
+            if bad is None:
+                # The message names no file: try each alone to find the bad ones.
+                bad_ids = []
+                for i, src in enumerate(sources):
+                    try:
+                        read_exports([src], overrides=overrides or None, profile=profile)
+                    except InputError as single:
+                        bad_ids.append(i)
+                        errors.append((src[0], str(single)))
+                if not bad_ids:
+                    errors.append(("", str(exc)))
+                    return None, errors
+                sources = [s for i, s in enumerate(sources) if i not in bad_ids]
+                continue
+            errors.append((sources[bad][0], str(exc)))
+            del sources[bad]
+    return None, errors
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: tuple[tuple[str, str], ...],
+                 profile: str | None, model_version: str) -> Loaded:
+    """Ingest and classify the sources; cached on `key` (the files' hashes) and the mapping."""
+    from diagnose.classify import classify_frame
+
+    result, errors = ingest_sources(list(_sources), dict(overrides), profile)
+    if result is None:
+        return Loaded(key=key, tagged=None, errors=errors, names=[n for n, _ in _sources], model_version=model_version)
+    tagged = classify_frame(result.frame, get_model())
+    return Loaded(
+        key=key,
+        tagged=tagged,
+        files=list(result.files),
+        duplicates_merged=int(result.duplicates_merged or 0),
+        rows_in=int(result.rows_in or 0),
+        flagged_rows=int(result.flagged_rows or 0),
+        errors=errors,
+        names=[n for n, _ in _sources],
+        model_version=model_version,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def load_orders(sha: str, _source: tuple[str, bytes]) -> tuple[pd.DataFrame | None, str | None]:
+    """The order export as a DataFrame, or (None, error message)."""
+    from diagnose.ingest import read_orders
+
+    try:
+        return read_orders(_source), None
+    except InputError as exc:
+        return None, str(exc)
+
+
+def dataset_key(sources: list[Source], overrides: dict, profile: str | None, model_version: str) -> str:
+    h = hashlib.sha256()
+    for s in sources:
+        h.update(s.name.encode("utf-8") + b"\0" + s.sha.encode() + b"\0")
+    h.update(repr(sorted(overrides.items())).encode("utf-8"))
+    h.update(repr(profile).encode())
+    h.update(model_version.encode())
+    return h.hexdigest()
+
+
+def load_current(model) -> Loaded:
+    """The Loaded dataset for this session's sources (session-memoised)."""
+    sources, orders_src, is_sample = current_sources()
+    overrides = dict(st.session_state.get(OVERRIDES) or {})
+    profile = st.session_state.get(PROFILE) or None
+    version = str(getattr(model, "version", ""))
+    key = dataset_key(sources, overrides, profile, version)
+    okey = orders_src.sha if orders_src else ""
+    memo = st.session_state.get(_LOADED)
+    if memo is not None and memo[0] == (key, okey):
+        return memo[1]
+    loaded = load_dataset(key, tuple((s.name, s.data) for s in sources), tuple(sorted(overrides.items())),
+                          profile, version)
+    # cache_data hands out a copy; attach the orders to it
+    loaded.is_sample = is_sample
+    if orders_src is not None:
+        loaded.orders, loaded.orders_error = load_orders(orders_src.sha, (orders_src.name, orders_src.data))
+        loaded.orders_name = orders_src.name
+    st.session_state[_LOADED] = ((key, okey), loaded)
+    st.session_state.pop(_CORRECTED, None)
+    return loaded
+
+
+def corrections_token(store) -> str:
+    """A fingerprint of the store's current corrections (part of every cache key downstream)."""
+    if store is None:
+        return "none"
+    h = hashlib.sha256(str(Path(store.path).resolve()).encode("utf-8"))
+    latest = store.latest()
+    if len(latest):
+        cols = ["return_id", "new_reason", "new_sub_reason"]
+        h.update(pd.util.hash_pandas_object(latest[cols].astype(str), index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def corrected_table(loaded: Loaded, store, revision: str) -> pd.DataFrame:
+    """The tagged table with corrections applied, memoised on the corrections' fingerprint."""
+    memo = st.session_state.get(_CORRECTED)
+    if memo is not None and memo[0] == (loaded.key, revision):
+        return memo[1]
+    table = store.apply(loaded.tagged) if store is not None else loaded.tagged.assign(corrected=False)
+    st.session_state[_CORRECTED] = ((loaded.key, revision), table)
+    return table
+
+
+# --------------------------------------------------------------------------
+# the per-run context pages read
+# --------------------------------------------------------------------------
+@dataclass
+class Context:
+    lang: str
+    loaded: Loaded | None = None
+    model: Any = None
+    model_error: str | None = None
+    store: Any = None
+    store_error: str | None = None
+    table: pd.DataFrame | None = None       # all rows, corrections applied
+    filtered: pd.DataFrame | None = None    # rows passing the sidebar filters
+    filters: Any = None                     # ui.filters.Filters
+    revision: str = "none"                 # corrections fingerprint (corrections_token)
+
+    @property
+    def ok(self) -> bool:
+        return self.table is not None
+
+    @property
+    def cache_key(self) -> tuple:
+        return (self.loaded.key if self.loaded else "", self.revision,
+                self.filters.key() if self.filters is not None else (), self.lang)
+
+    def report(self, full: bool = False):
+        """The report over the filtered rows (cached); `full=True` includes the distinctive phrases."""
+        return report_for(self, full)
+
+    def previous_totals(self):
+        """Totals of the previous period of the same length, or None."""
+        return previous_totals_for(self)
+
+    def risk(self):
+        """Risk scores for every row (behaviour counted over all rows), or None without diagnose.risk."""
+        return risk_for(self)
+
+
+def ctx() -> Context:
+    """The context app.py built for this run."""
+    value = st.session_state.get(_CTX)
+    if value is None:  # a page run on its own (should not happen under app.py)
+        value = build_context()
+    return value
+
+
+def build_context(lang: str = "zh") -> Context:
+    """Load everything a page needs; errors become messages, never tracebacks."""
+    c = Context(lang=lang)
+    try:
+        c.model = get_model()
+    except InputError as exc:
+        c.model_error = str(exc)
+        st.session_state[_CTX] = c
+        return c
+    try:
+        c.store = get_store()
+        c.revision = corrections_token(c.store)
+    except InputError as exc:
+        c.store_error = str(exc)
+    c.loaded = load_current(c.model)
+    if c.loaded.tagged is not None:
+        c.table = corrected_table(c.loaded, c.store, c.revision)
+    st.session_state[_CTX] = c
+    return c
+
+
+# --------------------------------------------------------------------------
+# report and risk (lazy, cached)
+# --------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=24)
+def _report(key: tuple, _tagged: pd.DataFrame, _orders, duplicates_merged: int, lang: str, full: bool = True):
+    from diagnose.report import build_report
+
+    # Distinctive phrases and fixes are most of a report's time; only the
+    # fixes page and the report download need them.
+    return build_report(
+        _tagged, orders=_orders, duplicates_merged=duplicates_merged, lang=lang, fixes=full, phrases=full
+    )
+
+
+def report_for(c: Context, full: bool = False):
+    """The report over the filtered rows; `full` adds the distinctive phrases (fixes page, downloads)."""
+    if c.filtered is None:
+        return None
+    return _report(("report",) + c.cache_key, c.filtered, c.loaded.orders, c.loaded.duplicates_merged, c.lang, full)
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _totals(key: tuple, _tagged: pd.DataFrame, lang: str) -> dict:
+    return quick_totals(_tagged, lang)
+
+
+def previous_totals_for(c: Context):
+    """(totals dict, start, end) of the period just before the selected dates, or None."""
+    from ui.filters import previous_period
+
+    prev = previous_period(c)
+    if prev is None:
+        return None
+    frame, start, end, fkey = prev
+    if frame is None or len(frame) == 0:
+        return None
+    return _totals(("prev", c.loaded.key, c.revision, fkey, c.lang), frame, c.lang), start, end
+
+
+def risk_available() -> bool:
+    try:
+        import diagnose.risk  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@st.cache_data(show_spinner=False, max_entries=3)
+def _risk(key: tuple, _tagged: pd.DataFrame, _orders, lang: str) -> pd.DataFrame:
+    from diagnose.risk import score_risk
+
+    return score_risk(_tagged, orders=_orders, lang=lang)
+
+
+def risk_for(c: Context) -> pd.DataFrame | None:
+    """Scores over all rows (buyer history counts the whole upload), or None without diagnose.risk."""
+    if c.table is None or not risk_available():
+        return None
+    return _risk(("risk", c.loaded.key, c.revision, c.lang), c.table, c.loaded.orders, c.lang)
+
+
+# --------------------------------------------------------------------------
+# chart and table shaping (from the report's tables; no new numbers)
+# --------------------------------------------------------------------------
+def quick_totals(frame: pd.DataFrame, lang: str) -> dict:
+    """The report's headline totals for a slice, without the costly parts of a full report."""
+    from diagnose.report import headline_totals
+
+    return dict(headline_totals(frame, lang))
+
+
+def reason_chart_data(rep, lang: str) -> pd.DataFrame:
+    from diagnose.taxonomy import label_name
+
+    df = rep.by_reason
+    return pd.DataFrame({
+        "reason": df["reason"],
+        "reason_name": [label_name(r, lang) for r in df["reason"]],
+        "count": df["returns"].astype(int),
+        "amount": df["amount"].astype(float).fillna(0.0),
+        "share": df["share"].astype(float),
+    })
+
+
+def sub_reason_chart_data(rep, lang: str) -> pd.DataFrame:
+    from diagnose.taxonomy import label_name, sub_reason_name
+
+    df = rep.by_sub_reason
+    return pd.DataFrame({
+        "reason": df["reason"],
+        "reason_name": [label_name(r, lang) for r in df["reason"]],
+        "sub_name": [sub_reason_name(s, lang) for s in df["sub_reason"]],
+        "count": df["returns"].astype(int),
+    })
+
+
+def trend_data(c: Context, granularity: str = "week") -> pd.DataFrame:
+    """Returns per period and reason: the report's weekly table, or a daily count of the filtered rows."""
+    from diagnose.taxonomy import label_name
+
+    if granularity == "week":
+        df = c.report().by_week
+        out = pd.DataFrame({"period": pd.to_datetime(df["week"]), "reason": df["reason"], "count": df["returns"]})
+    else:
+        frame = c.filtered
+        when = pd.to_datetime(frame.get("applied_at"), errors="coerce")
+        if getattr(when.dt, "tz", None) is not None:
+            when = when.dt.tz_localize(None)
+        day = when.dt.normalize()
+        ok = day.notna()
+        out = (pd.DataFrame({"period": day[ok], "reason": frame["reason"][ok].astype(str)})
+               .groupby(["period", "reason"]).size().reset_index(name="count"))
+    out["reason_name"] = [label_name(r, c.lang) for r in out["reason"]]
+    return out
+
+
+def heatmap_data(c: Context, top_n: int = 20) -> pd.DataFrame | None:
+    """SKU × reason counts for the SKUs with the most returns (from report.by_sku)."""
+    from diagnose.taxonomy import LABELS, label_name
+
+    rep = c.report()
+    if rep is None or rep.by_sku.empty:
+        return None
+    top = rep.by_sku.head(top_n)
+    labels = [x for x in LABELS if x in top.columns]
+    long = top.melt(id_vars=["sku", "returns"], value_vars=labels, var_name="reason", value_name="count")
+    long = long[long["count"] > 0].copy()
+    long["sku"] = long["sku"].astype(str)
+    long["reason_name"] = [label_name(r, c.lang) for r in long["reason"]]
+    long["share"] = long["count"] / long["returns"]
+    long["sku_total"] = long["returns"]
+    long["max_count"] = long["count"].max() if len(long) else 0
+    return long.reset_index(drop=True)
+
+
+def weekly_totals(rep) -> list[int]:
+    """Returns per week (all reasons), oldest first: the sparkline under the returns metric."""
+    wk = rep.by_week
+    if wk is None or wk.empty:
+        return []
+    return wk.groupby("week")["returns"].sum().sort_index().astype(int).tolist()
+
+
+def pareto_data(rep, top_n: int = 20) -> pd.DataFrame:
+    top = rep.top_skus.head(top_n)
+    return pd.DataFrame({"sku": top["sku"].astype(str), "amount": top["amount"].astype(float),
+                         "cum_share": top["cumulative_share"].astype(float)})
+
+
+def sku_options(frame: pd.DataFrame) -> list[str]:
+    """SKUs of the rows, most returns first."""
+    if "sku" not in frame.columns:
+        return []
+    counts = frame["sku"].dropna().astype(str).value_counts()
+    return counts.index.tolist()
+
+
+def sub_reason_options(frame: pd.DataFrame, reason: str | None) -> list[str]:
+    if "sub_reason" not in frame.columns:
+        return []
+    rows = frame if reason is None else frame[frame["reason"] == reason]
+    return rows["sub_reason"].dropna().astype(str).value_counts().index.tolist()
+
+
+def drill_rows(frame: pd.DataFrame, *, reason: str | None = None, sku: str | None = None,
+               sub_reason: str | None = None, query: str = "", only_review: bool = False) -> pd.DataFrame:
+    """The filtered rows narrowed to one reason / SKU / sub-reason / text search."""
+    import numpy as np
+
+    m = np.ones(len(frame), dtype=bool)
+    if reason:
+        m &= (frame["reason"] == reason).fillna(False).to_numpy(bool)
+    if sku and "sku" in frame.columns:
+        m &= (frame["sku"].astype("string") == sku).fillna(False).to_numpy(bool)
+    if sub_reason and "sub_reason" in frame.columns:
+        m &= (frame["sub_reason"] == sub_reason).fillna(False).to_numpy(bool)
+    if only_review and "needs_review" in frame.columns:
+        m &= frame["needs_review"].fillna(False).to_numpy(bool)
+    if query:
+        text = frame["buyer_text"].astype("string").fillna("")
+        m &= text.str.contains(query, case=False, regex=False).fillna(False).to_numpy(bool)
+    rows = frame[m]
+    sort_cols = [c for c in ("applied_at",) if c in rows.columns]
+    return rows.sort_values(sort_cols, ascending=False, na_position="last") if sort_cols else rows
+
+
+# --------------------------------------------------------------------------
+# download builders (called only when a download button is pressed)
+# --------------------------------------------------------------------------
+def report_xlsx_bytes(rep, lang: str) -> bytes:
+    """The report workbook (diagnose.report.write_report, formula-safe) as bytes."""
+    import tempfile
+
+    from diagnose.report import write_report
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "report.xlsx"
+        write_report(rep, path, lang=lang)
+        return path.read_bytes()
+
+
+def report_md_bytes(rep, lang: str) -> bytes:
+    from diagnose.report import report_to_markdown
+
+    return report_to_markdown(rep, lang).encode("utf-8")
