@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import taxonomy
+from . import fast, taxonomy
 from .model import ReasonModel, load_model, softmax
 from .taxonomy import LABELS, UNSPECIFIED
 
@@ -67,10 +67,18 @@ def classify_frame(
     model: ReasonModel | None = None,
     progress: ProgressFn | None = None,
     chunk_size: int = 20000,
+    workers: int | None = None,
 ) -> pd.DataFrame:
-    """Add the classifier's columns to a canonical table; every row is kept."""
+    """Add the classifier's columns to a canonical table; every row is kept.
+
+    `workers`: processes that featurise the distinct texts (default: the
+    usable CPUs, or DIAGNOSE_WORKERS; only used for large batches). The
+    result does not depend on it.
+    """
     model = model or load_model()
-    out = frame.copy()
+    # pandas' copy-on-write makes a shallow copy safe: adding columns to
+    # `out` never touches `frame`, and the input's data is not duplicated.
+    out = frame.copy(deep=False)
     n = len(frame)
     texts = _column(frame, "buyer_text")
     drops = _column(frame, "platform_reason")
@@ -80,15 +88,8 @@ def classify_frame(
 
     # --- per distinct text: features and text-only logits ------------------
     n_uniq = len(uniq_texts)
-    prepared: list[str] = []
-    blocks: list[sp.csr_matrix] = []
-    for start in range(0, n_uniq, chunk_size):
-        feats = model.features(uniq_texts[start : start + chunk_size])
-        prepared.extend(feats.prepared)
-        blocks.append(feats.X)
-        if progress:
-            progress(min(start + chunk_size, n_uniq), n_uniq)
-    X = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, len(model.feature_names)))
+    prepared, X = fast.featurize(model, uniq_texts.tolist(), workers=workers, progress=progress,
+                                 task_size=chunk_size)
     text_logits = model.decision(X) if n_uniq else np.zeros((0, len(LABELS)))
     text_empty = np.array([not p for p in prepared], dtype=bool)
 
@@ -137,12 +138,25 @@ def classify_frame(
     combos, combo_codes = _unique_rows(key)
     ev_rows = combos["t"].to_numpy()
     ev_pred = combos["p"].to_numpy()
-    explained = model.explain(X[ev_rows], ev_pred) if len(combos) else []
+    # Evidence depends on the text and the reason only: explain each
+    # distinct (text, reason) pair once.
+    explained: list[list[str]] = []
+    if len(combos):
+        pairs, pair_codes = _unique_rows(combos[["t", "p"]])
+        by_pair = model.explain(X[pairs["t"].to_numpy()], pairs["p"].to_numpy())
+        explained = [by_pair[k] for k in pair_codes.tolist()]
+        # The learned sub-reason head reads the words; cue-word rules cover
+        # what it leaves unspecified and rows with only a dropdown reason.
+        sub_by_pair = model.predict_sub_reasons(X[pairs["t"].to_numpy()], pairs["p"].to_numpy())
+        learned = [sub_by_pair[k] for k in pair_codes.tolist()]
     subs, evidence = [], []
     for j, (t, d, p) in enumerate(combos.itertuples(index=False)):
         label = LABELS[p]
         drop_text = str(uniq_drops[d]) if len(uniq_drops) else ""
-        subs.append(sub_reason_for(label, prepared[t] if t < len(prepared) else "", drop_text))
+        sub = None if text_empty[t] else learned[j]
+        if sub is None or sub == UNSPECIFIED:
+            sub = sub_reason_for(label, prepared[t] if t < len(prepared) else "", drop_text)
+        subs.append(sub)
         words = [] if text_empty[t] else explained[j]
         drop_lbl = drop_label_idx[d] if len(drop_label_idx) else -1
         if drop_text and (text_empty[t] or drop_lbl == p) and drop_lbl >= 0:
@@ -174,5 +188,20 @@ def _unique_rows(key: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     if key.empty:
         return key, np.zeros(0, dtype=int)
     packed = key.to_numpy()
+    if packed.min() >= 0:
+        # One int64 per row, ordered as the rows are lexicographically, so
+        # a 1-D unique gives the same rows in the same order, much faster.
+        spans = packed.max(axis=0).astype(np.int64) + 1
+        if float(np.prod(spans.astype(float))) < 2.0**62:
+            flat = np.zeros(len(packed), dtype=np.int64)
+            for j in range(packed.shape[1]):
+                flat = flat * spans[j] + packed[:, j].astype(np.int64)
+            uniq_flat, codes = np.unique(flat, return_inverse=True)
+            cols = []
+            for j in reversed(range(packed.shape[1])):
+                cols.append(uniq_flat % spans[j])
+                uniq_flat = uniq_flat // spans[j]
+            uniq = np.stack(cols[::-1], axis=1).astype(packed.dtype)
+            return pd.DataFrame(uniq, columns=key.columns), codes.ravel()
     uniq, codes = np.unique(packed, axis=0, return_inverse=True)
     return pd.DataFrame(uniq, columns=key.columns), codes.ravel()

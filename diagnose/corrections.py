@@ -293,7 +293,7 @@ class CorrectionStore:
         return out
 
     def training_rows(self) -> pd.DataFrame:
-        """Latest corrections as training rows: columns `text`, `reason`, `platform_reason`.
+        """Latest corrections as training rows: `text`, `reason`, `platform_reason`, `sub_reason`.
 
         Rows with neither buyer text nor a dropdown reason teach nothing and
         are left out.
@@ -303,6 +303,7 @@ class CorrectionStore:
             "text": latest.get("buyer_text", pd.Series(dtype=str)).astype(str),
             "reason": latest.get("new_reason", pd.Series(dtype=str)).astype(str),
             "platform_reason": latest.get("platform_reason", pd.Series(dtype=str)).astype(str),
+            "sub_reason": latest.get("new_sub_reason", pd.Series(dtype=str)).fillna("").astype(str),
         })
         keep = (out["text"].str.strip() != "") | (out["platform_reason"].str.strip() != "")
         return out[keep].reset_index(drop=True)

@@ -33,14 +33,20 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 
+from . import fast
 from . import text as textmod
 from .errors import ModelFileError
-from .taxonomy import LABELS
+from .taxonomy import LABELS, SUB_REASONS
+
+_SUB_LABEL = {s.key: s.label for s in SUB_REASONS}
 
 FORMAT = "diagnose-reason-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "reason_model.npz"
-_ARRAYS = ("labels", "word_vocab", "word_idf", "char_vocab", "char_idf", "coef", "intercept")
+_ARRAYS = (
+    "labels", "word_vocab", "word_idf", "char_vocab", "char_idf", "coef", "intercept",
+    "sub_keys", "sub_coef", "sub_intercept",
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,9 @@ class ReasonModel:
         coef: np.ndarray,
         intercept: np.ndarray,
         meta: dict,
+        sub_keys: Sequence[str] = (),
+        sub_coef: np.ndarray | None = None,
+        sub_intercept: np.ndarray | None = None,
     ):
         self.labels = tuple(labels)
         self.meta = meta
@@ -114,26 +123,52 @@ class ReasonModel:
         self.char_idf = np.asarray(char_idf, dtype=np.float64)
         self.coef = np.asarray(coef, dtype=np.float64)
         self.intercept = np.asarray(intercept, dtype=np.float64)
+        # Sub-reason head: one linear model over the same features whose
+        # classes are sub-reason keys plus "unspecified:<label>"; at
+        # prediction only the predicted label's classes compete.
+        self.sub_keys = np.asarray(sub_keys, dtype=str)
+        n_feat = len(self.word_vocab) + len(self.char_vocab)
+        self.sub_coef = np.zeros((0, n_feat)) if sub_coef is None else np.asarray(sub_coef, dtype=np.float64)
+        self.sub_intercept = np.zeros(0) if sub_intercept is None else np.asarray(sub_intercept, dtype=np.float64)
         self.feature_names = np.concatenate([self.word_vocab, self.char_vocab])
-        self._word_cv = CountVectorizer(
-            analyzer=word_features, vocabulary={t: i for i, t in enumerate(self.word_vocab.tolist())}
-        )
+        self._word_index = {t: i for i, t in enumerate(self.word_vocab.tolist())}
+        self._word_cv = CountVectorizer(analyzer=word_features, vocabulary=self._word_index)
         self._char_cv = CountVectorizer(
             analyzer=make_char_features(self.params.char_ngram_max),
             vocabulary={t: i for i, t in enumerate(self.char_vocab.tolist())},
         )
+        self._char_index = fast.CharIndex(self.char_vocab.tolist(), self.params.char_ngram_max)
         self.version: str = meta.get("version", "unsaved")
 
     # -- features ----------------------------------------------------------
     def features(self, raw_texts: Iterable[object]) -> Features:
-        """Normalise, focus and tokenise texts; build the TF-IDF matrix."""
+        """Normalise, focus and tokenise texts; build the TF-IDF matrix.
+
+        Uses the exact fast paths of `diagnose.fast` (block-cached jieba,
+        NumPy n-gram counting); `features_reference` is the plain version
+        they are tested against.
+        """
+        prepared = [textmod.prepare(t) for t in raw_texts]
+        tokens = fast.tokenize_many(prepared)
+        wc = fast.word_counts(tokens, self._word_index, len(self.word_vocab))
+        if self._char_index.supported:
+            cc = self._char_index.counts(prepared)
+        else:
+            cc = self._char_cv.transform(prepared)
+        return Features(prepared, tokens, self._tfidf_matrix(wc, cc))
+
+    def features_reference(self, raw_texts: Iterable[object]) -> Features:
+        """`features` computed the plain way (jieba per text, scikit-learn counting)."""
         prepared = [textmod.prepare(t) for t in raw_texts]
         tokens = [textmod.tokenize(p) for p in prepared]
         return Features(prepared, tokens, self._matrix(prepared, tokens))
 
     def _matrix(self, prepared: list[str], tokens: list[list[str]]) -> sp.csr_matrix:
-        xw = _tfidf(self._word_cv.transform(tokens), self.word_idf)
-        xc = _tfidf(self._char_cv.transform(prepared), self.char_idf) * self.params.char_weight
+        return self._tfidf_matrix(self._word_cv.transform(tokens), self._char_cv.transform(prepared))
+
+    def _tfidf_matrix(self, word_counts: sp.csr_matrix, char_counts: sp.csr_matrix) -> sp.csr_matrix:
+        xw = _tfidf(word_counts, self.word_idf)
+        xc = _tfidf(char_counts, self.char_idf) * self.params.char_weight
         return sp.hstack([xw, xc], format="csr")
 
     # -- prediction --------------------------------------------------------
@@ -163,16 +198,25 @@ class ReasonModel:
         # first, and let a character n-gram in only as a fallback.
         is_char = X.indices >= len(self.word_vocab)
         rank = contrib - np.where(is_char, 1e3, 0.0)
-        names = self.feature_names
+        names = self._names_list()
+        # One stable sort for all rows (by row, then by -rank; ties keep
+        # column order) gives each row's candidates exactly as a per-row
+        # stable argsort would, without NumPy calls per row. Only each
+        # row's first `top * 6` candidates are ever looked at.
+        order = np.lexsort((-rank, row_of))
+        first = X.indptr[:-1]
+        keep = (np.arange(len(order)) - first[row_of]) < top * 6
+        cand = order[keep]
+        bounds = np.concatenate([[0], np.cumsum(np.minimum(np.diff(X.indptr), top * 6))]).tolist()
+        c_all, r_all, f_all = contrib[cand].tolist(), rank[cand].tolist(), X.indices[cand].tolist()
         out: list[list[str]] = []
         for i in range(X.shape[0]):
-            lo, hi = X.indptr[i], X.indptr[i + 1]
-            c, r = contrib[lo:hi], rank[lo:hi]
+            lo, hi = bounds[i], bounds[i + 1]
             chosen: list[str] = []
-            for k in np.argsort(-r, kind="stable")[: top * 6]:
-                if c[k] <= 0 or (chosen and r[k] < -500):
+            for ck, rk, fk in zip(c_all[lo:hi], r_all[lo:hi], f_all[lo:hi]):
+                if ck <= 0 or (chosen and rk < -500):
                     continue
-                term = names[X.indices[lo + k]].replace(" ", "")
+                term = names[fk].replace(" ", "")
                 if len(term) < 2 or any(term in t for t in chosen):
                     continue
                 chosen = [t for t in chosen if t not in term]
@@ -181,6 +225,12 @@ class ReasonModel:
                     break
             out.append(chosen)
         return out
+
+    def _names_list(self) -> list[str]:
+        names = getattr(self, "_names_cache", None)
+        if names is None:
+            names = self._names_cache = self.feature_names.tolist()
+        return names
 
     # -- persistence -------------------------------------------------------
     def save(self, path: str | Path) -> str:
@@ -209,6 +259,9 @@ class ReasonModel:
             "char_idf": self.char_idf,
             "coef": self.coef,
             "intercept": self.intercept,
+            "sub_keys": self.sub_keys.astype(str),
+            "sub_coef": self.sub_coef,
+            "sub_intercept": self.sub_intercept,
         }
 
     # -- training ----------------------------------------------------------
@@ -220,6 +273,7 @@ class ReasonModel:
         params: ModelParams | None = None,
         meta: dict | None = None,
         sample_weight: np.ndarray | None = None,
+        sub_reasons: Sequence[str] | None = None,
     ) -> "ReasonModel":
         """Train on raw texts and label keys; deterministic for the same input."""
         params = params or ModelParams()
@@ -248,7 +302,30 @@ class ReasonModel:
         }
         full_meta.update(meta or {})
         coef, intercept = _full_weights(clf, X.shape[1])
-        return cls(LABELS, word_vocab, wv.idf_, char_vocab, cv.idf_, coef, intercept, full_meta)
+        sub_keys, sub_coef, sub_intercept = _fit_sub_reasons(X, labels, sub_reasons, params)
+        return cls(
+            LABELS, word_vocab, wv.idf_, char_vocab, cv.idf_, coef, intercept, full_meta,
+            sub_keys, sub_coef, sub_intercept,
+        )
+
+    def predict_sub_reasons(self, X: sp.csr_matrix, label_idx: np.ndarray) -> list[str | None]:
+        """Most likely sub-reason of each row within its label; None where the
+        head has nothing to say (no head, or no classes for that label)."""
+        if not len(self.sub_keys) or X.shape[0] == 0:
+            return [None] * X.shape[0]
+        scores = X @ self.sub_coef.T + self.sub_intercept
+        owner = np.array([k.split(":", 1)[1] if k.startswith("unspecified:") else _SUB_LABEL.get(k, "")
+                          for k in self.sub_keys.tolist()])
+        out: list[str | None] = []
+        keys = self.sub_keys.tolist()
+        for i, li in enumerate(np.asarray(label_idx).tolist()):
+            allowed = np.flatnonzero(owner == LABELS[li])
+            if not len(allowed):
+                out.append(None)
+                continue
+            k = keys[allowed[np.argmax(scores[i, allowed])]]
+            out.append("unspecified" if k.startswith("unspecified:") else k)
+        return out
 
 
 def _full_weights(clf: LogisticRegression, n_features: int) -> tuple[np.ndarray, np.ndarray]:
@@ -268,6 +345,29 @@ def _full_weights(clf: LogisticRegression, n_features: int) -> tuple[np.ndarray,
         coef[classes] = clf.coef_
         intercept[classes] = clf.intercept_
     return coef, intercept
+
+
+def _fit_sub_reasons(X, labels, sub_reasons, params: ModelParams):
+    """Fit the sub-reason head on rows that carry a sub-reason annotation."""
+    n_feat = X.shape[1]
+    if sub_reasons is None:
+        return (), np.zeros((0, n_feat)), np.zeros(0)
+    target = [
+        (s if s in _SUB_LABEL and _SUB_LABEL[s] == lbl else f"unspecified:{lbl}") if s else None
+        for s, lbl in zip(sub_reasons, labels)
+    ]
+    rows = np.array([i for i, t in enumerate(target) if t is not None])
+    if len(rows) == 0 or len({target[i] for i in rows}) < 2:
+        return (), np.zeros((0, n_feat)), np.zeros(0)
+    y = np.array([target[i] for i in rows])
+    clf = LogisticRegression(C=params.C, max_iter=3000).fit(X[rows], y)
+    keys = np.array(clf.classes_, dtype=str)
+    if len(keys) == 2:  # binary: one row of weights for class 1
+        coef = np.vstack([np.zeros(n_feat), clf.coef_[0]])
+        intercept = np.array([0.0, clf.intercept_[0]])
+    else:
+        coef, intercept = clf.coef_, clf.intercept_
+    return keys, coef, intercept
 
 
 def _classifier(params: ModelParams) -> LogisticRegression:
@@ -378,4 +478,7 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
         arrays["coef"],
         arrays["intercept"],
         meta,
+        arrays["sub_keys"].tolist(),
+        arrays["sub_coef"],
+        arrays["sub_intercept"],
     )

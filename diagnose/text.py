@@ -133,11 +133,19 @@ def tokenizer() -> jieba.Tokenizer:
     return tk
 
 
+def keep_token(word: str) -> bool:
+    """Whether a jieba word counts as a token (not blank, not punctuation)."""
+    return bool(word.strip()) and not _PUNCT_RE.match(word)
+
+
 def tokenize(text: str) -> list[str]:
-    """jieba words of an already-normalised text, punctuation and spaces dropped."""
+    """jieba words of an already-normalised text, punctuation and spaces dropped.
+
+    (`diagnose.fast.tokenize_many` gives the same result for many texts faster.)
+    """
     if not text:
         return []
-    return [w for w in tokenizer().lcut(text) if w.strip() and not _PUNCT_RE.match(w)]
+    return [w for w in tokenizer().lcut(text) if keep_token(w)]
 
 
 def prepare(text: object) -> str:

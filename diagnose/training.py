@@ -79,7 +79,7 @@ def augment(train: pd.DataFrame, seed: int = 13) -> pd.DataFrame:
     """One noisy variant per training sentence: the way phones mangle text."""
     rng = random.Random(seed)
     rows = []
-    for text, reason in zip(train["text"], train["reason"]):
+    for text, reason, sub in zip(train["text"], train["reason"], train["sub_reason"]):
         kind = rng.randrange(4)
         if kind == 0:
             new = text.translate(_TRADITIONAL)
@@ -95,8 +95,8 @@ def augment(train: pd.DataFrame, seed: int = 13) -> pd.DataFrame:
             cut = max(4, int(len(text) * 0.7))
             new = text[:cut]
         if new != text:
-            rows.append((new, reason))
-    return pd.DataFrame(rows, columns=["text", "reason"])
+            rows.append((new, reason, sub))
+    return pd.DataFrame(rows, columns=["text", "reason", "sub_reason"])
 
 
 # --- evaluation -------------------------------------------------------------
@@ -156,6 +156,7 @@ class TrainResult:
     threshold_table: pd.DataFrame
     corpus_stats: pd.DataFrame
     review_eval: tuple[Evaluation, Evaluation] | None = None  # (model, keyword) on EVAL_SET
+    sub_reason_accuracy: tuple[float, float, int] | None = None  # (learned+rules, rules only, rows)
 
 
 def train(
@@ -167,10 +168,11 @@ def train(
     corpus = load_corpus(corpus_dir)
     tr, ho = split(corpus)
     aug = augment(tr)
-    parts = [tr[["text", "reason"]], aug]
+    parts = [tr[["text", "reason", "sub_reason"]], aug]
     n_corr = 0
     if corrections is not None and len(corrections):
         corr = corrections[["text", "reason"]].copy()
+        corr["sub_reason"] = corrections["sub_reason"] if "sub_reason" in corrections else ""
         corr = corr[corr["text"].astype(str).str.strip() != ""]
         corr = corr[~corr["text"].map(is_held_out)]  # keep the held-out split clean
         n_corr = len(corr)
@@ -183,6 +185,7 @@ def train(
         data["text"].tolist(),
         data["reason"].tolist(),
         params=params,
+        sub_reasons=data["sub_reason"].fillna("").tolist(),
         meta={"n_train": int(len(tr)), "n_augmented": int(len(aug)), "n_corrections": int(n_corr)},
     )
     y_true = ho["reason"].tolist()
@@ -190,6 +193,7 @@ def train(
     m_pred = model_predictions(model, ho["text"].tolist(), drops)
     b_pred = keyword_predict(ho["text"].tolist())
     thr = threshold_table(model, ho)
+    sub_acc = sub_reason_accuracy(model, ho)
     stats = corpus.groupby(["category", "reason"]).size().unstack(fill_value=0)
     review = None
     if EVAL_SET.exists():
@@ -200,6 +204,7 @@ def train(
         )
     return TrainResult(
         review_eval=review,
+        sub_reason_accuracy=sub_acc,
         model=model,
         n_train=len(tr),
         n_augmented=len(aug),
@@ -284,7 +289,8 @@ Version `{result.model.version}` · file `models/reason_model.npz` · rebuilt by
 Reads a buyer's own words about a return (and the platform's dropdown reason, as
 evidence) and tags the return with one of seven reasons: {", ".join(f"`{k}` {taxonomy.LABEL_ZH[k]}" for k in taxonomy.LABELS)}.
 Definitions follow `../shared/label-guide.md`. Sub-reasons (偏小/偏大, 开线, 色差, 发错货 …)
-come from cue-word rules in `diagnose/taxonomy.py` applied to the predicted reason.
+come from a second linear head over the same features, choosing among the predicted reason's
+sub-reasons; cue-word rules in `diagnose/taxonomy.py` fill in where it says "unspecified" or there are no words.
 
 ## Data
 Hand-written corpus in `sample_data/corpus/` ({result.n_train + result.n_held_out} distinct labelled buyer texts, written
@@ -319,6 +325,9 @@ Keyword rules: macro-F1 (7 labels) **{b.macro_f1:.3f}**, macro-F1 (6 reasons) **
 
 {_review_section(result)}
 
+## Sub-reasons
+{_sub_section(result)}
+
 ## Review threshold
 `needs_review` is set when confidence < **{p.review_threshold}**. On the held-out split:
 
@@ -349,3 +358,32 @@ written by the team, so real buyer text will score lower.
 {m.to_markdown()}
 
 Keyword rules on the same set: macro-F1 (6 reasons) **{b.macro_f1_six:.3f}**, accuracy {b.accuracy:.3f}."""
+
+
+def sub_reason_accuracy(model: ReasonModel, held_out: pd.DataFrame) -> tuple[float, float, int]:
+    """Sub-reason agreement on held-out rows whose reason is right: product vs rules alone."""
+    from .classify import classify_frame, sub_reason_for
+
+    tagged = classify_frame(
+        pd.DataFrame({"buyer_text": held_out["text"], "platform_reason": held_out["platform_reason"]}), model
+    )
+    right = tagged["reason"].to_numpy() == held_out["reason"].to_numpy()
+    truth = held_out["sub_reason"].to_numpy()[right]
+    product = tagged["sub_reason"].to_numpy()[right]
+    feats = model.features(held_out["text"].tolist())
+    rules = [
+        sub_reason_for(r, p, d)
+        for r, p, d in zip(held_out["reason"], feats.prepared, held_out["platform_reason"])
+    ]
+    rules = pd.Series(rules).to_numpy()[right]
+    return float((product == truth).mean()), float((rules == truth).mean()), int(right.sum())
+
+
+def _sub_section(result: TrainResult) -> str:
+    if result.sub_reason_accuracy is None:
+        return ""
+    learned, rules, n = result.sub_reason_accuracy
+    return (
+        f"On the {n} held-out texts whose reason is predicted right, the sub-reason agrees with the "
+        f"annotation for **{learned:.1%}** of them (cue-word rules alone: {rules:.1%})."
+    )
