@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: setup browser samples model run test train clean
+.PHONY: setup browser samples model spark run test train clean
 
 setup: $(VENV)/.installed
 
@@ -31,10 +31,17 @@ model: setup
 train: setup
 	$(PY) -m diagnose train
 
+# Optional Spark batch job (docs/SPARK.md); `make test` installs it so its test runs.
+spark: $(VENV)/.spark-installed
+
+$(VENV)/.spark-installed: requirements-spark.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-spark.txt
+	touch $@
+
 run: setup samples model
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-test: setup browser samples model
+test: setup browser samples model spark
 	$(PY) -m pytest -q
 
 clean:

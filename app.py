@@ -23,7 +23,11 @@ from ui import filters, state  # noqa: E402
 from ui.common import md_escape  # noqa: E402
 from ui.i18n import LANG_KEY, t  # noqa: E402
 
-st.set_page_config(page_title="退货原因诊断 · Return diagnosis", page_icon=":material/assignment_return:", layout="wide")
+# The favicon is an inline SVG served by this server: a ":material/…:" or emoji
+# icon would make every browser fetch it from Google's or a CDN's servers.
+PAGE_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect width="24" height="24" rx="5" '
+             'fill="#E4572E"/><path d="M9 7 4 12l5 5v-3h6a3 3 0 0 0 0-6H9z" fill="#fff"/></svg>')
+st.set_page_config(page_title="退货原因诊断 · Return diagnosis", page_icon=PAGE_ICON, layout="wide")
 
 # --- language -----------------------------------------------------------------
 st.sidebar.segmented_control(

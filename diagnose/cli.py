@@ -78,9 +78,48 @@ def read_and_tag(args: argparse.Namespace):
     return result, tagged, model
 
 
+def _classify_chunked(args: argparse.Namespace) -> bool:
+    """Classify a large single text export slice by slice; False when it must be read whole."""
+    from . import chunked
+    from .ingest import parse_overrides
+    from .model import load_model
+
+    if not chunked.chunking_wanted(args.files, args.chunksize):
+        return False
+    model = load_model(args.model)
+    try:
+        res = chunked.classify_to_file(
+            args.files[0], args.output, model,
+            chunk_rows=args.chunksize or chunked.DEFAULT_CHUNK_ROWS,
+            overrides=parse_overrides(args.map), profile=args.profile,
+            progress=Progress("classifying"),
+        )
+    except chunked.NotChunkable as why:
+        _say(f"note: reading the file in one pass ({why})")
+        return False
+    for f in res.files:
+        mapping = ", ".join(f"{k}←{v}" for k, v in f.mapping.items())
+        _say(f"{f.name}: profile {f.profile}, encoding {f.encoding or 'n/a'}, header row {f.header_row}, "
+             f"{f.n_rows:,} rows (read in {res.chunks:,} slices)")
+        _say(f"  mapping: {mapping}")
+        for issue in f.issues[:10]:
+            _say(f"  warning: {issue}")
+        if len(f.issues) > 10:
+            _say(f"  … and {len(f.issues) - 10} more warnings")
+    if res.duplicates_merged:
+        _say(f"merged {res.duplicates_merged:,} duplicate return ids")
+    _say(
+        f"wrote {res.rows_out:,} rows to {args.output} (model {model.version}; "
+        f"{res.needs_review:,} need review, {res.conflicts:,} dropdown conflicts)"
+    )
+    return True
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from .export import write_table
 
+    if _classify_chunked(args):
+        return 0
     result, tagged, model = read_and_tag(args)
     write_table(tagged, args.output)
     _say(
@@ -172,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="tag every return with its reason")
     _add_input_args(p)
     p.add_argument("-o", "--output", required=True, help="output file (.csv or .xlsx)")
+    p.add_argument(
+        "--chunksize", type=int, default=None, metavar="N",
+        help="read a large CSV export N rows at a time to bound memory (default: automatic for files "
+             "of 256 MB or more; 0 = always read whole); the output is the same either way",
+    )
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("report", help="causes and suggested fixes per SKU")

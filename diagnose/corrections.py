@@ -16,11 +16,26 @@ what and when.
 Where the file lives: ``$DIAGNOSE_DATA_DIR/corrections.sqlite``, with
 ``DIAGNOSE_DATA_DIR`` defaulting to ``./data`` (created on first use).
 All SQL is parameterised; nothing a user types is pasted into a statement.
+
+Several writers at once (dashboard sessions, the CLI, a training run):
+the database is in WAL mode, every connection waits up to
+`BUSY_TIMEOUT_MS` for a lock instead of failing, and each save is one
+``BEGIN IMMEDIATE`` transaction, so concurrent saves queue up and all of
+them are kept. ``synchronous=FULL`` makes a committed save durable; a
+process killed mid-save loses at most that one uncommitted save and
+leaves the file consistent (SQLite's journal rolls it back).
+
+Personal data: no buyer identifier is stored (no buyer id, nickname or
+address column), and phone numbers, e-mail addresses and ID-card numbers
+a buyer typed into the free text are replaced by placeholders
+(`redact_contacts`) before the text is saved. The model removes long
+digit runs from text anyway, so training loses nothing.
 """
 from __future__ import annotations
 
 import getpass
 import os
+import re
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timezone
@@ -35,6 +50,21 @@ from diagnose.taxonomy import LABELS, SUB_REASON_BY_KEY, UNSPECIFIED, label_name
 DATA_DIR_ENV = "DIAGNOSE_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
 DB_NAME = "corrections.sqlite"
+BUSY_TIMEOUT_MS = 30_000
+
+# Contact details a buyer may type into the free text. Digits may be split
+# by spaces or dashes (138-1234-5678); full-width digits (１３８…) are turned
+# into ASCII digits before matching.
+_FULLWIDTH = {ord("０") + i: ord("0") + i for i in range(10)}
+_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[邮箱]"),
+    # mainland ID card: 17 digits + digit/X
+    (re.compile(r"(?<!\d)\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[\dXx](?!\d)"), "[身份证号]"),
+    # mainland mobile, optionally +86, with optional separators
+    (re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"), "[手机号]"),
+    # landline with area code: 010-12345678, 0755 1234 5678
+    (re.compile(r"(?<!\d)0\d{2,3}[\s-]\d{3,4}[\s-]?\d{4}(?!\d)"), "[电话]"),
+)
 
 COLUMNS: tuple[str, ...] = (
     "return_id",
@@ -109,6 +139,22 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def redact_contacts(text: str) -> str:
+    """`text` with phone numbers, e-mail addresses and ID-card numbers replaced by placeholders.
+
+    Why: a correction keeps the buyer's words (they are training data), and
+    buyers sometimes type a phone number into them; the store must not keep
+    a way to reach or identify the buyer.
+    """
+    if not text:
+        return text
+    normalised = text.translate(_FULLWIDTH)
+    out = normalised
+    for pattern, placeholder in _REDACTIONS:
+        out = pattern.sub(placeholder, out)
+    return text if out == normalised else out
+
+
 def _check_labels(new_reason: str, new_sub_reason: str | None, return_id: str) -> tuple[str, str]:
     """Validate a reason / sub-reason pair; returns the normalised pair."""
     reason = _text(new_reason).strip()
@@ -135,8 +181,23 @@ class CorrectionStore:
         self.path = Path(path) if path is not None else default_path()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as conn, conn:
-                conn.executescript(_SCHEMA)
+            with closing(self._connect()) as conn:
+                # WAL lets readers go on while one writer commits; the mode is
+                # stored in the file, so setting it once per open is enough.
+                conn.execute("PRAGMA journal_mode=WAL")
+                have = {r[0] for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE name IN ('corrections', 'corrections_return_id')")}
+                if len(have) < 2:  # a new file: create the schema in one write transaction
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        for statement in _SCHEMA.split(";"):
+                            if statement.strip():
+                                conn.execute(statement)
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                        raise
         except InputError:
             raise
         except (OSError, sqlite3.Error) as exc:
@@ -150,7 +211,12 @@ class CorrectionStore:
     def _connect(self) -> sqlite3.Connection:
         # A fresh connection per operation: Streamlit runs scripts on several
         # threads, and sqlite3 connections must not cross threads.
-        return sqlite3.connect(self.path, timeout=10)
+        # isolation_level=None: transactions are opened explicitly (BEGIN
+        # IMMEDIATE in `_insert`), never implicitly by the sqlite3 module.
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA synchronous=FULL")
+        return conn
 
     def _query(self, sql: str, params: Iterable = ()) -> pd.DataFrame:
         try:
@@ -166,8 +232,18 @@ class CorrectionStore:
         if not rows:
             return 0
         try:
-            with closing(self._connect()) as conn, conn:  # one transaction
-                conn.executemany(_INSERT_SQL, rows)
+            with closing(self._connect()) as conn:
+                # One write transaction for the whole batch; IMMEDIATE takes
+                # the write lock up front, so a concurrent writer waits
+                # (busy_timeout) rather than failing half-way.
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.executemany(_INSERT_SQL, rows)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
         except sqlite3.Error as exc:
             raise InputError(
                 f"cannot save corrections ({exc})",
@@ -228,7 +304,7 @@ class CorrectionStore:
                 at = at.isoformat(timespec="seconds")
             rows.append((
                 return_id,
-                _text(rec.get("buyer_text")),
+                redact_contacts(_text(rec.get("buyer_text"))),
                 _text(rec.get("platform_reason")),
                 _text(rec.get("old_reason")),
                 reason,

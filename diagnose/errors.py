@@ -7,6 +7,19 @@ the message and nothing else: no traceback reaches a user.
 """
 from __future__ import annotations
 
+import re
+
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n\u2028\u2029]+[ \t]*")
+
+
+def one_line(text: str) -> str:
+    """`text` with its line breaks turned into spaces.
+
+    Messages quote the user's own cells and headers, which may hold line
+    breaks; the CLI promises one ``error: …`` line and the dashboard one box.
+    """
+    return _LINE_BREAKS.sub(" ", text)
+
 
 class InputError(Exception):
     """A problem with what the user gave us, explained in their terms."""
@@ -20,7 +33,7 @@ class InputError(Exception):
         parts.append(message)
         if hint:
             parts.append(f" — {hint}")
-        super().__init__("".join(parts))
+        super().__init__(one_line("".join(parts)))
 
 
 class ModelFileError(InputError):

@@ -74,6 +74,28 @@ def _join_sequence(value: object) -> object:
     return value
 
 
+def _safe_column(s: pd.Series) -> pd.Series:
+    """`safe_cell` over a text column, calling it only where it can change something.
+
+    Why: a million-row table has tens of millions of cells and almost none
+    needs a prefix; a Python call per cell was most of the time it took to
+    write one. Only a cell whose first character is a formula start or
+    whitespace can need one, and first characters are few, so they are
+    judged once each (with Python's own `str.isspace`, as `safe_cell` does).
+    Object columns may hold lists or non-strings and take the plain path.
+    """
+    if s.dtype == object:
+        return s.map(_join_sequence, na_action="ignore").map(safe_cell, na_action="ignore")
+    codes, firsts = pd.factorize(s.str[:1])
+    risky_first = np.array([f[:1] in _FORMULA_STARTS or f[:1].isspace() for f in firsts] + [False])
+    risky = risky_first[codes]  # code -1 (missing) picks the trailing False
+    if not risky.any():
+        return s
+    s = s.copy()
+    s[risky] = s[risky].map(safe_cell)
+    return s
+
+
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` with every string cell and header passed through `safe_cell`.
 
@@ -84,8 +106,7 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     for i, col in enumerate(out.columns):
         s = out.iloc[:, i]
         if _is_textual(s):
-            s = s.map(_join_sequence, na_action="ignore")
-            out.isetitem(i, s.map(safe_cell, na_action="ignore"))
+            out.isetitem(i, _safe_column(s))
     out.columns = [safe_cell(str(c)) if not isinstance(c, str) else safe_cell(c) for c in out.columns]
     return out
 

@@ -37,11 +37,23 @@ What it copes with:
   name or account are carried under their header with hashed values (same
   hash, so they can be compared but not read).
 
+* Limits (`current_limits`, environment variables): upload and file size,
+  data rows, and for XLSX the declared unpacked size, compression ratio and
+  sheet dimension — checked before the workbook is loaded, because an
+  oversized sheet makes the spreadsheet reader abort the whole process.
+* Locked and odd containers are named: an encrypted .xlsx (an OLE file with
+  `EncryptionInfo`), a password-protected .xls (FILEPASS), Word/PowerPoint.
+* Encoding slips: a UTF-8 BOM in front of GBK text is read as GB18030 (and
+  noted); text whose bytes change encoding part-way is refused with the line
+  and column where it happens.
+
 Everything a user can get wrong raises `InputError` naming the file and what
-to do; no other exception is meant to escape.
+to do; no other exception is meant to escape. docs/BAD_INPUT.md lists every
+kind of bad input and what the user sees.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -50,7 +62,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -79,10 +91,85 @@ ORDER_OUTPUT_COLUMNS: tuple[str, ...] = (
     "source_row",
 )
 
-DEFAULT_SALT = "diagnose-default-salt-v1"
-SALT_ENV = "DIAGNOSE_SALT"
 HEADER_SCAN_ROWS = 30
 MAX_EXAMPLES = 3  # per problem kind, in FileReport.issues
+
+# ---------------------------------------------------------------------------
+# Limits. Read from the environment on every call, so an operator (or a test)
+# can change them without a restart. The defaults let the CLI read a
+# 10-million-row CSV from disk and the dashboard take a few-hundred-MB upload,
+# while refusing — before anything is parsed — what would only exhaust memory.
+# ---------------------------------------------------------------------------
+MAX_UPLOAD_MB_ENV = "DIAGNOSE_MAX_UPLOAD_MB"  # bytes handed over in memory (dashboard uploads)
+MAX_FILE_MB_ENV = "DIAGNOSE_MAX_FILE_MB"  # files read from disk (CLI)
+MAX_ROWS_ENV = "DIAGNOSE_MAX_ROWS"  # data rows per call (all files together)
+MAX_XLSX_MB_ENV = "DIAGNOSE_MAX_XLSX_UNCOMPRESSED_MB"  # declared unpacked size of an XLSX
+MAX_CELLS_ENV = "DIAGNOSE_MAX_CELLS"  # rows x columns a sheet declares
+MAX_ZIP_RATIO_ENV = "DIAGNOSE_MAX_ZIP_RATIO"  # unpacked / packed size of one XLSX part
+
+_LIMIT_DEFAULTS: dict[str, float] = {
+    MAX_UPLOAD_MB_ENV: 1024,  # = server.maxUploadSize in .streamlit/config.toml
+    MAX_FILE_MB_ENV: 8192,
+    MAX_ROWS_ENV: 20_000_000,
+    MAX_XLSX_MB_ENV: 4096,
+    MAX_CELLS_ENV: 120_000_000,
+    MAX_ZIP_RATIO_ENV: 200,
+}
+# Parts smaller than this are never judged by their compression ratio (a
+# 2 MB styles.xml full of repeated tags legitimately packs 100:1).
+_RATIO_MIN_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits applied while reading; see `current_limits`."""
+
+    upload_bytes: int
+    file_bytes: int
+    rows: int
+    xlsx_uncompressed_bytes: int
+    cells: int
+    zip_ratio: float
+
+
+def current_limits() -> Limits:
+    """The limits in force now: environment variables over the defaults.
+
+    Why configurable: a team running the dashboard on a large machine wants
+    bigger uploads; a shared small server wants smaller ones. A value that is
+    not a positive number is a configuration mistake and is reported as such.
+    """
+
+    def value(env: str) -> float:
+        raw = os.environ.get(env, "").strip()
+        if not raw:
+            return _LIMIT_DEFAULTS[env]
+        try:
+            number = float(raw)
+        except ValueError:
+            number = -1.0
+        if not number > 0:
+            raise InputError(
+                f"the setting {env}={raw!r} is not a positive number",
+                hint=f"set {env} to a number such as {int(_LIMIT_DEFAULTS[env])}, or unset it",
+            )
+        return number
+
+    mb = 1024 * 1024
+    return Limits(
+        upload_bytes=int(value(MAX_UPLOAD_MB_ENV) * mb),
+        file_bytes=int(value(MAX_FILE_MB_ENV) * mb),
+        rows=int(value(MAX_ROWS_ENV)),
+        xlsx_uncompressed_bytes=int(value(MAX_XLSX_MB_ENV) * mb),
+        cells=int(value(MAX_CELLS_ENV)),
+        zip_ratio=value(MAX_ZIP_RATIO_ENV),
+    )
+
+
+def _mb(n: int) -> str:
+    if n < 1024 * 1024:
+        return f"{n / 1024:,.1f} KB"
+    return f"{n / (1024 * 1024):,.1f} MB"
 
 _STRING_COLUMNS = (
     "return_id", "order_id", "sku", "product_id", "product_title", "platform_reason",
@@ -144,6 +231,11 @@ def parse_overrides(items: Sequence[str]) -> dict[str, str]:
                 f"column mapping '{text}' names no header",
                 hint=f"write the file's header after the '=', e.g. --map {key}=问题描述",
             )
+        if key in result and result[key] != header:
+            raise InputError(
+                f"--map {key} is given twice, with '{result[key]}' and with '{header}'",
+                hint=f"keep only the --map {key}=… that names the right header",
+            )
         result[key] = header
     return result
 
@@ -165,6 +257,8 @@ def read_exports(
             f"unknown profile '{profile}'", hint="use one of: " + ", ".join(P.PROFILE_KEYS)
         )
     overrides = {k: v for k, v in (overrides or {}).items() if k in P.MAPPABLE_COLUMNS}
+    _check_one_header_per_column(overrides)
+    limits = current_limits()
     salt = _resolve_salt(salt)
 
     frames: list[pd.DataFrame] = []
@@ -180,6 +274,14 @@ def read_exports(
             override_misses.append((name, report.unmapped + list(report.mapping.values())))
         frames.append(frame)
         reports.append(report)
+        total_rows = sum(r.n_rows for r in reports)
+        if total_rows > limits.rows:
+            together = "" if len(reports) == 1 else f" (with the files before it: {total_rows:,})"
+            raise InputError(
+                f"{report.n_rows:,} data rows{together}, more than the limit of {limits.rows:,} rows",
+                file=name,
+                hint=f"split the export into smaller periods, or raise {MAX_ROWS_ENV}",
+            )
 
     missing = [k for k, ok in override_found.items() if not ok]
     if missing:
@@ -196,6 +298,8 @@ def read_exports(
     frame = _concat(frames)
     rows_in = sum(r.n_rows for r in reports)
     dup = frame["return_id"].duplicated(keep="last")
+    if dup.any():
+        dup &= ~frame["row_issues"].str.contains("return_id:imprecise", regex=False)
     duplicates_merged = int(dup.sum())
     if duplicates_merged:
         frame = frame.loc[~dup.to_numpy()].reset_index(drop=True)
@@ -270,8 +374,11 @@ def _read_one_export(
     overrides: Mapping[str, str],
     salt: str,
     forced_profile: str | None,
+    row_offset: int = 0,
 ) -> tuple[pd.DataFrame, FileReport, list[str]]:
     raw, encoding = _read_cells(name, data, extra_headers=overrides.values())
+    if row_offset:  # a slice of a larger file (diagnose.chunked): number rows as in the file
+        raw.attrs["row_offset"] = int(raw.attrs.get("row_offset", 0)) + row_offset
     header_idx, headers = _find_header(raw, name, overrides.values())
     body, rows = _body(raw, header_idx)
     issues: list[str] = []
@@ -282,6 +389,8 @@ def _read_one_export(
                 f"column '{headers[j]}' holds numbers of more than 15 digits stored as numbers "
                 "in the spreadsheet; their last digits may be wrong — export IDs as text"
             )
+    if raw.attrs.get("encoding_note"):
+        issues.append(raw.attrs["encoding_note"])
     if header_idx + offset > 0:
         issues.append(
             f"header found on row {header_idx + offset + 1}; "
@@ -305,6 +414,15 @@ def _read_one_export(
             + " | ".join(headers),
             file=name,
             hint="use --map buyer_text=<header> (or platform_reason=<header>) to name it",
+        )
+
+    for header, count in raw.attrs.get("duplicate_headers", {}).items():
+        first = headers.index(header)
+        used = next((c for c, i in mapping.items() if i == first), None)
+        issues.append(
+            f"header '{header}' appears {count} times; the first is read"
+            + (f" as {used}" if used else "")
+            + f", the others are kept as '{header} (2)'" + ("…" if count > 2 else "")
         )
 
     n = len(body)
@@ -371,6 +489,13 @@ def _read_one_export(
         if overflow.sum() > MAX_EXAMPLES:
             examples.append(f"… {int(overflow.sum()) - MAX_EXAMPLES} more row(s) with extra cells")
 
+    if "return_id" in mapping and mapping["return_id"] in raw.attrs.get("lossy_columns", []):
+        # Ids that went through a spreadsheet number lost their last digits; two
+        # different returns may now look alike, so they are flagged and never merged.
+        ids = out["return_id"]
+        imprecise = (ids.str.fullmatch(r"[0-9]{16,}").fillna(False)).to_numpy(dtype=bool)
+        if imprecise.any():
+            flags.append(("return_id:imprecise", imprecise))
     out["sku"] = out["sku"].fillna(out["product_id"])
     if "return_id" in mapping:
         missing_id = out["return_id"].isna().to_numpy()
@@ -481,6 +606,24 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return frame
 
 
+def _check_one_header_per_column(overrides: Mapping[str, str]) -> None:
+    """Refuse a mapping that sends one header to two fields.
+
+    Only one field can own a column (`map_headers` lets the first claim it),
+    so the second mapping would silently do nothing; say so instead.
+    """
+    owner: dict[str, str] = {}
+    for key, header in overrides.items():
+        norm = P.normalise_header(header)
+        if norm in owner:
+            raise InputError(
+                f"the header '{header}' is mapped twice, to {owner[norm]} and to {key}; "
+                "one column can fill only one field",
+                hint=f"remove one of --map {owner[norm]}=… / --map {key}=…, or give it another header",
+            )
+        owner[norm] = key
+
+
 def _check_overrides(name: str, headers: list[str], overrides: Mapping[str, str]) -> None:
     norms = {P.normalise_header(h) for h in headers}
     for key, header in overrides.items():
@@ -496,15 +639,22 @@ def _check_overrides(name: str, headers: list[str], overrides: Mapping[str, str]
 # Sources, format sniffing, decoding
 # ---------------------------------------------------------------------------
 def _load_source(source: Any) -> tuple[str, bytes]:
+    limits = current_limits()
     if isinstance(source, tuple) and len(source) == 2:
         name, data = source
         if isinstance(data, str):
             data = data.encode("utf-8")
-        return Path(str(name)).name or "upload", bytes(data)
+        name = Path(str(name)).name or "upload"
+        _check_size(name, len(data), limits.upload_bytes, MAX_UPLOAD_MB_ENV)
+        return name, bytes(data)
     if hasattr(source, "getvalue") and hasattr(source, "name"):  # e.g. an uploaded file
-        return Path(str(source.name)).name, bytes(source.getvalue())
+        name, data = Path(str(source.name)).name, source.getvalue()
+        _check_size(name, len(data), limits.upload_bytes, MAX_UPLOAD_MB_ENV)
+        return name, bytes(data)
     path = Path(os.fspath(source))
     try:
+        if path.is_file():
+            _check_size(path.name, path.stat().st_size, limits.file_bytes, MAX_FILE_MB_ENV)
         return path.name, path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", file=str(path), hint="check the path") from None
@@ -513,6 +663,16 @@ def _load_source(source: Any) -> tuple[str, bytes]:
                          hint="pass the export files inside it") from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror})", file=str(path)) from None
+
+
+def _check_size(name: str, size: int, limit: int, env: str) -> None:
+    """Refuse a file above the size limit before its bytes are parsed."""
+    if size > limit:
+        raise InputError(
+            f"the file is {_mb(size)}, larger than the limit of {_mb(limit)}",
+            file=name,
+            hint=f"split the export into smaller periods (e.g. one file per month), or raise {env}",
+        )
 
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -543,21 +703,122 @@ def _read_cells(name: str, data: bytes, extra_headers: Any = ()) -> tuple[pd.Dat
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return _read_zip_sheet(name, data, extra_headers), None
     if data.startswith(_OLE2):
+        _refuse_non_workbook_ole(name, data)
         return _read_workbook(name, data, "XLS", extra_headers), None
     return _read_text(name, data, extra_headers)
+
+
+# Stream names inside an OLE compound file (the container of .xls/.doc and of
+# password-encrypted .xlsx) that tell what the file really is.
+_OLE_ENCRYPTED = {"encryptioninfo", "encryptedpackage"}
+_OLE_OTHER = {"worddocument": "a Word document (.doc)", "powerpoint document": "a PowerPoint file (.ppt)"}
+_CFB_END = 0xFFFFFFFA  # sector numbers at or above this are markers, not sectors
+
+
+def _refuse_non_workbook_ole(name: str, data: bytes) -> None:
+    """Explain an encrypted workbook or a Word/PowerPoint file before calamine sees it.
+
+    Excel's "Encrypt with password" saves even an .xlsx as an OLE compound
+    file holding `EncryptionInfo` and `EncryptedPackage` streams; calamine
+    would call it a damaged XLS, which sends the merchant looking for the
+    wrong fix.
+    """
+    directory = _ole_directory(data)
+    names = {n.lower() for n, _, _ in directory}
+    if names & _OLE_ENCRYPTED:
+        raise InputError(
+            "the Excel file is encrypted with a password, so it cannot be read",
+            file=name,
+            hint="open it in Excel with the password, remove it (File → Info → Protect Workbook → "
+                 "Encrypt with Password, clear the box), save, and pass the file again",
+        )
+    for stream, what in _OLE_OTHER.items():
+        if stream in names and "workbook" not in names and "book" not in names:
+            raise InputError(f"this is {what}, not a spreadsheet", file=name, hint=_WHAT_TO_DO)
+    # A password-protected .xls keeps its sheets but puts a FILEPASS record
+    # (0x002F) among the first records of the workbook stream. (calamine knows,
+    # but reading from memory it reports only "cannot detect file format".)
+    sector_size = 1 << (data[0x1E] if len(data) > 0x1E else 9)
+    for stream, start, size in directory:
+        if stream.lower() not in ("workbook", "book") or size < 4096:
+            continue  # small streams live in the mini stream: left to calamine
+        head = data[(start + 1) * sector_size: (start + 2) * sector_size]
+        pos = 0
+        for _ in range(8):
+            if pos + 4 > len(head):
+                break
+            kind, length = int.from_bytes(head[pos:pos + 2], "little"), int.from_bytes(head[pos + 2:pos + 4], "little")
+            if kind == 0x002F:
+                raise InputError("the XLS file is password-protected", file=name,
+                                 hint="open it in Excel with the password, remove the password, "
+                                      "save it as .xlsx and pass that file")
+            pos += 4 + length
+
+
+def _ole_directory(data: bytes) -> list[tuple[str, int, int]]:
+    """(name, first sector, size) of each entry of an OLE compound file's directory.
+
+    Empty (or partial) when the directory cannot be walked.
+
+    Reads only the header, the FAT and the directory sectors ([MS-CFB]); a
+    damaged file yields what could be read and is left to the workbook reader.
+    """
+    import struct
+
+    names: list[tuple[str, int, int]] = []
+    try:
+        shift = struct.unpack_from("<H", data, 0x1E)[0]
+        if shift not in (9, 12):
+            return names
+        size = 1 << shift
+        per_sector = size // 4
+        n_fat, first_dir = struct.unpack_from("<II", data, 0x2C)
+        first_difat, n_difat = struct.unpack_from("<II", data, 0x44)
+        difat = list(struct.unpack_from("<109I", data, 0x4C))
+        sector, hops = first_difat, 0
+        while sector < _CFB_END and hops < n_difat and hops < 10000:
+            entries = struct.unpack_from(f"<{per_sector}I", data, (sector + 1) * size)
+            difat.extend(entries[:-1])
+            sector, hops = entries[-1], hops + 1
+        fat: list[int] = []
+        for fat_sector in [s for s in difat if s < _CFB_END][:n_fat]:
+            offset = (fat_sector + 1) * size
+            if offset + size > len(data):
+                break
+            fat.extend(struct.unpack_from(f"<{per_sector}I", data, offset))
+        sector, seen = first_dir, set()
+        while sector < _CFB_END and sector not in seen and len(seen) < 100000:
+            seen.add(sector)
+            offset = (sector + 1) * size
+            for k in range(size // 128):
+                entry = data[offset + 128 * k: offset + 128 * (k + 1)]
+                if len(entry) < 128:
+                    return names
+                length, kind = struct.unpack_from("<HB", entry, 64)
+                if kind in (1, 2, 5) and 2 <= length <= 64:
+                    start, stream_size = struct.unpack_from("<IQ", entry, 116)
+                    if shift == 9:
+                        stream_size &= 0xFFFFFFFF  # version 3: the high half may be junk
+                    names.append((entry[: length - 2].decode("utf-16-le", errors="replace"),
+                                  start, stream_size))
+            sector = fat[sector] if sector < len(fat) else _CFB_END
+    except struct.error:
+        pass
+    return names
 
 
 def _read_zip_sheet(name: str, data: bytes, extra_headers: Any) -> pd.DataFrame:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = set(zf.namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+    except Exception:  # BadZipFile, ValueError, NotImplementedError ("zip file version"), …
         raise InputError(
             "the spreadsheet is damaged or truncated (it is a ZIP/XLSX file that cannot be opened)",
             file=name,
             hint="download or export it again, and check the copy finished",
         ) from None
     if "xl/workbook.xml" in members or "xl/workbook.bin" in members:
+        _refuse_zip_bomb(name, data)
         return _read_workbook(name, data, "XLSX", extra_headers)
     if "content.xml" in members and "mimetype" in members:
         return _read_workbook(name, data, "ODS", extra_headers)
@@ -570,6 +831,103 @@ def _read_zip_sheet(name: str, data: bytes, extra_headers: Any) -> pd.DataFrame:
     hint = ("unzip it and pass the spreadsheet inside, or " + _WHAT_TO_DO
             if what == "a ZIP archive" else _WHAT_TO_DO)
     raise InputError(f"this is {what}, not a spreadsheet", file=name, hint=hint)
+
+
+_DIMENSION = re.compile(
+    rb"<(?:[A-Za-z0-9_]+:)?dimension[^>]*?\sref=\"\$?([A-Z]{1,3})\$?([0-9]{1,7})"
+    rb"(?::\$?([A-Z]{1,3})\$?([0-9]{1,7}))?\""
+)
+_CELL_REF = re.compile(rb"\sr=\"([A-Z]{0,3})([0-9]{1,7})\"")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ch - 64)
+    return number
+
+
+def _refuse_zip_bomb(name: str, data: bytes) -> None:
+    """Refuse an XLSX whose unpacked size or sheet size is absurd — before loading it.
+
+    Why here: the spreadsheet reader unpacks every sheet and allocates one
+    slot per cell of the sheet's rectangle, so a 100 KB file that unpacks to
+    gigabytes, or that declares a sheet of 16384 x 1048576 cells, would take
+    the whole process down (the allocation failure aborts it; no exception
+    reaches us). The ZIP directory's declared sizes and each sheet's
+    ``<dimension ref=…>`` (in the first bytes of the sheet) are cheap to read.
+    A sheet without a dimension element is scanned for its cell references.
+    Known limit: a hand-made file whose dimension lies about a far-away cell is
+    not caught (finding that needs a full scan of every sheet).
+    """
+    limits = current_limits()
+    damaged = InputError(
+        "the spreadsheet is damaged or truncated (a part of the XLSX cannot be unpacked)",
+        file=name,
+        hint="download or export it again, and check the copy finished",
+    )
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > limits.xlsx_uncompressed_bytes:
+            raise InputError(
+                f"the XLSX unpacks to {_mb(total)}, more than the limit of "
+                f"{_mb(limits.xlsx_uncompressed_bytes)}; it was not opened",
+                file=name,
+                hint="export a shorter period or fewer columns (or CSV), or raise " + MAX_XLSX_MB_ENV,
+            )
+        for info in infos:
+            ratio = info.file_size / max(1, info.compress_size)
+            if info.file_size >= _RATIO_MIN_BYTES and ratio > limits.zip_ratio:
+                raise InputError(
+                    f"the part '{info.filename}' unpacks {ratio:,.0f} times larger than it is stored "
+                    f"({_mb(info.file_size)}); a real export does not compress like this, so the file "
+                    "was not opened (a 'zip bomb'?)",
+                    file=name,
+                    hint="export the sheet again from the platform, or pass it as CSV",
+                )
+        for info in infos:
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            sheet = info.filename.rsplit("/", 1)[-1]
+            try:
+                with zf.open(info) as stream:
+                    head = stream.read(65536)
+                    found = _DIMENSION.search(head)
+                    told = "declares" if found else "has cells reaching"
+                    if found:
+                        rows = int(found.group(4) or found.group(2))
+                        cols = _column_number(found.group(3) or found.group(1))
+                    else:
+                        rows = cols = 0
+                        tail = b""
+                        chunk = head
+                        while chunk:
+                            block = tail + chunk
+                            for letters, digits in _CELL_REF.findall(block):
+                                rows = max(rows, int(digits))
+                                if letters:
+                                    cols = max(cols, _column_number(letters))
+                            tail = block[-32:]
+                            chunk = stream.read(1 << 22)
+            except Exception:  # zipfile raises many types (ValueError, RuntimeError, zlib.error…) for damage
+                raise damaged from None
+            if rows > limits.rows:
+                raise InputError(
+                    f"sheet '{sheet}' {told} {rows:,} rows, more than the limit of {limits.rows:,}; "
+                    "it was not opened",
+                    file=name,
+                    hint=f"export a shorter period, or raise {MAX_ROWS_ENV}",
+                )
+            if rows * cols > limits.cells:
+                raise InputError(
+                    f"sheet '{sheet}' {told} {rows:,} rows x {cols:,} columns "
+                    f"({rows * cols:,} cells), more than the limit of {limits.cells:,} cells; "
+                    "it was not opened",
+                    file=name,
+                    hint="delete the empty or formatted-but-unused rows and columns in Excel (or "
+                         f"export CSV), or raise {MAX_CELLS_ENV}",
+                )
 
 
 def _read_workbook(name: str, data: bytes, kind: str, extra_headers: Any) -> pd.DataFrame:
@@ -675,12 +1033,21 @@ def _detect_encoding(name: str, data: bytes) -> tuple[str, bytes]:
             return "utf-16-be", data
         raise InputError("this looks like binary data, not a spreadsheet or CSV export",
                          file=name, hint=_WHAT_TO_DO)
+    failures: list[tuple[int, str]] = []
     for codec in ("utf-8", "gb18030"):
         try:
             _decode_head(data, codec)
             return codec, data
-        except UnicodeDecodeError:
-            continue
+        except UnicodeDecodeError as exc:
+            failures.append((exc.start, codec))
+    at, codec = max(failures)
+    before = data[:at].decode(codec, errors="replace")
+    if "\n" in before.strip("\r\n") and not _CONTROL.search(before[:4096]):
+        # Good text up to a bad spot: say where, so the merchant can fix that row.
+        first = before.split("\n", 1)[0]
+        delim = max(_DELIMITERS, key=first.count)
+        headers = next(csv.reader([first], delimiter=delim), [])
+        raise _bad_bytes_error(name, before, codec, delim, headers)
     raise InputError(
         "this is neither a text export we can decode (UTF-8, GB18030/GBK, UTF-16) nor a "
         "spreadsheet; it looks like binary data",
@@ -702,19 +1069,82 @@ def _decode_head(data: bytes, codec: str) -> str:
         raise
 
 
-def _to_utf8(name: str, data: bytes, encoding: str) -> bytes:
+def _to_utf8(name: str, data: bytes, encoding: str, delim: str = ",",
+             headers: Sequence[str] = ()) -> bytes:
     """The whole file as UTF-8 bytes (what the CSV parsers read fastest)."""
     if encoding in ("utf-8", "utf-8-sig"):
         return data
+    codec = "utf-16" if encoding == "utf-16" else encoding
     try:
-        text = data.decode("utf-16" if encoding == "utf-16" else encoding)
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"the text looks like {encoding} but byte {exc.start} does not decode as it",
-            file=name,
-            hint="save the file again as UTF-8 CSV or as .xlsx",
-        ) from None
+        before = data[: exc.start].decode(codec, errors="replace")
+        raise _bad_bytes_error(name, before, encoding, delim, headers) from None
     return text.lstrip("\ufeff").encode("utf-8")
+
+
+def _bad_bytes_error(name: str, before: str, encoding: str, delim: str,
+                     headers: Sequence[str]) -> InputError:
+    """Text that decodes up to a spot and not beyond: name the line and column."""
+    where = _text_position(before, delim, headers)
+    if encoding.startswith("utf-8"):
+        what = ("the bytes there are not UTF-8 although the text before them is — the file mixes "
+                "two encodings (rows pasted from a GBK/ANSI file?)")
+    else:
+        what = (f"the bytes there do not decode as {encoding}, the encoding of the text before "
+                "them (mixed encodings, or a damaged file?)")
+    return InputError(
+        f"{where}: {what}",
+        file=name,
+        hint="open the file in Excel or a text editor and save it again as 'CSV UTF-8' or .xlsx",
+    )
+
+
+def _text_position(before: str, delim: str, headers: Sequence[str]) -> str:
+    """'line N, column M (header)' of the character that follows `before`.
+
+    Counted in text lines, which are spreadsheet rows unless a cell above
+    holds a line break; good enough to find the spot in an editor.
+    """
+    line = before.count("\n") + 1
+    last = before[before.rfind("\n") + 1:].replace("\r", " ")
+    column = 1
+    if delim != _SINGLE_COLUMN:
+        try:
+            column = len(next(csv.reader([last + "x"], delimiter=delim), [""])) or 1
+        except csv.Error:
+            column = last.count(delim) + 1
+    where = f"line {line}, column {column}"
+    if 0 < column <= len(headers) and str(headers[column - 1]).strip():
+        where += f" ('{str(headers[column - 1]).strip()[:40]}')"
+    return where
+
+
+def _first_bad_utf8(data: bytes) -> int | None:
+    """Byte offset of the first sequence that is not UTF-8, or None; 16 MB at a time."""
+    import codecs
+
+    pos, n = 0, len(data)
+    while pos < n:
+        piece = data[pos: pos + (1 << 24)]
+        try:
+            _, used = codecs.utf_8_decode(piece, "strict", pos + len(piece) >= n)
+        except UnicodeDecodeError as exc:
+            return pos + exc.start
+        if used == 0:
+            return pos
+        pos += used
+    return None
+
+
+def _not_utf8_error(name: str, utf8: bytes, delim: str, headers: Sequence[str]) -> InputError:
+    """The error for a file that starts as UTF-8 and has other bytes further down."""
+    offset = _first_bad_utf8(utf8)
+    if offset is None:
+        return InputError("the text is not valid UTF-8 further down the file", file=name,
+                          hint="save the file again as UTF-8 CSV or as .xlsx")
+    return _bad_bytes_error(name, utf8[:offset].decode("utf-8", errors="replace"), "utf-8",
+                            delim, headers)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ue000-\uf8ff]")
@@ -744,11 +1174,30 @@ _SINGLE_COLUMN = "\x1f"  # a separator that never occurs: the file has one colum
 def _read_text(name: str, data: bytes, extra_headers: Any) -> tuple[pd.DataFrame, str]:
     """A text export -> positional table of strings (one row per record), and its encoding."""
     encoding, payload = _detect_encoding(name, data)
+    note = ""
     try:
         head = _decode_head(payload, "utf-16" if encoding == "utf-16" else encoding)
     except UnicodeDecodeError:
-        raise InputError(f"the text looks like {encoding} but does not decode as it",
-                         file=name, hint="save the file again as UTF-8 CSV or as .xlsx") from None
+        head = None
+        if encoding == "utf-8-sig":
+            # Some tools put a UTF-8 BOM in front of GBK text: trust the bytes, not the BOM.
+            try:
+                head = _decode_head(payload, "gb18030")
+                encoding = "gb18030"
+                note = ("the file starts with a UTF-8 marker (BOM) but its text is GB18030/GBK; "
+                        "read as GB18030")
+            except UnicodeDecodeError:
+                pass
+        if head is None:
+            raise InputError(f"the text looks like {encoding} but does not decode as it",
+                             file=name, hint="save the file again as UTF-8 CSV or as .xlsx") from None
+    if encoding == "utf-8" and len(payload) > _HEAD_BYTES and head.isascii() and not payload.isascii():
+        # The head cannot tell UTF-8 from GB18030: look at the first non-ASCII bytes.
+        # If the first line with non-ASCII bytes is not UTF-8, the file is GB18030.
+        bad = _first_bad_utf8(payload)
+        first = re.search(rb"[\x80-\xff]", payload)
+        if bad is not None and first is not None and b"\n" not in payload[first.start(): bad]:
+            encoding = "gb18030"
     head = head.lstrip("\ufeff")
     _reject_binary_text(name, head)
     if len(payload) > _HEAD_BYTES and "\n" in head:
@@ -774,12 +1223,41 @@ def _read_text(name: str, data: bytes, extra_headers: Any) -> tuple[pd.DataFrame
         sample = []
     n_cols = max((len(r) for r in sample[header_guess:]), default=1) or 1
 
-    utf8 = _to_utf8(name, payload, encoding)
+    headers = sample[header_guess] if header_guess < len(sample) else []
+    utf8 = _to_utf8(name, payload, encoding, delim, headers)
+    frame = None
     if score > 0:
-        frame = _arrow_read(utf8, delim, n_cols, header_guess)
-        if frame is not None:
-            return frame, encoding
-    return _pandas_read_checked(name, utf8, delim, n_cols), encoding
+        with _quiet_arrow_row_errors():
+            frame = _arrow_read(utf8, delim, n_cols, header_guess)
+    if frame is None:
+        frame = _pandas_read_checked(name, utf8, delim, n_cols, headers)
+    if note:
+        frame.attrs["encoding_note"] = note
+    return frame, encoding
+
+
+@contextlib.contextmanager
+def _quiet_arrow_row_errors() -> Iterator[None]:
+    """Swallow the "Exception ignored" report pyarrow prints for an undecodable ragged row.
+
+    pyarrow decodes a ragged row's text before calling our handler; with
+    bytes that are not UTF-8 that fails inside pyarrow, which prints a
+    traceback to stderr and then fails the read (we fall back and explain).
+    A merchant must not see that traceback; other reports pass through.
+    """
+    import sys
+
+    previous = sys.unraisablehook
+
+    def hook(report: Any) -> None:
+        if not isinstance(report.exc_value, UnicodeDecodeError):
+            previous(report)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 def _arrow_read(utf8: bytes, delim: str, n_cols: int, skip: int) -> pd.DataFrame | None:
@@ -839,19 +1317,21 @@ def _arrow_parse(utf8: bytes, delim: str, names: list[str], skip: int, multiline
         return None
 
 
-def _pandas_read_checked(name: str, utf8: bytes, delim: str, n_cols: int) -> pd.DataFrame:
+def _pandas_read_checked(name: str, utf8: bytes, delim: str, n_cols: int,
+                         headers: Sequence[str] = ()) -> pd.DataFrame:
     try:
         return _pandas_read(utf8, delim, n_cols)
     except pd.errors.ParserError:
         pass
     except UnicodeDecodeError:
-        raise InputError("the text is not valid UTF-8 further down the file",
-                         file=name, hint="save the file again as UTF-8 CSV or as .xlsx") from None
+        raise _not_utf8_error(name, utf8, delim, headers) from None
     try:
         text = utf8.decode("utf-8", errors="replace")
         n_cols = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=delim)), default=1)
         del text
         return _pandas_read(utf8, delim, n_cols)
+    except UnicodeDecodeError:
+        raise _not_utf8_error(name, utf8, delim, headers) from None
     except (pd.errors.ParserError, csv.Error) as exc:
         raise InputError(
             f"the text cannot be split into columns ({str(exc).splitlines()[0][:200]})",
@@ -938,6 +1418,7 @@ def _find_header(raw: pd.DataFrame, name: str, extra_headers: Any) -> tuple[int,
         else:
             seen[header] = 1
         headers.append(header)
+    raw.attrs["duplicate_headers"] = {h: n for h, n in seen.items() if n > 1}
     # Drop trailing header-less columns that hold nothing (trailing delimiters).
     body = raw.iloc[best_idx + 1:]
     while len(headers) > 1 and headers[-1] == f"column {len(headers)}":
@@ -1027,7 +1508,9 @@ def _map_unique(series: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
 def _resolve_salt(salt: str | None) -> str:
     if salt:
         return salt
-    return os.environ.get(SALT_ENV) or DEFAULT_SALT
+    from .privacy import install_salt
+
+    return install_salt()
 
 
 def hash_identifier(value: str, salt: str | None = None) -> str:

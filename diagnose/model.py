@@ -12,15 +12,36 @@ Why this shape:
   temperature fitted on out-of-fold predictions, so `confidence` means what
   it says and a review threshold can be chosen on it.
 
-The model file is a zip of plain NumPy arrays plus a JSON header, loaded
-with `allow_pickle=False`: loading never executes code. A content hash in
-the header is checked on load, so a tampered or foreign file is refused.
+The model file is a zip of plain NumPy arrays plus a JSON header. Loading
+trusts nothing in it (`load_model`):
+
+- only the expected member names, each at most `MAX_MEMBER_BYTES`
+  uncompressed (a zip bomb is refused before anything is inflated);
+- each member's .npy header is read first and only the expected dtype is
+  accepted: float arrays for weights, unicode string arrays for vocabularies
+  and the JSON header; object arrays (which carry pickles) and any other
+  dtype are refused, and arrays are built from raw bytes with the vetted
+  dtype (never through pickle), so loading never executes code;
+- shapes must agree with each other and every weight must be finite;
+- a content hash in the header must match the arrays, and the SHA-256 of
+  the whole file must match the one recorded beside it in
+  ``<file>.sha256`` (written by `ReasonModel.save`, i.e. by
+  ``python -m diagnose train``) and, when the model card beside the file
+  names it, the one stated in the card. The file hash also covers the JSON
+  header (temperature, review threshold), which the content hash does not.
+
+A model file without a recorded hash is refused, whatever its path: a file
+from elsewhere is only loaded after someone decided to trust it, by
+recording its hash (``sha256sum FILE > FILE.sha256``) or retraining it with
+``python -m diagnose train -o FILE``.
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import json
+import math
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +68,33 @@ _ARRAYS = (
     "labels", "word_vocab", "word_idf", "char_vocab", "char_idf", "coef", "intercept",
     "sub_keys", "sub_coef", "sub_intercept",
 )
+# The only members a model file may hold, with the kind of array each must
+# be: ("U", ndim) = unicode strings, ("f", ndim) = floating point numbers.
+TRUSTED_MEMBERS: dict[str, tuple[str, int]] = {
+    "meta": ("U", 0),
+    "labels": ("U", 1),
+    "word_vocab": ("U", 1),
+    "word_idf": ("f", 1),
+    "char_vocab": ("U", 1),
+    "char_idf": ("f", 1),
+    "coef": ("f", 2),
+    "intercept": ("f", 1),
+    "sub_keys": ("U", 1),
+    "sub_coef": ("f", 2),
+    "sub_intercept": ("f", 1),
+}
+_FLOAT_DTYPES = (np.dtype("<f8"), np.dtype("<f4"))
+# The shipped model's largest member is ~18 MB; these leave room for far
+# larger vocabularies while refusing a zip bomb before it is inflated.
+MAX_MEMBER_BYTES = 512 * 1024 * 1024
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+HASH_SUFFIX = ".sha256"
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# How the model card beside a model file states that file's SHA-256 (written
+# by diagnose.training; checked by load_model when the card names the file).
+CARD_NAME = "MODEL_CARD.md"
+CARD_HASH_LINE = "File SHA-256 of `{name}`: `{digest}`"
+_CARD_HASH_RE = re.compile(r"File SHA-256 of `([^`]+)`: `([0-9a-f]{64})`")
 
 
 @dataclass(frozen=True)
@@ -247,7 +295,9 @@ class ReasonModel:
             _write_member(zf, "meta.npy", np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True)))
             for name in _ARRAYS:
                 _write_member(zf, f"{name}.npy", arrays[name])
-        path.write_bytes(buf.getvalue())
+        data = buf.getvalue()
+        path.write_bytes(data)
+        write_hash_record(path, hashlib.sha256(data).hexdigest())
         return self.version
 
     def _arrays(self) -> dict[str, np.ndarray]:
@@ -427,8 +477,194 @@ def _write_member(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
     zf.writestr(info, buf.getvalue())
 
 
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (hex), read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def hash_record_path(path: str | Path) -> Path:
+    """Where the SHA-256 of a model file is recorded: ``<file>.sha256`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + HASH_SUFFIX)
+
+
+def write_hash_record(path: str | Path, digest: str | None = None) -> str:
+    """Record a model file's SHA-256 beside it (``sha256sum`` format); returns the digest.
+
+    `ReasonModel.save` calls it for every model it writes. Calling it on an
+    existing file is how someone declares that file trusted.
+    """
+    path = Path(path)
+    digest = digest or file_sha256(path)
+    hash_record_path(path).write_text(f"{digest}  {path.name}\n", encoding="ascii")
+    return digest
+
+
+def recorded_sha256(path: str | Path) -> str | None:
+    """The SHA-256 recorded for a model file, or None when there is no record."""
+    record = hash_record_path(path)
+    try:
+        text = record.read_text(encoding="ascii", errors="replace").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ModelFileError(f"cannot read the recorded hash ({exc})", file=str(record)) from None
+    digest = text.split()[0].lower() if text else ""
+    if not _HEX64.match(digest):
+        raise ModelFileError(
+            "the recorded hash is not a SHA-256 hex digest",
+            file=str(record),
+            hint="rebuild the model with `python -m diagnose train` or restore both files from the repository",
+        )
+    return digest
+
+
+def card_sha256(path: str | Path) -> str | None:
+    """The SHA-256 the model card beside `path` states for that file, if it names it."""
+    path = Path(path)
+    card = path.with_name(CARD_NAME)
+    try:
+        text = card.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for file_name, digest in _CARD_HASH_RE.findall(text):
+        if file_name == path.name:
+            return digest
+    return None
+
+
+def _read_members(path: Path | io.BytesIO, name: str) -> dict[str, np.ndarray]:
+    """Every member of the model zip, checked before and after it is read.
+
+    Names, sizes and dtypes are checked from the zip directory and the .npy
+    headers before any array is inflated; an array is then built
+    from its raw bytes with the vetted dtype, so no pickle is ever read.
+    """
+    def refuse(why: str) -> ModelFileError:
+        return ModelFileError(
+            f"not a diagnose model file ({why})",
+            file=name,
+            hint="point --model at a file written by `python -m diagnose train`",
+        )
+
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        seen: set[str] = set()
+        total = 0
+        for info in infos:
+            member = info.filename
+            if not member.endswith(".npy") or member[:-4] not in TRUSTED_MEMBERS:
+                raise refuse(f"unexpected member {member!r}")
+            if member in seen:
+                raise refuse(f"member {member!r} appears twice")
+            seen.add(member)
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise refuse(f"member {member!r} is {info.file_size:,} bytes, over the {MAX_MEMBER_BYTES:,} limit")
+            total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise refuse(f"members total {total:,} bytes, over the {MAX_TOTAL_BYTES:,} limit")
+        missing = {f"{m}.npy" for m in TRUSTED_MEMBERS} - seen
+        if missing:
+            raise ModelFileError(
+                f"not a diagnose model file (missing {', '.join(sorted(m[:-4] for m in missing))})",
+                file=name,
+                hint="point --model at a file written by `python -m diagnose train`",
+            )
+        arrays: dict[str, np.ndarray] = {}
+        for info in infos:
+            key = info.filename[:-4]
+            kind, ndim = TRUSTED_MEMBERS[key]
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+                elif version in ((2, 0), (3, 0)):
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+                else:  # pragma: no cover - read_magic only returns known versions
+                    raise refuse(f"member {key!r} has .npy version {version}")
+                if dtype.hasobject or dtype.fields is not None:
+                    raise refuse(f"member {key!r} holds Python objects (dtype {dtype})")
+                if kind == "f" and dtype not in _FLOAT_DTYPES:
+                    raise refuse(f"member {key!r} has dtype {dtype}, expected float64 or float32")
+                if kind == "U" and (dtype.kind != "U" or dtype.byteorder == ">"):
+                    raise refuse(f"member {key!r} has dtype {dtype}, expected unicode strings")
+                if len(shape) != ndim:
+                    raise refuse(f"member {key!r} has {len(shape)} dimension(s), expected {ndim}")
+                body = info.file_size - fh.tell()
+                if math.prod(shape) * dtype.itemsize != body:
+                    raise refuse(f"member {key!r}: its header's shape {shape} does not match its size")
+                # The vetted header says exactly what the bytes are: plain
+                # numbers or fixed-width strings, never objects.
+                data = fh.read(body)
+                if len(data) != body:
+                    raise refuse(f"member {key!r} is truncated")
+                array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
+            if kind == "f" and not np.isfinite(array).all():
+                raise refuse(f"member {key!r} holds NaN or infinite numbers")
+            arrays[key] = array
+    return arrays
+
+
+def _check_meta(meta: object, name: str) -> dict:
+    """The JSON header, with the fields the model is built from validated."""
+    def bad(why: str) -> ModelFileError:
+        return ModelFileError(f"model header is not valid ({why})", file=name,
+                              hint="rebuild it with `python -m diagnose train` or restore it from the repository")
+
+    if not isinstance(meta, dict):
+        raise bad("not a JSON object")
+    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"not a diagnose model file (format {meta.get('format')!r} v{meta.get('format_version')!r})",
+            file=name,
+            hint="use a model written by this version of diagnose",
+        )
+    params = meta.get("params")
+    allowed = set(ModelParams.__dataclass_fields__)
+    if not isinstance(params, dict) or not set(params) <= allowed:
+        raise bad("unknown or missing params")
+    try:
+        ModelParams(**params)
+        temperature = float(meta.get("temperature"))
+    except (TypeError, ValueError):
+        raise bad("params or temperature of the wrong type") from None
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise bad("temperature must be a positive number")
+    return meta
+
+
+def _check_shapes(arrays: dict[str, np.ndarray], name: str) -> None:
+    """Arrays that disagree in size would fail (or silently misbehave) at prediction."""
+    n_lab = len(arrays["labels"])
+    n_feat = len(arrays["word_vocab"]) + len(arrays["char_vocab"])
+    n_sub = len(arrays["sub_keys"])
+    expected = {
+        "word_idf": (len(arrays["word_vocab"]),),
+        "char_idf": (len(arrays["char_vocab"]),),
+        "coef": (n_lab, n_feat),
+        "intercept": (n_lab,),
+        "sub_coef": (n_sub, n_feat),
+        "sub_intercept": (n_sub,),
+    }
+    for key, shape in expected.items():
+        if arrays[key].shape != shape:
+            raise ModelFileError(
+                f"model arrays do not fit together ({key} has shape {arrays[key].shape}, expected {shape})",
+                file=name,
+                hint="rebuild it with `python -m diagnose train` or restore it from the repository",
+            )
+
+
 def load_model(path: str | Path | None = None) -> ReasonModel:
-    """Load a model file, refusing anything that is not an intact model of ours."""
+    """Load a model file, refusing anything that is not an intact, recorded model of ours.
+
+    See the module docstring for every check. A file without a recorded
+    SHA-256 (``<file>.sha256``) is refused with a hint on how to record it.
+    """
     path = Path(path) if path else DEFAULT_MODEL_PATH
     name = str(path)
     if not path.exists():
@@ -436,31 +672,28 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
             "model file not found", file=name, hint="run `python -m diagnose train` to build it"
         )
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            members = set(npz.files)
-            missing = {"meta", *_ARRAYS} - members
-            if missing:
-                raise ModelFileError(
-                    f"not a diagnose model file (missing {', '.join(sorted(missing))})",
-                    file=name,
-                    hint="point --model at a file written by `python -m diagnose train`",
-                )
-            meta = json.loads(str(npz["meta"]))
-            arrays = {k: npz[k] for k in _ARRAYS}
+        size = path.stat().st_size
+        if size > MAX_TOTAL_BYTES:
+            raise ModelFileError(
+                f"not a diagnose model file ({size:,} bytes, over the {MAX_TOTAL_BYTES:,} limit)",
+                file=name,
+                hint="point --model at a file written by `python -m diagnose train`",
+            )
+        # One read: the bytes that are hashed are the bytes that are parsed.
+        data = path.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        arrays = _read_members(io.BytesIO(data), name)
+        meta = json.loads(str(arrays.pop("meta")))
     except ModelFileError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, json.JSONDecodeError, KeyError, EOFError) as exc:
+    except (ValueError, OSError, zipfile.BadZipFile, json.JSONDecodeError, KeyError, EOFError,
+            NotImplementedError, RuntimeError) as exc:
         raise ModelFileError(
             f"cannot be read as a model file ({type(exc).__name__}: {exc})",
             file=name,
             hint="rebuild it with `python -m diagnose train` or restore it from the repository",
         ) from None
-    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(
-            f"not a diagnose model file (format {meta.get('format')!r} v{meta.get('format_version')!r})",
-            file=name,
-            hint="use a model written by this version of diagnose",
-        )
+    meta = _check_meta(meta, name)
     if _content_hash(arrays) != meta.get("content_sha256"):
         raise ModelFileError(
             "model file has been altered (content hash does not match its header)",
@@ -469,16 +702,44 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
         )
     if tuple(arrays["labels"].tolist()) != LABELS:
         raise ModelFileError("model labels differ from this version's taxonomy", file=name, hint="retrain")
-    return ReasonModel(
-        arrays["labels"].tolist(),
-        arrays["word_vocab"],
-        arrays["word_idf"],
-        arrays["char_vocab"],
-        arrays["char_idf"],
-        arrays["coef"],
-        arrays["intercept"],
-        meta,
-        arrays["sub_keys"].tolist(),
-        arrays["sub_coef"],
-        arrays["sub_intercept"],
-    )
+    _check_shapes(arrays, name)
+    recorded = recorded_sha256(path)
+    if recorded is None:
+        raise ModelFileError(
+            f"model file has no recorded SHA-256 ({hash_record_path(path).name} is missing), so it is not trusted",
+            file=name,
+            hint=f"retrain it with `python -m diagnose train -o {path.name}`, or, if you trust this file, "
+                 f"record its hash: sha256sum {path.name} > {hash_record_path(path).name}",
+        )
+    if actual != recorded:
+        raise ModelFileError(
+            f"model file has been altered (its SHA-256 {actual[:12]}… does not match the "
+            f"{recorded[:12]}… recorded in {hash_record_path(path).name})",
+            file=name,
+            hint="restore the model and its .sha256 from the repository or retrain with `python -m diagnose train`",
+        )
+    stated = card_sha256(path)
+    if stated is not None and stated != actual:
+        raise ModelFileError(
+            f"model file does not match its model card (card states SHA-256 {stated[:12]}…, file is {actual[:12]}…)",
+            file=name,
+            hint="restore the model, its .sha256 and MODEL_CARD.md from the repository, "
+                 "or retrain with `python -m diagnose train`",
+        )
+    meta = dict(meta, file_sha256=actual)
+    try:
+        return ReasonModel(
+            arrays["labels"].tolist(),
+            arrays["word_vocab"],
+            arrays["word_idf"],
+            arrays["char_vocab"],
+            arrays["char_idf"],
+            arrays["coef"],
+            arrays["intercept"],
+            meta,
+            arrays["sub_keys"].tolist(),
+            arrays["sub_coef"],
+            arrays["sub_intercept"],
+        )
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"model file is not usable ({exc})", file=name, hint="retrain") from None

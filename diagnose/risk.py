@@ -1410,6 +1410,8 @@ _DISCLAIMER_EN = ("Compiled automatically from the merchant's after-sales export
 
 def _md_cell(v) -> str:
     s = html.escape(_clean(v) if not isinstance(v, str) else v, quote=False)
+    # Escaped brackets/backticks: a buyer's ![x](http://…) must not become an image a viewer fetches.
+    s = re.sub(r"([\\`*_\[\]])", r"\\\1", s)
     return s.replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
 
 

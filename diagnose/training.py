@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from . import taxonomy
 from .baseline import keyword_predict
 from .errors import InputError
-from .model import DEFAULT_MODEL_PATH, ModelParams, ReasonModel
+from .model import CARD_HASH_LINE, DEFAULT_MODEL_PATH, ModelParams, ReasonModel, recorded_sha256, write_hash_record
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = ROOT / "sample_data" / "corpus"
@@ -248,13 +249,46 @@ def write_corpus_csv(rows: list[dict], path: Path) -> None:
 
 
 def save(result: TrainResult, model_path: Path = DEFAULT_MODEL_PATH, card_path: Path = MODEL_CARD) -> str:
+    """Write the model (and its ``.sha256`` record) and the model card that states the same hash."""
     version = result.model.save(model_path)
-    card_path.write_text(model_card(result), encoding="utf-8")
+    digest = recorded_sha256(model_path)
+    card_path.write_text(model_card(result, file_name=Path(model_path).name, file_sha256=digest), encoding="utf-8")
     return version
 
 
-def model_card(result: TrainResult) -> str:
-    """The model card: what the model learnt from and how well it does."""
+def record_model_hash(model_path: Path = DEFAULT_MODEL_PATH, card_path: Path = MODEL_CARD) -> str:
+    """Record an existing model file's SHA-256 in its ``.sha256`` file and its card, without retraining.
+
+    For a model file that was built before file hashes were recorded (or
+    that someone has decided to trust): the card's hash line is replaced,
+    or added under the version line.
+    """
+    digest = write_hash_record(model_path)
+    line = CARD_HASH_LINE.format(name=Path(model_path).name, digest=digest)
+    text = card_path.read_text(encoding="utf-8") if card_path.exists() else ""
+    pattern = re.compile(r"^File SHA-256 of `" + re.escape(Path(model_path).name) + r"`: `[0-9a-f]{64}`.*$", re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: line + _CARD_HASH_NOTE, text)
+    else:
+        # A paragraph of its own after the one that holds the version line.
+        lines = text.split("\n")
+        start = next((i for i, l in enumerate(lines) if l.startswith("Version `")), 0)
+        at = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+        lines[at:at] = ["", line + _CARD_HASH_NOTE]
+        text = "\n".join(lines)
+    card_path.write_text(text, encoding="utf-8")
+    return digest
+
+
+_CARD_HASH_NOTE = " (also in the `.sha256` file beside it; loading refuses a file that does not match)"
+
+
+def model_card(result: TrainResult, file_name: str = "reason_model.npz", file_sha256: str | None = None) -> str:
+    """The model card: what the model learnt from and how well it does, and the file's SHA-256."""
+    hash_line = (
+        "\n\n" + CARD_HASH_LINE.format(name=file_name, digest=file_sha256) + _CARD_HASH_NOTE
+        if file_sha256 else ""
+    )
     m, b = result.model_eval, result.baseline_eval
     p = result.model.params
     side = pd.DataFrame(
@@ -283,7 +317,7 @@ def model_card(result: TrainResult) -> str:
     return f"""# Model card — return-reason classifier
 
 Version `{result.model.version}` · file `models/reason_model.npz` · rebuilt by `python -m diagnose train`
-(deterministic: the same corpus and corrections give a byte-identical file).
+(deterministic: the same corpus and corrections give a byte-identical file).{hash_line}
 
 ## What it does
 Reads a buyer's own words about a return (and the platform's dropdown reason, as

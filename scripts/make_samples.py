@@ -1433,6 +1433,159 @@ def _png() -> bytes:
             + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
+_CFB_FREE, _CFB_END, _CFB_FAT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+
+
+def _cfb(streams: list[tuple[str, bytes]]) -> bytes:
+    """A minimal OLE compound file ([MS-CFB] version 3) holding the given streams.
+
+    The container of .xls files and of password-encrypted .xlsx files. Every
+    stream is padded to at least the 4096-byte mini-stream cutoff so that all
+    of them live in ordinary 512-byte sectors and no mini-FAT is needed.
+    Layout: sector 0 is the FAT, sector 1 the directory, then the streams.
+    """
+    assert len(streams) <= 3, "one directory sector holds the root and three streams"
+    fat = [_CFB_FAT, _CFB_END]
+    body = b""
+    placed: list[tuple[str, int, int]] = []
+    for name, data in streams:
+        data = data + b"\0" * max(0, 4096 - len(data))
+        data = data + b"\0" * (-len(data) % 512)
+        start, count = 2 + len(body) // 512, len(data) // 512
+        fat.extend(list(range(start + 1, start + count)) + [_CFB_END])
+        placed.append((name, start, len(data)))
+        body += data
+    assert len(fat) <= 128, "one FAT sector maps 128 sectors"
+    fat_sector = struct.pack("<128I", *(fat + [_CFB_FREE] * (128 - len(fat))))
+
+    def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
+        raw = name.encode("utf-16-le") + b"\0\0"
+        return (raw.ljust(64, b"\0") + struct.pack("<HBB", len(raw), kind, 1)
+                + struct.pack("<III", _CFB_FREE, right, child) + b"\0" * 16
+                + struct.pack("<IQQ", 0, 0, 0) + struct.pack("<IQ", start, size))
+
+    # Siblings are chained through their right pointers in the CFB name order
+    # (shorter names first, then case-insensitive), which keeps the tree ordered.
+    order = sorted(range(len(placed)), key=lambda i: (len(placed[i][0]), placed[i][0].upper()))
+    entries = [entry("Root Entry", 5, 1 + order[0], _CFB_FREE, _CFB_END, 0)]
+    for i, (name, start, size) in enumerate(placed):
+        pos = order.index(i)
+        right = 1 + order[pos + 1] if pos + 1 < len(order) else _CFB_FREE
+        entries.append(entry(name, 2, _CFB_FREE, right, start, size))
+    directory = b"".join(entries).ljust(512, b"\0")
+    for k in range(len(entries), 4):  # unused slots: empty entries with no siblings
+        start = 128 * k
+        directory = directory[:start + 68] + struct.pack("<III", _CFB_FREE, _CFB_FREE, _CFB_FREE) + directory[start + 80:]
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
+              + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+              + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, _CFB_END, 0, _CFB_END, 0)
+              + struct.pack("<109I", 0, *([_CFB_FREE] * 108)))
+    assert len(header) == 512
+    return header + fat_sector + directory + body
+
+
+def _biff_record(kind: int, data: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def _biff_text(text: str, wide_count: bool) -> bytes:
+    raw = text.encode("utf-16-le")
+    count = struct.pack("<H" if wide_count else "<B", len(text))
+    return count + b"\x01" + raw  # flag 1: the characters are stored as UTF-16
+
+
+def _xls(rows: list[list[object]], password: bool = False) -> bytes:
+    """A BIFF8 workbook (Excel 97-2003 .xls) with one sheet, in an OLE container.
+
+    Cells are LABEL (text) and NUMBER records, which every BIFF8 reader
+    accepts. With `password`, a FILEPASS record (RC4 encryption header with
+    made-up salt and verifier) marks the workbook as password-protected, the
+    way Excel writes it.
+    """
+    bof = lambda kind: _biff_record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 0x06))  # noqa: E731
+    sheet_name = "退货"
+    globals_ = bof(0x0005)
+    if password:
+        globals_ += _biff_record(0x002F, struct.pack("<HHH", 1, 1, 1) + bytes(range(48)))
+    globals_ += _biff_record(0x0042, struct.pack("<H", 1200))
+    boundsheet_len = 4 + 6 + 2 + 2 * len(sheet_name)
+    sheet_at = len(globals_) + boundsheet_len + 4
+    globals_ += _biff_record(0x0085, struct.pack("<IBB", sheet_at, 0, 0) + _biff_text(sheet_name, False))
+    globals_ += _biff_record(0x000A)
+    sheet = bof(0x0010)
+    width = max(len(r) for r in rows)
+    sheet += _biff_record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, width, 0))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, (int, float)):
+                sheet += _biff_record(0x0203, struct.pack("<HHHd", r, c, 0, float(value)))
+            else:
+                sheet += _biff_record(0x0204, struct.pack("<HHH", r, c, 0) + _biff_text(str(value), True))
+    sheet += _biff_record(0x000A)
+    assert len(globals_) == sheet_at
+    return _cfb([("Workbook", globals_ + sheet)])
+
+
+def _encrypted_xlsx(g: Gen) -> bytes:
+    """What Excel writes for File → Info → Protect Workbook → Encrypt with Password.
+
+    An OLE container with an `EncryptionInfo` stream (version 4.4, "agile",
+    an XML key descriptor) and an `EncryptedPackage` stream (the size of the
+    plain package, then the ciphertext — random bytes here).
+    """
+    descriptor = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+        '<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption">'
+        '<keyData saltSize="16" blockSize="16" keyBits="256" hashSize="64" cipherAlgorithm="AES" '
+        'cipherChaining="ChainingModeCBC" hashAlgorithm="SHA512" saltValue="AAAAAAAAAAAAAAAAAAAAAA=="/>'
+        '</encryption>'
+    ).encode("utf-8")
+    info = struct.pack("<HHI", 4, 4, 0x40) + descriptor
+    package = struct.pack("<Q", 6000) + bytes(g.r.randrange(256) for _ in range(6016))
+    return _cfb([("EncryptionInfo", info), ("EncryptedPackage", package)])
+
+
+def _xlsx_with_sheet_xml(sheet_xml: bytes) -> bytes:
+    """An XLSX whose only sheet is the given worksheet XML (for the oversized-sheet files)."""
+    ct = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+          b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          b'<Default Extension="xml" ContentType="application/xml"/>'
+          b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+          b'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+          b'</Types>')
+    rels = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+            b'</Relationships>')
+    book = (b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+            b'<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    book_rels = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                 b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+                 b'</Relationships>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in (("[Content_Types].xml", ct), ("_rels/.rels", rels), ("xl/workbook.xml", book),
+                           ("xl/_rels/workbook.xml.rels", book_rels), ("xl/worksheets/sheet1.xml", sheet_xml)):
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data, compresslevel=9)
+    return buf.getvalue()
+
+
+def _sheet_xml(dimension: str, rows: list[tuple[int, list[tuple[str, str]]]], padding: int = 0) -> bytes:
+    """Worksheet XML: `rows` is [(row number, [(cell ref, inline text), ...])]."""
+    parts = [b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">']
+    if dimension:
+        parts.append(f'<dimension ref="{dimension}"/>'.encode())
+    parts.append(b"<sheetData>")
+    for number, cells in rows:
+        inner = "".join(f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>' for ref, text in cells)
+        parts.append(f'<row r="{number}">{inner}</row>'.encode("utf-8"))
+    parts.append(b" " * padding)  # whitespace between elements: legal, and it packs ~1000:1
+    parts.append(b"</sheetData></worksheet>")
+    return b"".join(parts)
+
+
 def write_bad(g: Gen, bad: Path) -> None:
     import xlsxwriter
 
@@ -1475,6 +1628,30 @@ def write_bad(g: Gen, bad: Path) -> None:
             when = {7: "2024-13-45 10:00:00", 11: "昨天下午", 18: "31/31/2024"}[i]
         lines.append(f"{g.digits(19, '7')},质量问题,第{i}件有瑕疵,{amount},{when}")
     (bad / "bad_values.csv").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+
+    # Old and locked Excel files.
+    xls_rows: list[list[object]] = [["退款编号", "买家退款原因", "买家退款说明", "买家退款金额", "商品编码"]]
+    xls_rows += [[g.digits(18, "3"), "质量问题", f"第{i}件开线了，做工差", 30.0 + i, "00" + g.digits(4)] for i in range(1, 6)]
+    (bad / "old_format.xls").write_bytes(_xls(xls_rows))
+    (bad / "password.xls").write_bytes(_xls(xls_rows, password=True))
+    (bad / "encrypted.xlsx").write_bytes(_encrypted_xlsx(g))
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": dt.datetime(2024, 5, 28, 9, 15, 2)})
+    wb.add_worksheet().write_row(0, 0, ["退款编号", "买家退款原因", "买家退款说明", "买家退款金额"])
+    wb.close()
+    (bad / "header_only.xlsx").write_bytes(buf.getvalue())
+
+    # Oversized sheets, refused before the spreadsheet reader allocates them.
+    header = [(1, [("A1", "售后单号"), ("B1", "用户售后说明")]), (2, [("A2", "1"), ("B2", "偏小")])]
+    # 48 MB of whitespace inside the sheet: stored as ~50 KB (a "zip bomb").
+    (bad / "zip_bomb.xlsx").write_bytes(_xlsx_with_sheet_xml(_sheet_xml("A1:B2", header, padding=48 << 20)))
+    # A sheet whose used range is all of Excel's 16384 x 1048576 cells.
+    far = header + [(1048576, [("XFD1048576", "x")])]
+    (bad / "huge_dimension.xlsx").write_bytes(_xlsx_with_sheet_xml(_sheet_xml("A1:XFD1048576", far)))
+    # The same far-away cell with no dimension element: found by scanning the cells.
+    (bad / "far_cell.xlsx").write_bytes(_xlsx_with_sheet_xml(_sheet_xml("", far)))
 
 
 # ---------------------------------------------------------------------------

@@ -5,6 +5,13 @@ overview numbers, a chart and the drill-down table show, and saves
 screenshots to test-artifacts/ (dashboard.png = the overview after the
 upload; drilldown.png = the drill-down page).
 
+A second test opens two browser contexts (two users) at once: one uploads
+an export whose buyer texts carry script tags, event-handler HTML,
+Markdown image links and javascript: links, the other a plain sample.
+Each sees only its own numbers; the hostile texts show literally in the
+drill-down, no dialog opens, no injected element or script runs, and the
+page makes no request beyond the local server.
+
 Needs /usr/bin/chromium and the Python `playwright` package
 (`scripts/setup_browser.sh` installs both). Without them the test is
 skipped with a loud reason; it never downloads a browser.
@@ -199,3 +206,103 @@ def test_upload_overview_chart_drilldown(server, samples):
         finally:
             browser.close()
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
+
+
+HOSTILE_TEXTS = [
+    "<script>window.__xss = 1; alert('xss')</script>质量太差，开线了",
+    "<img src=x onerror=\"window.__xss = 2; alert(2)\">尺码偏小穿不上",
+    "![x](http://example.invalid/tracker.png) 发错货了，颜色不对",
+    "<a href=\"javascript:window.__xss=3\">点我</a> 物流太慢一直没到",
+    "质量差</mark><img src=x onerror=\"window.__xss=4\">开线 <iframe src=\"http://example.invalid/\"></iframe>",
+]
+
+
+def _hostile_export(path: Path) -> Path:
+    import csv
+
+    header = ["售后单号", "订单号", "商家编码", "商品名称", "售后原因", "用户售后说明", "退商品金额（元）", "售后申请时间"]
+    rows = [[f"X{i}", f"O{i}", "SKU-X", "测试商品", "质量问题", text, "59.00", f"2024-06-0{i + 1} 10:00:00"]
+            for i, text in enumerate(HOSTILE_TEXTS)]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header] + rows)
+    return path
+
+
+def _local(url: str) -> bool:
+    from urllib.parse import urlparse
+
+    parts = urlparse(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname in ("127.0.0.1", "localhost")
+
+
+def test_two_sessions_and_hostile_text(server, samples, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    from diagnose.ingest import read_exports
+
+    hostile = _hostile_export(tmp_path / "hostile.csv")
+    plain = samples / "pdd_aftersales.csv"
+    n_hostile, n_plain = len(HOSTILE_TEXTS), len(read_exports([plain]).frame)
+    outside: list[str] = []
+    dialogs: list[str] = []
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            pages = []
+            for upload in (hostile, plain):
+                context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+                page = context.new_page()
+                page.set_default_timeout(TIMEOUT_MS)
+                page.on("request", lambda req: None if _local(req.url) else outside.append(req.url))
+                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+                page.goto(f"{server}/upload")
+                page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(upload))
+                expect(page.get_by_text("当前数据：您上传的 1 个文件。").first).to_be_visible()
+                pages.append(page)
+            a, b = pages
+
+            # each user sees the numbers of their own upload, even after the other uploaded
+            for page, n in ((a, n_hostile), (b, n_plain), (a, n_hostile)):
+                _nav(page, "总览")
+                expect(page.locator('[data-testid="stMetric"]').filter(has_text="退货数").first).to_be_visible()
+                expect(page.locator('[data-testid="stMetric"]').filter(has_text="退货数").first
+                       .locator('[data-testid="stMetricValue"]')).to_have_text(f"{n:,}")
+
+            # the hostile texts are shown literally in A's drill-down
+            _nav(a, "明细下钻")
+            expect(a.get_by_text(re.compile(r"^共 [\d,]+ 条$")).first).to_have_text(f"共 {n_hostile} 条")
+            for literal in ("<script>window.__xss = 1;", "<img src=x onerror=", "![x](http://example.invalid/tracker.png)",
+                            '<a href="javascript:window.__xss=3">', "</mark><img src=x"):
+                expect(a.get_by_text(literal, exact=False).first).to_be_visible()
+            expect(a.locator("mark").first).to_be_visible()  # evidence highlighting still works
+            a.wait_for_timeout(1000)
+            assert a.evaluate("() => window.__xss") is None, "an injected script ran"
+            injected = a.evaluate(
+                "() => document.querySelectorAll('img[src=\"x\"], iframe[src*=\"example.invalid\"], "
+                "a[href^=\"javascript\"], img[src*=\"example.invalid\"]').length")
+            assert injected == 0, "buyer HTML became elements"
+            assert a.locator('[data-testid="stException"]').count() == 0
+            # B never sees A's rows
+            _nav(b, "明细下钻")
+            expect(b.get_by_text(re.compile(r"^共 [\d,]+ 条$")).first).to_have_text(f"共 {n_plain:,} 条")
+            assert b.get_by_text("window.__xss", exact=False).count() == 0
+        finally:
+            browser.close()
+    assert not dialogs, f"dialogs opened: {dialogs}"
+    assert not outside, f"requests left the machine: {outside[:5]}"
+
+
+def test_production_settings_are_in_force(server):
+    """XSRF protection refuses an upload without the session's token; error details are hidden."""
+    import tomllib
+    import urllib.error
+
+    req = urllib.request.Request(f"{server}/_stcore/upload_file/some-session/some-file", data=b"x", method="PUT")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)
+    assert err.value.code == 403
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["browser"]["gatherUsageStats"] is False

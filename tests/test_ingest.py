@@ -20,7 +20,6 @@ import xlsxwriter
 from diagnose.errors import InputError
 from diagnose.ingest import (
     CANONICAL_COLUMNS,
-    DEFAULT_SALT,
     hash_identifier,
     parse_overrides,
     read_exports,
@@ -674,22 +673,43 @@ def test_many_bad_values_are_summarised():
 # ---------------------------------------------------------------------------
 # Buyer ids and personal data
 # ---------------------------------------------------------------------------
-def test_buyer_id_is_salted_hash(monkeypatch):
+def test_buyer_id_is_salted_hash(monkeypatch, tmp_path):
     text = "售后单号,用户售后说明,买家昵称,收货人手机\n1,偏小,小王2020,13812345678\n2,偏大,小王2020,13812345678\n"
     data = ("buyers.csv", text.encode("utf-8"))
     monkeypatch.delenv("DIAGNOSE_SALT", raising=False)
+    monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(tmp_path / "install-a"))
     frame = read_exports([data]).frame
-    assert frame.loc[0, "buyer_id"] == frame.loc[1, "buyer_id"] == hash_identifier("小王2020", DEFAULT_SALT)
+    salt_file = tmp_path / "install-a" / "salt.key"
+    assert salt_file.exists() and (salt_file.stat().st_mode & 0o077) == 0  # owner-only
+    own_salt = salt_file.read_text().strip()
+    assert len(own_salt) == 64
+    assert frame.loc[0, "buyer_id"] == frame.loc[1, "buyer_id"] == hash_identifier("小王2020", own_salt)
     assert HEX16.match(frame.loc[0, "buyer_id"])
     assert "小王2020" not in frame.to_csv()
     assert "13812345678" not in frame.to_csv()
-    assert frame.loc[0, "收货人手机"] == hash_identifier("13812345678", DEFAULT_SALT)
+    assert frame.loc[0, "收货人手机"] == hash_identifier("13812345678", own_salt)
+    # The same install hashes the same way tomorrow ...
+    assert read_exports([data]).frame.loc[0, "buyer_id"] == frame.loc[0, "buyer_id"]
+    # ... while another install draws its own salt, so hashes differ.
+    monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(tmp_path / "install-b"))
+    other_install = read_exports([data]).frame
+    assert other_install.loc[0, "buyer_id"] != frame.loc[0, "buyer_id"]
 
     salted = read_exports([data], salt="other").frame
     assert salted.loc[0, "buyer_id"] != frame.loc[0, "buyer_id"]
     monkeypatch.setenv("DIAGNOSE_SALT", "from-env")
     env = read_exports([data]).frame
     assert env.loc[0, "buyer_id"] == hash_identifier("小王2020", "from-env")
+
+
+def test_install_salt_race_agrees_on_one_salt(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from diagnose.privacy import install_salt
+
+    with ThreadPoolExecutor(8) as ex:
+        salts = set(ex.map(lambda _: install_salt(tmp_path), range(32)))
+    assert len(salts) == 1
 
 
 # ---------------------------------------------------------------------------

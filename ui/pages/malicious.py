@@ -100,7 +100,7 @@ def quality_tab(c: state.Context) -> None:
     try:
         result, stats = quality_appeal_list(c.filtered, orders=c.loaded.orders)
     except InputError as exc:
-        st.warning(str(exc))
+        st.warning(common.md_escape(str(exc)))  # the message may quote the user's file
         return
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(t("ml_q_quality"), f"{stats.get('quality_returns', 0):,}", border=True)

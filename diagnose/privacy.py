@@ -1,0 +1,63 @@
+"""The per-install secret that buyer identifiers are hashed with.
+
+Buyer ids, phones, nicknames and addresses are replaced by salted hashes on
+reading, so that the same buyer can still be followed across files (repeat
+refunders) while the clear value is never kept. A salt that shipped with the
+code would let anyone who has the code rebuild the hashes of a known phone
+number, so each install draws its own random salt the first time it is needed
+and keeps it in the data folder (``$DIAGNOSE_DATA_DIR/salt.key``, readable by
+its owner only). ``DIAGNOSE_SALT`` overrides it, e.g. to share one salt
+between several machines of one team.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+SALT_ENV = "DIAGNOSE_SALT"
+SALT_FILE = "salt.key"
+
+
+def salt_path(data_dir: str | os.PathLike | None = None) -> Path:
+    """Where this install's salt lives (in the same folder as the corrections store)."""
+    if data_dir is None:
+        from .corrections import default_data_dir
+
+        data_dir = default_data_dir()
+    return Path(data_dir) / SALT_FILE
+
+
+def install_salt(data_dir: str | os.PathLike | None = None) -> str:
+    """``$DIAGNOSE_SALT``, else this install's salt, created on first use.
+
+    Creation uses O_EXCL, so two processes starting at once agree on one salt:
+    the loser of the race reads the winner's file.
+    """
+    env = os.environ.get(SALT_ENV, "").strip()
+    if env:
+        return env
+    path = salt_path(data_dir)
+    try:
+        return _read(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    salt = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read(path)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(salt + "\n")
+    return salt
+
+
+def _read(path: Path) -> str:
+    for _ in range(50):  # a racing creator may not have written its line yet
+        value = path.read_text(encoding="ascii").strip()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise OSError(f"{path} is empty; delete it and a new salt will be drawn")

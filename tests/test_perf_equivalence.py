@@ -1,0 +1,235 @@
+"""The fast paths give the same answers as the plain ones.
+
+* `fast.featurize` / `ReasonModel.features` == `ReasonModel.features_reference`
+  (per-text jieba + scikit-learn counting) on a varied corpus;
+* parallel featurisation == one worker;
+* `classify_frame` == the naive row-by-row reference (benchmarks/naive.py);
+* `classify` read in slices (`--chunksize`) == read in one pass, byte for
+  byte, including source_row, synthesised ids, duplicate return ids merged
+  across slices, quoted line breaks, blank lines, GB18030 and the CSV
+  writer's dates-only decision.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from diagnose import chunked, fast
+from diagnose.classify import classify_frame
+from diagnose.cli import main as cli_main
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+EDGE_TEXTS = [
+    "", " ", "   \t ", "-", "。。。", "！！！", "😡😡", "偏小", "不想要了", "質量問題，發錯貨",
+    "ＡＢＣ１２３ 尺码偏大", "收到了，但是颜色不对 https://v.douyin.com/abcdefg 见图",
+    "订单号6912345678901234567 一直没到", "iPhone 15 Pro Max 充不进电", "a", "ab", "a b c",
+    "物流太慢" * 40, "偏小\n偏大\r\n穿不上", "\"引号\"里的话，逗号,分号;", "買了兩件少發一件",
+    None, float("nan"), 12345, "   前后空格   ",
+]
+
+
+def _corpus(n: int = 3000) -> list:
+    from generate import TextSource
+
+    rng = np.random.default_rng(7)
+    _, texts = TextSource(rng, pool_size=500).draw(n)
+    return EDGE_TEXTS + texts
+
+
+def _same_csr(a, b) -> None:
+    a, b = a.tocsr(), b.tocsr()
+    a.sort_indices()
+    b.sort_indices()
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.data, b.data)  # exact, not approximately
+
+
+def test_fast_features_equal_reference(model):
+    texts = _corpus()
+    fast_f = model.features(texts)
+    ref = model.features_reference(texts)
+    assert fast_f.prepared == ref.prepared
+    assert fast_f.tokens == ref.tokens
+    _same_csr(fast_f.X, ref.X)
+    assert ref.X.nnz > 10 * len(texts)  # the corpus really exercises the vocabulary
+
+
+def test_tokenize_many_equals_tokenize_per_text():
+    from diagnose import text as textmod
+
+    prepared = [textmod.prepare(t) for t in _corpus(1500)]
+    assert fast.tokenize_many(prepared) == [textmod.tokenize(p) for p in prepared]
+
+
+def test_parallel_featurize_equals_one_worker(model, monkeypatch):
+    texts = _corpus(2500)
+    monkeypatch.setattr(fast, "PARALLEL_MIN", 100)
+    one_prep, one_X = fast.featurize(model, texts, workers=1, task_size=300)
+    par_prep, par_X = fast.featurize(model, texts, workers=2, task_size=300)
+    assert par_prep == one_prep
+    _same_csr(par_X, one_X)
+    _same_csr(one_X, model.features_reference(texts).X)
+
+
+def test_classify_frame_parallel_equals_single(model, monkeypatch):
+    texts = _corpus(2000)
+    drops = (["", "质量问题", "七天无理由退换货", "尺码不合适", "其他"] * len(texts))[: len(texts)]
+    frame = pd.DataFrame({"buyer_text": pd.Series(texts, dtype=object).astype("string"), "platform_reason": drops})
+    monkeypatch.setattr(fast, "PARALLEL_MIN", 100)
+    single = classify_frame(frame, model, workers=1, chunk_size=250)
+    parallel = classify_frame(frame, model, workers=2, chunk_size=250)
+    pd.testing.assert_frame_equal(single, parallel)
+
+
+def test_classify_frame_equals_naive_reference(model, sample_dir):
+    from naive import naive_classify
+
+    from diagnose.ingest import read_exports
+
+    frame = read_exports([sample_dir / "douyin_aftersales.csv", sample_dir / "pdd_aftersales.csv"]).frame
+    pd.testing.assert_frame_equal(classify_frame(frame, model), naive_classify(frame, model, batch=300))
+
+
+# ---------------------------------------------------------------------------
+# Sliced (chunked) classify == one pass
+# ---------------------------------------------------------------------------
+HEADER = ["售后单号", "订单号", "商品名称", "售后类型", "售后状态", "售后申请时间", "售后原因", "用户售后说明",
+          "商家编码", "退商品金额（元）", "签收时间", "用户昵称"]
+TEXTS = ["偏小", "不想要了", "质量太差，开线了", "发错货了\n颜色也不对", "物流太慢", "", "-",
+         "说\"好\"的赠品没有，少件", "不给退就差评", "鞋码比平时小了半码，挤脚", "😡", "買了兩件少發一件"]
+
+
+def _export(n: int, *, dup_every: int = 0, missing_id_every: int = 0, blank_every: int = 0,
+            signed_time_at: int | None = None) -> str:
+    """A Douyin-style export: two title lines, header, n data rows (CRLF)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["售后单列表"])
+    w.writerow([f"导出时间：2024-06-30  共{n}条"])
+    w.writerow(HEADER)
+    for i in range(n):
+        if blank_every and i and i % blank_every == 0:
+            buf.write("\r\n")
+        rid = f"\t7{i:018d}"
+        if dup_every and i and i % dup_every == 0:
+            rid = f"\t7{(i * 7919) % i:018d}"  # the id of an earlier row: merged, the later row wins
+        if missing_id_every and i % missing_id_every == 3:
+            rid = "-"
+        signed = f"2024-03-{1 + i % 28:02d}"
+        if signed_time_at is not None and i == signed_time_at:
+            signed += " 13:45:00"
+        w.writerow([
+            rid, f"\t69{i:017d}", f"商品{i % 17}", ["仅退款", "退货退款", "换货"][i % 3], "退款成功",
+            f"2024-04-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00",
+            ["质量问题", "七天无理由退换货", "尺码不合适", "其他", ""][i % 5], TEXTS[i % len(TEXTS)],
+            f"SKU-{i % 31}", f"{(i % 50) + 9.9:.2f}", signed, f"用户{i % 97}",
+        ])
+    return buf.getvalue()
+
+
+def _classify(tmp_path: Path, src: Path, name: str, *extra: str) -> bytes:
+    out = tmp_path / name
+    assert cli_main(["classify", str(src), "-o", str(out), *extra]) == 0
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_chunked_classify_identical_to_one_pass(tmp_path, capsys, encoding):
+    src = tmp_path / f"export_{encoding}.csv"
+    src.write_bytes(_export(1300, dup_every=97, missing_id_every=50, blank_every=211,
+                            signed_time_at=1250).encode(encoding))
+    whole = _classify(tmp_path, src, "whole.csv", "--chunksize", "0")
+    err_whole = capsys.readouterr().err
+    sliced = _classify(tmp_path, src, "sliced.csv", "--chunksize", "128")
+    err_sliced = capsys.readouterr().err
+    assert "slices" in err_sliced and "slices" not in err_whole
+    assert "merged" in err_whole
+    assert err_whole.split("merged")[1].split("\n")[0] == err_sliced.split("merged")[1].split("\n")[0]
+    assert sliced == whole
+    table = pd.read_csv(io.BytesIO(whole), dtype=str, keep_default_na=False)
+    # the test is worth something only if the tricky rows are really there
+    assert table["buyer_text"].str.contains("\n").any()
+    assert table["return_id"].str.contains("#").any()
+    assert (table["signed_at"].str.len() > 10).any()  # one time of day: full datetimes everywhere
+
+
+def test_chunked_dates_only_when_every_kept_row_is_midnight(tmp_path):
+    src = tmp_path / "dates.csv"
+    src.write_text(_export(600), encoding="utf-8")
+    whole = _classify(tmp_path, src, "whole.csv", "--chunksize", "0")
+    sliced = _classify(tmp_path, src, "sliced.csv", "--chunksize", "100")
+    assert sliced == whole
+    table = pd.read_csv(io.BytesIO(whole), dtype=str, keep_default_na=False)
+    assert (table["signed_at"].str.len() == 10).all()
+
+
+def test_chunked_xlsx_output_identical(tmp_path):
+    src = tmp_path / "x.csv"
+    src.write_text(_export(400, dup_every=37), encoding="utf-8")
+    _classify(tmp_path, src, "w.xlsx", "--chunksize", "0")
+    _classify(tmp_path, src, "s.xlsx", "--chunksize", "64")
+    whole = pd.read_excel(tmp_path / "w.xlsx", dtype=str, engine="calamine")
+    sliced = pd.read_excel(tmp_path / "s.xlsx", dtype=str, engine="calamine")
+    assert len(whole) < 400  # duplicates were merged
+    pd.testing.assert_frame_equal(whole, sliced)
+
+
+def test_unsliceable_inputs_fall_back_to_one_pass(tmp_path, capsys, sample_dir):
+    odd = tmp_path / "odd.csv"
+    odd.write_text(_export(200).replace("商品5", "5\" 屏幕商品", 1), encoding="utf-8")
+    whole = _classify(tmp_path, odd, "w.csv", "--chunksize", "0")
+    sliced = _classify(tmp_path, odd, "s.csv", "--chunksize", "50")
+    assert "one pass" in capsys.readouterr().err
+    assert sliced == whole
+    xlsx = sample_dir / "taobao_refunds.xlsx"
+    assert _classify(tmp_path, xlsx, "x1.csv", "--chunksize", "0") == _classify(tmp_path, xlsx, "x2.csv", "--chunksize", "50")
+
+
+def test_chunked_user_errors_are_input_errors(tmp_path, capsys):
+    src = tmp_path / "e.csv"
+    src.write_text(_export(50), encoding="utf-8")
+    assert cli_main(["classify", str(src), "-o", str(tmp_path / "o.csv"), "--chunksize", "-3"]) == 2
+    assert "chunksize" in capsys.readouterr().err
+    code = cli_main(["classify", str(src), "-o", str(tmp_path / "o.csv"), "--chunksize", "10",
+                     "--map", "buyer_text=没有这一列"])
+    assert code == 2 and "没有这一列" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
+    code = cli_main(["classify", str(src), "-o", str(tmp_path / "missing" / "o.csv"), "--chunksize", "10"])
+    assert code == 2 and "error:" in capsys.readouterr().err
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".diagnose-slices-")]
+
+
+def test_record_ends_respects_quotes():
+    data = b'a,b\r\n"x\r\ny",1\r\n"q""",2\r\nlast'
+    ends = chunked.record_ends(np.frombuffer(data, dtype=np.uint8)).tolist()
+    assert [data[:e].decode() for e in ends] == ['a,b\r\n', 'a,b\r\n"x\r\ny",1\r\n', 'a,b\r\n"x\r\ny",1\r\n"q""",2\r\n']
+
+
+def test_chunked_respects_the_row_limit(tmp_path, capsys, monkeypatch):
+    src = tmp_path / "big.csv"
+    src.write_text(_export(300), encoding="utf-8")
+    monkeypatch.setenv("DIAGNOSE_MAX_ROWS", "250")
+    assert cli_main(["classify", str(src), "-o", str(tmp_path / "o.csv"), "--chunksize", "100"]) == 2
+    assert "250" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_chunked_one_process_equals_forked_workers(tmp_path, monkeypatch):
+    src = tmp_path / "w.csv"
+    src.write_text(_export(700, dup_every=61, missing_id_every=40), encoding="utf-8")
+    monkeypatch.setenv("DIAGNOSE_WORKERS", "1")
+    single = _classify(tmp_path, src, "one.csv", "--chunksize", "90")
+    monkeypatch.setenv("DIAGNOSE_WORKERS", "2")
+    forked = _classify(tmp_path, src, "two.csv", "--chunksize", "90")
+    whole = _classify(tmp_path, src, "whole.csv", "--chunksize", "0")
+    assert single == forked == whole
