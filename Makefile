@@ -6,18 +6,26 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: setup browser samples model spark run test train clean
+.PHONY: setup setup-test browser samples model spark run test train clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# The pinned runtime set, then diagnose itself (editable, no further downloads).
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+setup-test: $(VENV)/.test-installed
+
+$(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
 
 # Headless Chromium (Debian package) + Playwright for the end-to-end test.
-browser: setup
+browser: setup-test
 	bash scripts/setup_browser.sh $(PY)
 
 # Sample exports are committed; this rebuilds them only if one is missing.
@@ -41,8 +49,8 @@ $(VENV)/.spark-installed: requirements-spark.txt $(VENV)/.installed
 run: setup samples model
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-test: setup browser samples model spark
+test: setup setup-test browser samples model spark
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) test-artifacts *.egg-info

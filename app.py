@@ -10,18 +10,11 @@ newcomer sees a full diagnosis straight away.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from ui import filters, state  # noqa: E402
-from ui.common import md_escape  # noqa: E402
-from ui.i18n import LANG_KEY, t  # noqa: E402
+from ui import filters, state
+from ui.common import md_escape
+from ui.i18n import LANG_KEY, t
 
 # The favicon is an inline SVG served by this server: a ":material/…:" or emoji
 # icon would make every browser fetch it from Google's or a CDN's servers.

@@ -10,7 +10,7 @@ their caches cleared before each run):
 1. upload → ingest → classify: hashing the uploaded bytes, then
    `ui.state.load_dataset` (read_exports + classify_frame, incl. the cache's
    pickling);
-2. report: `diagnose.report.build_report` through `ui.state._report`;
+2. report: `diagnose.analysis.report.build_report` through `ui.state._report`;
 3. overview aggregates: the chart tables and Altair specs of the overview;
 4. the whole overview page in Streamlit's AppTest (script run, cold caches),
    i.e. everything the server does before the browser draws.
@@ -35,7 +35,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 DOUYIN_HEADERS = [
     "售后单号", "订单号", "商品单号", "商品名称", "商品ID", "应付金额（元）", "商品运费（元）", "支付优惠（元）",

@@ -29,12 +29,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from diagnose import risk  # noqa: E402
+from diagnose.analysis import risk  # noqa: E402
 
 FRAGMENTS = [
     "不想要了", "偏小", "偏大一码", "拍错了", "质量问题", "开线了", "有破洞", "起球严重", "洗了一次就掉色",

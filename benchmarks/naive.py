@@ -1,6 +1,6 @@
 """The naive reference classifier: the same model, row by row, no de-duplication.
 
-`naive_classify(frame, model)` returns what `diagnose.classify.classify_frame`
+`naive_classify(frame, model)` returns what `diagnose.model.classify.classify_frame`
 returns, computed the plain way: every row's text is normalised, segmented
 with jieba and counted with scikit-learn (`ReasonModel.features_reference`),
 every row is explained and given a sub-reason on its own, in one process.
@@ -24,17 +24,15 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from diagnose import taxonomy  # noqa: E402
-from diagnose.classify import (  # noqa: E402
+from diagnose.model.classify import (  # noqa: E402
     CONFLICT_MIN_TEXT_CONFIDENCE,
     DROPDOWN_ONLY_CONFIDENCE,
     _column,
     sub_reason_for,
 )
-from diagnose.model import ReasonModel, load_model, softmax  # noqa: E402
+from diagnose.model.reason_model import ReasonModel, load_model, softmax  # noqa: E402
 from diagnose.taxonomy import LABELS, UNSPECIFIED  # noqa: E402
 
 
@@ -141,8 +139,8 @@ def naive_classify(frame: pd.DataFrame, model: ReasonModel | None = None, batch:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from diagnose.export import write_table
-    from diagnose.ingest import read_exports
+    from diagnose.io.export import write_table
+    from diagnose.io.ingest import read_exports
 
     ap = argparse.ArgumentParser(description="naive row-by-row classification (benchmark reference)")
     ap.add_argument("files", nargs="+")

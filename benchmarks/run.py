@@ -81,9 +81,8 @@ LABELS = {
 _LOAD_SNIPPET = r"""
 import json, sys, time
 t0 = time.perf_counter()
-sys.path.insert(0, %r)
-from diagnose.model import load_model
-from diagnose import text
+from diagnose.model.reason_model import load_model
+from diagnose.model import text
 t1 = time.perf_counter()
 model = load_model()
 t2 = time.perf_counter()
@@ -183,8 +182,7 @@ def ensure_data(rows: int, data_dir: Path, xlsx: bool) -> dict[str, Path]:
 
 def _complete(path: Path, rows: int) -> bool:
     """Written completely by the current generator (its .json stamp says so)."""
-    sys.path.insert(0, str(BENCH))
-    from generate import is_current
+    from benchmarks.generate import is_current
 
     return is_current(path, rows)
 
@@ -243,7 +241,7 @@ def build_steps(keys: list[str], data: dict[str, Path], out_dir: Path, repeat: i
         src = str(data.get(fmt, "")) if fmt else ""
         out = str(out_dir / f"{key}.csv")
         if kind == "load":
-            cmd = [PY, "-c", _LOAD_SNIPPET % str(ROOT)]
+            cmd = [PY, "-c", _LOAD_SNIPPET]
         elif kind == "floor":
             cmd = [PY, str(BENCH / "floor.py"), src, out]
         elif kind == "naive":

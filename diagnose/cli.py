@@ -1,92 +1,112 @@
-"""`python -m diagnose …`: the command line over the library.
+"""`python -m diagnose …`: every subcommand, each a thin layer over library calls.
 
-Every command turns `InputError` into one readable line on stderr and exit
-code 2; anything unexpected becomes exit code 1 with a short message (and
-the traceback only with `--debug`), so a merchant never reads a stack dump.
+One error policy for all of them (`diagnose.errors.run_command`): a user
+error is one ``error: …`` line and exit 2, anything unexpected one line and
+exit 1 (the traceback only with ``--debug``). Heavy imports happen inside the
+commands, so ``--help`` answers at once.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
-from .errors import InputError
+from diagnose import settings
+from diagnose.errors import InputError, run_command
 
-
-class Progress:
-    """A one-line progress bar on stderr; silent when stderr is not a terminal."""
-
-    def __init__(self, label: str, stream=None):
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.enabled = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self._last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if done < total and now - self._last < 0.1:
-            return
-        self._last = now
-        width = 30
-        filled = int(width * done / max(total, 1))
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
-        if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
+MAX_WARNINGS = 10
+LEVELS = ("low", "medium", "high")  # risk levels, lowest first (diagnose.analysis.risk.LEVELS)
 
 
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
-def _add_input_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", help="return/refund export files (CSV, TSV, XLSX, XLS)")
-    p.add_argument(
-        "--map",
-        action="append",
-        default=[],
-        metavar="COLUMN=HEADER",
-        help="override a column mapping, e.g. --map buyer_text=问题描述 (repeatable)",
-    )
+class Progress:
+    """A tqdm bar on stderr, as a ``(done, total)`` callback; silent when stderr is not a terminal."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=self.label, unit="text", file=sys.stderr, leave=True)
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()
+
+
+# ---------------------------------------------------------------------------
+# shared steps
+# ---------------------------------------------------------------------------
+def _add_input_args(p: argparse.ArgumentParser, *, orders: str | None = None) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="return/refund export files (CSV, TSV, XLSX, XLS); put -- before a name that starts with -")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=HEADER",
+                   help="override a column mapping, e.g. --map buyer_text=问题描述 (repeatable)")
     p.add_argument("--profile", help="force a platform profile (douyin, taobao, jd, pinduoduo, amazon, generic)")
     p.add_argument("--model", help="model file (default: models/reason_model.npz)")
+    if orders:
+        p.add_argument("--orders", metavar="ORDERS", help=orders)
+
+
+def _report_files(files, duplicates_merged: int, slices: int | None = None) -> None:
+    for f in files:
+        mapping = ", ".join(f"{k}←{v}" for k, v in f.mapping.items())
+        read_in = f" (read in {slices:,} slices)" if slices else ""
+        _say(f"{f.name}: profile {f.profile}, encoding {f.encoding or 'n/a'}, header row {f.header_row}, "
+             f"{f.n_rows:,} rows{read_in}")
+        _say(f"  mapping: {mapping}")
+        for issue in f.issues[:MAX_WARNINGS]:
+            _say(f"  warning: {issue}")
+        if len(f.issues) > MAX_WARNINGS:
+            _say(f"  … and {len(f.issues) - MAX_WARNINGS} more warnings")
+    if duplicates_merged:
+        _say(f"merged {duplicates_merged:,} duplicate return ids")
 
 
 def read_and_tag(args: argparse.Namespace):
-    """Shared by classify/report/risk: read the exports, report the mapping, tag."""
-    from .classify import classify_frame
-    from .ingest import parse_overrides, read_exports
-    from .model import load_model
+    """Every command's read → tag step: `pipeline.tag` with the command's arguments."""
+    from diagnose import pipeline
+    from diagnose.io import parse_overrides
 
-    result = read_exports(args.files, overrides=parse_overrides(args.map), profile=args.profile)
-    for f in result.files:
-        mapping = ", ".join(f"{k}←{v}" for k, v in f.mapping.items())
-        _say(f"{f.name}: profile {f.profile}, encoding {f.encoding or 'n/a'}, header row {f.header_row}, {f.n_rows:,} rows")
-        _say(f"  mapping: {mapping}")
-        for issue in f.issues[:10]:
-            _say(f"  warning: {issue}")
-        if len(f.issues) > 10:
-            _say(f"  … and {len(f.issues) - 10} more warnings")
-    if result.duplicates_merged:
-        _say(f"merged {result.duplicates_merged:,} duplicate return ids")
-    model = load_model(args.model)
-    tagged = classify_frame(result.frame, model, progress=Progress("classifying"))
-    return result, tagged, model
+    result = pipeline.tag(args.files, overrides=parse_overrides(args.map), profile=args.profile,
+                          model=args.model, progress=Progress("classifying"))
+    _report_files(result.files, result.duplicates_merged)
+    return result
 
 
+def _orders(args: argparse.Namespace):
+    from diagnose.io import parse_overrides, read_orders
+
+    path = getattr(args, "orders", None)
+    return read_orders(path, overrides=parse_overrides(args.map)) if path else None
+
+
+def _write_table(frame, path: str) -> None:
+    from diagnose.io.export import write_table
+
+    write_table(frame, path)
+
+
+# ---------------------------------------------------------------------------
+# commands
+# ---------------------------------------------------------------------------
 def _classify_chunked(args: argparse.Namespace) -> bool:
-    """Classify a large single text export slice by slice; False when it must be read whole."""
-    from . import chunked
-    from .ingest import parse_overrides
-    from .model import load_model
+    """Classify one large text export slice by slice; False when it must be read whole."""
+    from diagnose import pipeline
+    from diagnose.batch import chunked
+    from diagnose.io import parse_overrides
 
     if not chunked.chunking_wanted(args.files, args.chunksize):
         return False
-    model = load_model(args.model)
+    model = pipeline.resolve_model(args.model)
     try:
         res = chunked.classify_to_file(
             args.files[0], args.output, model,
@@ -97,68 +117,87 @@ def _classify_chunked(args: argparse.Namespace) -> bool:
     except chunked.NotChunkable as why:
         _say(f"note: reading the file in one pass ({why})")
         return False
-    for f in res.files:
-        mapping = ", ".join(f"{k}←{v}" for k, v in f.mapping.items())
-        _say(f"{f.name}: profile {f.profile}, encoding {f.encoding or 'n/a'}, header row {f.header_row}, "
-             f"{f.n_rows:,} rows (read in {res.chunks:,} slices)")
-        _say(f"  mapping: {mapping}")
-        for issue in f.issues[:10]:
-            _say(f"  warning: {issue}")
-        if len(f.issues) > 10:
-            _say(f"  … and {len(f.issues) - 10} more warnings")
-    if res.duplicates_merged:
-        _say(f"merged {res.duplicates_merged:,} duplicate return ids")
-    _say(
-        f"wrote {res.rows_out:,} rows to {args.output} (model {model.version}; "
-        f"{res.needs_review:,} need review, {res.conflicts:,} dropdown conflicts)"
-    )
+    _report_files(res.files, res.duplicates_merged, slices=res.chunks)
+    _say(f"wrote {res.rows_out:,} rows to {args.output} (model {model.version}; "
+         f"{res.needs_review:,} need review, {res.conflicts:,} dropdown conflicts)")
     return True
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from .export import write_table
-
     if _classify_chunked(args):
         return 0
-    result, tagged, model = read_and_tag(args)
-    write_table(tagged, args.output)
-    _say(
-        f"wrote {len(tagged):,} rows to {args.output} (model {model.version}; "
-        f"{int(tagged['needs_review'].sum()):,} need review, {int(tagged['reason_conflict'].sum()):,} dropdown conflicts)"
-    )
+    result = read_and_tag(args)
+    tagged = result.frame
+    _write_table(tagged, args.output)
+    _say(f"wrote {len(tagged):,} rows to {args.output} (model {result.model_version}; "
+         f"{int(tagged['needs_review'].sum()):,} need review, "
+         f"{int(tagged['reason_conflict'].sum()):,} dropdown conflicts)")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .ingest import read_orders
-    from .report import build_report, write_report
+    from diagnose.analysis.report import build_report, write_report
 
-    orders = read_orders(args.orders) if args.orders else None
-    result, tagged, _ = read_and_tag(args)
-    report = build_report(tagged, orders, duplicates_merged=result.duplicates_merged, lang=args.lang)
+    orders = _orders(args)
+    result = read_and_tag(args)
+    report = build_report(result.frame, orders, duplicates_merged=result.duplicates_merged, lang=args.lang)
     write_report(report, args.output, lang=args.lang)
-    _say(f"wrote report on {len(tagged):,} returns to {args.output}")
+    _say(f"wrote report on {len(result.frame):,} returns to {args.output}")
+    return 0
+
+
+def cmd_risk(args: argparse.Namespace) -> int:
+    from diagnose.analysis.risk import risk_table
+
+    if Path(args.output).suffix.lower() not in (".csv", ".xlsx"):
+        raise InputError(f"cannot write {Path(args.output).name!r}", hint="name the output .csv or .xlsx")
+    orders = _orders(args)
+    result = read_and_tag(args)
+    table = risk_table(result.frame, orders, lang=args.lang, min_level=args.min_level)
+    _write_table(table, args.output)
+    counts = table["risk_level"].value_counts()
+    _say(f"wrote {len(table):,} rows to {args.output} (high {counts.get('high', 0)}, "
+         f"medium {counts.get('medium', 0)}, low {counts.get('low', 0)})")
+    return 0
+
+
+def cmd_appeal(args: argparse.Namespace) -> int:
+    from diagnose.analysis.risk import appeal_pack, score_risk
+
+    out = Path(args.output)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "md", "html"):
+        raise InputError(f"cannot tell the pack format from {out.name!r}",
+                         hint="name the output PACK.xlsx, PACK.md or PACK.html")
+    orders = _orders(args)
+    result = read_and_tag(args)
+    data = appeal_pack(score_risk(result.frame, orders), args.return_id, fmt, orders=orders)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write the file ({exc.strerror or exc})", file=str(out)) from exc
+    _say(f"appeal pack for {args.return_id} written to {out}")
     return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from . import training
-    from .model import DEFAULT_MODEL_PATH
+    from diagnose.model import training
 
     corrections = None
     if not args.no_corrections:
-        from .corrections import CorrectionStore
+        from diagnose.store import CorrectionStore
 
         store = CorrectionStore(args.corrections) if args.corrections else CorrectionStore()
         corrections = store.training_rows()
         _say(f"folding in {len(corrections):,} corrections from {store.path}")
     result = training.train(Path(args.corpus), corrections=corrections)
-    out = Path(args.output) if args.output else DEFAULT_MODEL_PATH
+    out = Path(args.output) if args.output else settings.DEFAULT_MODEL_PATH
     card = out.with_name("MODEL_CARD.md")
     version = training.save(result, out, card)
     m, b = result.model_eval, result.baseline_eval
     print(f"model {version} written to {out}; card {card}")
-    print(f"held-out ({result.n_held_out} texts): macro-F1 {m.macro_f1:.3f} (6 reasons {m.macro_f1_six:.3f}), accuracy {m.accuracy:.3f}")
+    print(f"held-out ({result.n_held_out} texts): macro-F1 {m.macro_f1:.3f} "
+          f"(6 reasons {m.macro_f1_six:.3f}), accuracy {m.accuracy:.3f}")
     print(f"keyword baseline: macro-F1 {b.macro_f1:.3f} (6 reasons {b.macro_f1_six:.3f}), accuracy {b.accuracy:.3f}")
     return 0
 
@@ -166,41 +205,34 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .baseline import keyword_predict
-    from .ingest import read_exports
-    from .model import load_model
-    from .training import evaluate_predictions, model_predictions
+    from diagnose import pipeline
+    from diagnose.model.training import evaluate_labelled
 
-    result = read_exports([args.file])
-    frame = result.frame
-    label_col = args.label_column
-    if label_col not in frame.columns:
-        raise InputError(
-            f"no label column {label_col!r}; columns are {', '.join(map(str, frame.columns))}",
-            file=args.file,
-            hint="name the column holding the true reason with --label-column",
-        )
-    from .taxonomy import LABELS
-
-    truth = frame[label_col].astype("string").fillna("").str.strip()
-    bad = ~truth.isin(LABELS)
-    if bad.any():
-        row = int(frame.loc[bad, "source_row"].iloc[0])
-        raise InputError(
-            f"row {row}: label {truth[bad].iloc[0]!r} is not one of {', '.join(LABELS)}", file=args.file
-        )
-    model = load_model(args.model)
-    texts = frame["buyer_text"].astype("string").fillna("").tolist()
-    drops = frame["platform_reason"].astype("string").fillna("").tolist()
-    m = evaluate_predictions(truth.tolist(), model_predictions(model, texts, drops))
-    b = evaluate_predictions(truth.tolist(), keyword_predict(texts))
+    pd.set_option("display.width", 200)
+    frame = pipeline.read([args.file]).frame
+    model = pipeline.resolve_model(args.model)
+    m, b = evaluate_labelled(frame, args.label_column, model, file=args.file)
     print(f"# Evaluation on {args.file} ({len(frame):,} rows), model {model.version}\n")
     print("## Model\n" + m.to_markdown())
     print("\n## Confusion matrix (rows = true, columns = predicted)\n")
     print(m.confusion.to_string())
     print("\n## Keyword-rule baseline\n" + b.to_markdown())
-    pd.set_option("display.width", 200)
     return 0
+
+
+def cmd_spark(args: argparse.Namespace) -> int:
+    from diagnose.batch import spark
+
+    return spark.run_command(args)
+
+
+# ---------------------------------------------------------------------------
+# parser
+# ---------------------------------------------------------------------------
+def _command(sub, name: str, func: Callable, help: str, **kw) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=kw.pop("description", help))
+    p.set_defaults(func=func)
+    return p
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -208,64 +240,54 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("classify", help="tag every return with its reason")
+    p = _command(sub, "classify", cmd_classify, "tag every return with its reason")
     _add_input_args(p)
     p.add_argument("-o", "--output", required=True, help="output file (.csv or .xlsx)")
-    p.add_argument(
-        "--chunksize", type=int, default=None, metavar="N",
-        help="read a large CSV export N rows at a time to bound memory (default: automatic for files "
-             "of 256 MB or more; 0 = always read whole); the output is the same either way",
-    )
-    p.set_defaults(func=cmd_classify)
+    p.add_argument("--chunksize", type=int, default=None, metavar="N",
+                   help="read a large CSV export N rows at a time to bound memory (default: automatic for files "
+                        "of 256 MB or more; 0 = always read whole); the output is the same either way")
 
-    p = sub.add_parser("report", help="causes and suggested fixes per SKU")
-    _add_input_args(p)
-    p.add_argument("--orders", help="order export, to compute per-SKU return rates")
+    p = _command(sub, "report", cmd_report, "causes and suggested fixes per SKU")
+    _add_input_args(p, orders="order export, to compute per-SKU return rates")
     p.add_argument("-o", "--output", required=True, help="report file (.xlsx or .md)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
-    p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("train", help="rebuild the model from the corpus and ops corrections")
-    p.add_argument("--corpus", default=str(Path(__file__).resolve().parent.parent / "sample_data" / "corpus"))
+    p = _command(sub, "risk", cmd_risk, "rank returns by suspected-malicious-refund risk, with evidence",
+                 description="Score every return 0-100 with readable evidence. It ranks for human review; "
+                             "it never decides.")
+    _add_input_args(p, orders="order export (order timeline; order-share signal when it has buyer ids)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output .csv or .xlsx")
+    p.add_argument("--min-level", choices=LEVELS, default="low", help="only write rows at or above this level")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the risk_evidence column")
+
+    p = _command(sub, "appeal", cmd_appeal, "write an appeal pack for one return (.xlsx, .md or .html)",
+                 description="Order timeline, buyer text, evidence and the buyer's masked history for one return.")
+    _add_input_args(p, orders="order export (adds the order's own times to the timeline)")
+    p.add_argument("--return-id", required=True, metavar="ID", help="售后单号 / 退款编号 of the return")
+    p.add_argument("-o", "--output", required=True, metavar="PACK", help="PACK.xlsx, PACK.md or PACK.html")
+
+    p = _command(sub, "train", cmd_train, "rebuild the model from the corpus and ops corrections")
+    p.add_argument("--corpus", default=str(settings.CORPUS_DIR))
     p.add_argument("--corrections", help="corrections database (default: $DIAGNOSE_DATA_DIR/corrections.sqlite)")
     p.add_argument("--no-corrections", action="store_true", help="train on the corpus only")
     p.add_argument("-o", "--output", help="model file to write (default: models/reason_model.npz)")
-    p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="measure the model on a labelled CSV")
+    p = _command(sub, "evaluate", cmd_evaluate, "measure the model on a labelled CSV")
     p.add_argument("file", help="CSV with buyer_text, optional platform_reason, and a label column")
     p.add_argument("--label-column", default="label", help="column holding the true reason key (default: label)")
     p.add_argument("--model", help="model file")
-    p.set_defaults(func=cmd_evaluate)
 
-    try:
-        from . import risk
-    except ImportError:  # pragma: no cover - risk module always ships
-        risk = None
-    if risk is not None and hasattr(risk, "register_cli"):
-        risk.register_cli(sub)
-    try:
-        from . import spark_job
-    except ImportError:
-        spark_job = None
-    if spark_job is not None and hasattr(spark_job, "register_cli"):
-        spark_job.register_cli(sub)
+    from diagnose.batch.spark import add_arguments as spark_arguments
+
+    p = _command(sub, "spark-classify", cmd_spark,
+                 "classify on Apache Spark: exports in, Parquet out (needs requirements-spark.txt)",
+                 description="Tag every return like `classify`, as a Spark job. Reads CSV/TSV/XLSX/XLS "
+                             "exports and Parquet tables; writes Parquet. See docs/SPARK.md.")
+    spark_arguments(p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except InputError as exc:
-        _say(f"error: {exc}")
-        return 2
-    except KeyboardInterrupt:
-        _say("interrupted")
-        return 130
-    except Exception as exc:  # noqa: BLE001 - last line of defence for users
-        if args.debug:
-            raise
-        _say(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
-        return 1
+    return run_command(args.func, args, debug=args.debug, say=_say)

@@ -38,3 +38,28 @@ class InputError(Exception):
 
 class ModelFileError(InputError):
     """The model file is missing, tampered with or not one of ours."""
+
+
+def run_command(func, args, *, debug: bool = False, say=None) -> int:
+    """The one error policy of every command-line entry point.
+
+    `InputError` → its one line on stderr, exit 2; Ctrl-C → exit 130;
+    anything else → exit 1 with a one-line message (the traceback only with
+    ``--debug``), so a merchant never reads a stack dump.
+    """
+    import sys
+
+    say = say or (lambda msg: print(msg, file=sys.stderr))
+    try:
+        return int(func(args) or 0)
+    except InputError as exc:
+        say(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence for users
+        if debug:
+            raise
+        say(f"unexpected error: {type(exc).__name__}: {one_line(str(exc))} (rerun with --debug for details)")
+        return 1

@@ -22,13 +22,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from diagnose import risk  # noqa: E402
-from diagnose.risk_scenarios import SCENARIOS, build_frame, build_orders  # noqa: E402
+from diagnose.analysis import risk  # noqa: E402
+from tests.fixtures.risk_scenarios import SCENARIOS, build_frame, build_orders  # noqa: E402
 
 LABEL_COLS = ["scenario", "label", "split"]
 TAGGED_COLS = ["reason", "reason_zh", "sub_reason", "confidence", "evidence", "needs_review",
@@ -40,8 +38,8 @@ BEGIN, END = "<!-- eval:begin -->", "<!-- eval:end -->"
 def retag_with_model(frame: pd.DataFrame, model_path: str | None) -> pd.DataFrame | None:
     """Re-tag the scenario texts with the project classifier, or None if unavailable."""
     try:
-        from diagnose.classify import classify_frame
-        from diagnose.model import load_model
+        from diagnose.model.classify import classify_frame
+        from diagnose.model.reason_model import load_model
     except ImportError:
         return None
     try:

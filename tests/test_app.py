@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from diagnose.corrections import CorrectionStore
+from diagnose.store import CorrectionStore
 from diagnose.taxonomy import LABELS
 
 st_testing = pytest.importorskip("streamlit.testing.v1")
@@ -56,8 +56,8 @@ def sample_exports(sample_dir) -> list[Path]:
 @pytest.fixture(scope="module")
 def sample_tagged(sample_exports, model) -> pd.DataFrame:
     """What the dashboard should show for the samples, computed with the library directly."""
-    from diagnose.classify import classify_frame
-    from diagnose.ingest import read_exports
+    from diagnose.model.classify import classify_frame
+    from diagnose.io.ingest import read_exports
 
     return classify_frame(read_exports(sample_exports).frame, model)
 
@@ -205,7 +205,7 @@ def test_upload_replaces_the_sample_data(env, sample_dir):
     run(at)
     assert not at.error
     assert "淘宝/天猫" in [m.value for m in at.metric]
-    from diagnose.ingest import read_exports
+    from diagnose.io.ingest import read_exports
 
     n = len(read_exports([path]).frame)
     assert as_int(metric(at, "读入行数")) >= n
@@ -369,8 +369,8 @@ def test_highlight_escapes_buyer_text_first():
 
 
 def test_downloads_are_formula_safe(env, sample_tagged):
-    from diagnose import export
-    from diagnose.report import build_report
+    from diagnose.io import export
+    from diagnose.analysis.report import build_report
     from ui.state import report_xlsx_bytes
 
     evil = sample_tagged.head(3).copy()

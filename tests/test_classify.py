@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from diagnose.classify import TAG_COLUMNS, classify_frame, sub_reason_for
+from diagnose.model.classify import TAG_COLUMNS, classify_frame, sub_reason_for
 from diagnose.taxonomy import LABELS
 
 HARD_CASES = [

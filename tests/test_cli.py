@@ -10,13 +10,32 @@ from diagnose.cli import main
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 
-def run(*args):
+class Ran:
+    """What a command printed and returned, as `subprocess.run` would report it."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def run(capsys):
+    """`python -m diagnose ARGS` in-process through `main(argv)` (no interpreter start-up, no model reload)."""
+    def _run(*args):
+        capsys.readouterr()
+        code = main(list(args))
+        out = capsys.readouterr()
+        return Ran(code, out.out, out.err)
+    return _run
+
+
+def smoke(*args):
+    """The one real subprocess per command family: the installed entry point as a merchant runs it."""
     return subprocess.run(
         [sys.executable, "-m", "diagnose", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
 
 
-def test_classify_keeps_every_row_and_adds_tags(sample_dir, tmp_path):
+def test_classify_keeps_every_row_and_adds_tags(sample_dir, tmp_path, run):
     out = tmp_path / "tagged.csv"
     r = run("classify", str(sample_dir / "amazon_fba_returns.tsv"), "-o", str(out))
     assert r.returncode == 0, r.stderr
@@ -48,7 +67,7 @@ def test_classify_plain_buyer_text_csv_to_xlsx(tmp_path):
     assert not any(v.startswith("=") for v in cells)
 
 
-def test_report_with_orders_writes_xlsx_and_md(sample_dir, tmp_path):
+def test_report_with_orders_writes_xlsx_and_md(sample_dir, tmp_path, run):
     xlsx, md = tmp_path / "r.xlsx", tmp_path / "r.md"
     files = [str(sample_dir / "douyin_aftersales.csv")]
     r = run("report", *files, "--orders", str(sample_dir / "douyin_orders.csv"), "-o", str(xlsx))
@@ -87,7 +106,7 @@ def test_map_override_lets_an_odd_header_through(tmp_path):
     assert list(got["reason"]) == ["sizing", "mismatch"]
 
 
-def test_evaluate_prints_both_models(tmp_path):
+def test_evaluate_prints_both_models(tmp_path, run):
     src = tmp_path / "lab.csv"
     src.write_text("buyer_text,label\n偏小,sizing\n发错货了,mismatch\n物流太慢,logistics\n", encoding="utf-8")
     r = run("evaluate", str(src))
@@ -102,7 +121,7 @@ def test_evaluate_rejects_unknown_labels(tmp_path, capsys):
     assert "size" in capsys.readouterr().err
 
 
-def test_train_writes_model_and_card(tmp_path):
+def test_train_writes_model_and_card(tmp_path, run):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     rows = ["text,reason,sub_reason,category,platform_reason"]
@@ -122,3 +141,24 @@ def test_train_writes_model_and_card(tmp_path):
     assert r.returncode == 0, r.stderr
     assert out.exists() and (out.parent / "MODEL_CARD.md").exists()
     assert "keyword baseline" in r.stdout
+
+
+def test_smoke_every_command_family_as_a_subprocess(sample_dir, tmp_path):
+    """One real `python -m diagnose` per family: tag (classify), analysis (report/risk), help."""
+    src = str(sample_dir / "amazon_fba_returns.tsv")
+    r = smoke("classify", src, "-o", str(tmp_path / "t.csv"))
+    assert r.returncode == 0 and "profile amazon" in r.stderr, r.stderr
+    r = smoke("risk", src, "-o", str(tmp_path / "r.csv"), "--min-level", "medium")
+    assert r.returncode == 0 and "wrote" in r.stderr, r.stderr
+    r = smoke("--help")
+    assert r.returncode == 0
+    for command in ("classify", "report", "risk", "appeal", "train", "evaluate", "spark-classify"):
+        assert command in r.stdout
+
+
+def test_a_file_name_starting_with_a_dash_goes_after_double_dash(tmp_path, monkeypatch, run):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-x.csv").write_text("buyer_text\n偏小\n", encoding="utf-8")
+    r = run("classify", "-o", "out.csv", "--", "-x.csv")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out.csv").exists()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from diagnose.corrections import CorrectionStore
+from diagnose.store import CorrectionStore
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS = 4
@@ -37,9 +37,8 @@ def _writer(path: str, tag: str, n: int, start: mp.Event) -> None:
 
 _SCRIPT_WRITER = textwrap.dedent("""
     import sys
-    sys.path.insert(0, {root!r})
     import pandas as pd
-    from diagnose.corrections import CorrectionStore
+    from diagnose.store import CorrectionStore
     import os, time
     store = CorrectionStore({path!r})
     print("ready", flush=True)
@@ -119,9 +118,8 @@ def test_threads_of_one_process_keep_every_correction(tmp_path):
 
 _KILLED_WRITER = textwrap.dedent("""
     import sys
-    sys.path.insert(0, {root!r})
     import pandas as pd
-    from diagnose.corrections import CorrectionStore
+    from diagnose.store import CorrectionStore
     store = CorrectionStore({path!r})
     i = 0
     while True:
@@ -183,7 +181,7 @@ def _run(at):
 
 
 def test_two_dashboard_sessions_do_not_share_uploads_or_filters(sample_dir, tmp_path, monkeypatch):
-    from diagnose.ingest import read_exports
+    from diagnose.io.ingest import read_exports
 
     monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DIAGNOSE_SAMPLE_DIR", str(sample_dir))

@@ -6,7 +6,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from diagnose.corrections import CorrectionStore, default_path
+from diagnose.store import CorrectionStore, default_path
 from diagnose.errors import InputError
 
 

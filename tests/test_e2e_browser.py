@@ -23,6 +23,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import warnings
@@ -31,7 +32,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = Path(os.environ.get("DIAGNOSE_TEST_ARTIFACTS") or tempfile.mkdtemp(prefix="diagnose-artifacts-"))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -133,7 +134,7 @@ def _nav(page, title: str) -> None:
 def test_upload_overview_chart_drilldown(server, samples):
     from playwright.sync_api import expect, sync_playwright
 
-    from diagnose.ingest import read_exports
+    from diagnose.io.ingest import read_exports
 
     upload = samples / UPLOAD_FILE
     expected_rows = len(read_exports([upload]).frame)
@@ -238,7 +239,7 @@ def _local(url: str) -> bool:
 def test_two_sessions_and_hostile_text(server, samples, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    from diagnose.ingest import read_exports
+    from diagnose.io.ingest import read_exports
 
     hostile = _hostile_export(tmp_path / "hostile.csv")
     plain = samples / "pdd_aftersales.csv"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from diagnose.errors import InputError
-from diagnose.export import safe_cell, safe_frame, to_csv_bytes, to_xlsx_bytes, write_table
+from diagnose.io.export import safe_cell, safe_frame, to_csv_bytes, to_xlsx_bytes, write_table
 
 PAYLOADS = ["=cmd|' /C calc'!A0", "+1", "-2+3", "@SUM(1)", "  =1+1", "\t=1", "\r=1"]
 

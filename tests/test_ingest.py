@@ -18,7 +18,7 @@ import pytest
 import xlsxwriter
 
 from diagnose.errors import InputError
-from diagnose.ingest import (
+from diagnose.io.ingest import (
     CANONICAL_COLUMNS,
     hash_identifier,
     parse_overrides,
@@ -705,7 +705,7 @@ def test_buyer_id_is_salted_hash(monkeypatch, tmp_path):
 def test_install_salt_race_agrees_on_one_salt(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from diagnose.privacy import install_salt
+    from diagnose.io.privacy import install_salt
 
     with ThreadPoolExecutor(8) as ex:
         salts = set(ex.map(lambda _: install_salt(tmp_path), range(32)))

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diagnose.errors import InputError
-from diagnose.ingest import read_exports
+from diagnose.io.ingest import read_exports
 
 # -- building blocks ----------------------------------------------------------
 HEADERS = [  # (return id, buyer text, dropdown reason) as different platforms spell them

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from diagnose.errors import ModelFileError
-from diagnose.model import ModelParams, ReasonModel, load_model
+from diagnose.model.reason_model import ModelParams, ReasonModel, load_model
 from diagnose.taxonomy import LABELS
 
 TINY = [
@@ -40,8 +40,8 @@ def test_prediction_features_equal_training_tfidf(tiny_model):
     # The reimplemented TF-IDF at prediction time must match training exactly.
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from diagnose import text as t
-    from diagnose.model import word_features
+    from diagnose.model import text as t
+    from diagnose.model.reason_model import word_features
 
     texts, _ = zip(*(TINY * 3))
     tokens = [t.tokenize(t.prepare(x)) for x in texts]

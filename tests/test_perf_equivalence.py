@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from diagnose import chunked, fast
-from diagnose.classify import classify_frame
+from diagnose.batch import chunked
+from diagnose.model import features as fast
+from diagnose.model.classify import classify_frame
 from diagnose.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 EDGE_TEXTS = [
     "", " ", "   \t ", "-", "。。。", "！！！", "😡😡", "偏小", "不想要了", "質量問題，發錯貨",
@@ -37,7 +36,7 @@ EDGE_TEXTS = [
 
 
 def _corpus(n: int = 3000) -> list:
-    from generate import TextSource
+    from benchmarks.generate import TextSource
 
     rng = np.random.default_rng(7)
     _, texts = TextSource(rng, pool_size=500).draw(n)
@@ -65,7 +64,7 @@ def test_fast_features_equal_reference(model):
 
 
 def test_tokenize_many_equals_tokenize_per_text():
-    from diagnose import text as textmod
+    from diagnose.model import text as textmod
 
     prepared = [textmod.prepare(t) for t in _corpus(1500)]
     assert fast.tokenize_many(prepared) == [textmod.tokenize(p) for p in prepared]
@@ -92,9 +91,9 @@ def test_classify_frame_parallel_equals_single(model, monkeypatch):
 
 
 def test_classify_frame_equals_naive_reference(model, sample_dir):
-    from naive import naive_classify
+    from benchmarks.naive import naive_classify
 
-    from diagnose.ingest import read_exports
+    from diagnose.io.ingest import read_exports
 
     frame = read_exports([sample_dir / "douyin_aftersales.csv", sample_dir / "pdd_aftersales.csv"]).frame
     pd.testing.assert_frame_equal(classify_frame(frame, model), naive_classify(frame, model, batch=300))

@@ -1,7 +1,6 @@
 """Report: aggregations, fixes, phrases, return rates and the writers."""
 from __future__ import annotations
 
-import math
 
 import openpyxl
 import pandas as pd
@@ -9,7 +8,7 @@ import pytest
 
 from diagnose import taxonomy
 from diagnose.errors import InputError
-from diagnose.report import Report, build_report, report_to_markdown, write_report
+from diagnose.analysis.report import Report, build_report, report_to_markdown, write_report
 
 CANONICAL = [
     "return_id", "order_id", "sku", "product_id", "product_title", "platform_reason",

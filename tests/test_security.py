@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from diagnose.errors import ModelFileError
-from diagnose.model import DEFAULT_MODEL_PATH, hash_record_path, load_model, write_hash_record
+from diagnose.model.reason_model import DEFAULT_MODEL_PATH, hash_record_path, load_model, write_hash_record
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMULAS = ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+1+1", "-1+2", "@SUM(A1)", "\t=1+1", "\r=1+1",
@@ -61,11 +61,24 @@ def _hostile_export(path: Path) -> Path:
 
 
 def _cli(*args: str, env_dir: Path) -> subprocess.CompletedProcess:
+    """`python -m diagnose ARGS` in-process, with the data folder (salt, store) at `env_dir`."""
+    import contextlib
     import os
 
-    env = dict(os.environ, DIAGNOSE_DATA_DIR=str(env_dir), PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "diagnose", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    from diagnose.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    before = os.environ.get("DIAGNOSE_DATA_DIR")
+    os.environ["DIAGNOSE_DATA_DIR"] = str(env_dir)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        if before is None:
+            os.environ.pop("DIAGNOSE_DATA_DIR", None)
+        else:
+            os.environ["DIAGNOSE_DATA_DIR"] = before
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def _xlsx_strings(path: Path) -> list[tuple[str, object]]:
@@ -161,11 +174,11 @@ def test_classify_xlsx_keeps_the_payload_as_text(cli_outputs):
 
 def test_dashboard_download_builders_are_safe(hostile, model, tmp_path):
     """The bytes the dashboard's download buttons serve (ui/pages/downloads.py, malicious.py)."""
-    from diagnose import export
-    from diagnose.classify import classify_frame
-    from diagnose.ingest import read_exports
-    from diagnose.report import build_report, write_report
-    from diagnose.risk import appeal_pack, quality_appeal_list, score_risk
+    from diagnose.io import export
+    from diagnose.model.classify import classify_frame
+    from diagnose.io.ingest import read_exports
+    from diagnose.analysis.report import build_report, write_report
+    from diagnose.analysis.risk import appeal_pack, quality_appeal_list, score_risk
 
     tagged = classify_frame(read_exports([hostile[0]]).frame, model)
     files = {
@@ -184,10 +197,10 @@ def test_dashboard_download_builders_are_safe(hostile, model, tmp_path):
 
 
 def test_markdown_and_html_outputs_do_not_render_buyer_markup(tmp_path, model):
-    from diagnose.classify import classify_frame
-    from diagnose.ingest import read_exports
-    from diagnose.report import build_report, report_to_markdown
-    from diagnose.risk import appeal_pack, score_risk
+    from diagnose.model.classify import classify_frame
+    from diagnose.io.ingest import read_exports
+    from diagnose.analysis.report import build_report, report_to_markdown
+    from diagnose.analysis.risk import appeal_pack, score_risk
 
     src = tmp_path / "x.csv"
     text = "<script>alert(1)</script> ![x](http://example.invalid/a.png) <img src=x onerror=alert(2)> 质量差开线"
@@ -384,7 +397,7 @@ def test_train_to_another_file_writes_a_loadable_recorded_model(tmp_path, hostil
 
 
 def test_record_model_hash_updates_the_card_without_retraining(shipped_copy, tmp_path):
-    from diagnose.training import record_model_hash
+    from diagnose.model.training import record_model_hash
 
     model, card = tmp_path / "reason_model.npz", tmp_path / "MODEL_CARD.md"
     shutil.copyfile(shipped_copy, model)
@@ -430,9 +443,9 @@ def test_buyer_is_still_followable_by_hash(cli_outputs):
 
 
 def test_corrections_store_and_logs_hold_no_clear_identifiers(hostile, model, tmp_path, caplog):
-    from diagnose.classify import classify_frame
-    from diagnose.corrections import CorrectionStore
-    from diagnose.ingest import read_exports
+    from diagnose.model.classify import classify_frame
+    from diagnose.store import CorrectionStore
+    from diagnose.io.ingest import read_exports
 
     tagged = classify_frame(read_exports([hostile[0]]).frame, model)
     # buyers also type contact details into their text

@@ -18,10 +18,11 @@ import pandas as pd
 import pytest
 from pyspark.sql import SparkSession
 
-from diagnose import cli, spark_job
-from diagnose.classify import TAG_COLUMNS, classify_frame
+from diagnose import cli
+from diagnose.batch import spark as spark_job
+from diagnose.model.classify import TAG_COLUMNS, classify_frame
 from diagnose.errors import InputError
-from diagnose.ingest import CANONICAL_COLUMNS, read_exports
+from diagnose.io.ingest import CANONICAL_COLUMNS, read_exports
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-from diagnose.text import focus, normalise, prepare, tokenize
+from diagnose.model.text import focus, normalise, prepare, tokenize
 
 
 def test_normalise_folds_width_case_script_and_noise():

@@ -1,7 +1,7 @@
 """Altair charts for the dashboard, all fed with small aggregated tables.
 
 No chart ever receives the raw return rows: the library aggregates
-(`diagnose.report`), `ui.state` reshapes the report's tables into the tidy
+(`diagnose.analysis.report`), `ui.state` reshapes the report's tables into the tidy
 frames below, and these functions only draw. Reason colours are fixed per
 label so a reason looks the same in every chart.
 """

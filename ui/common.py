@@ -7,6 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from diagnose.io import privacy
 from diagnose.taxonomy import label_name, sub_reason_name
 from ui import state
 from ui.i18n import t
@@ -46,16 +47,8 @@ def present(value: object) -> bool:
 
 
 def mask_id(value: object) -> str:
-    """A buyer identifier safe to show: diagnose.risk.mask_id, or first 4 characters + ****."""
-    if not present(value):
-        return ""
-    try:
-        from diagnose.risk import mask_id as lib_mask
-
-        return lib_mask(value)
-    except ImportError:
-        s = str(value)
-        return (s[:4] + "****") if len(s) > 4 else "****"
+    """A buyer identifier safe to show (diagnose.io.privacy.mask_id); blank stays blank."""
+    return privacy.mask_id(value) if present(value) else ""
 
 
 def evidence_words(evidence: object) -> list[str]:

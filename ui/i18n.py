@@ -159,8 +159,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     # malicious
     "ml_title": ("疑似恶意退款队列", "Suspected malicious refunds"),
     "ml_note": ("风险分只用于排序供人工复核，不代表结论。", "The score ranks returns for human review; it decides nothing."),
-    "ml_fallback": ("风险评分模块尚未就绪：暂按文字判定为「疑似恶意」的记录列出。",
-                    "Risk scoring is not available yet: listing the returns whose text was tagged as suspected malicious."),
     "ml_levels": ("风险等级", "Risk levels"),
     "ml_min_score": ("最低风险分", "Minimum score"),
     "ml_count": ("队列中 {n:,} 条", "{n:,} in the queue"),

@@ -14,8 +14,8 @@ The data flow of one script run (app.py calls `build_context`, pages read
 3. corrections from the `CorrectionStore` laid over it (memoised on the
    corrections' fingerprint);
 4. the sidebar filters (`ui.filters`) select rows;
-5. the report (`diagnose.report.build_report`) and risk scores
-   (`diagnose.risk.score_risk`) are computed lazily, cached per
+5. the report (`diagnose.analysis.report.build_report`) and risk scores
+   (`diagnose.analysis.risk.score_risk`) are computed lazily, cached per
    (data, corrections revision, filters, language).
 
 Environment: ``DIAGNOSE_SAMPLE_DIR`` points the default data at another
@@ -34,6 +34,7 @@ import pandas as pd
 import streamlit as st
 
 from diagnose.errors import InputError
+from diagnose.io import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR_ENV = "DIAGNOSE_SAMPLE_DIR"
@@ -47,7 +48,7 @@ PROFILE = "profile"            # forced profile key or None
 _LOADED = "_loaded"            # the Loaded object of the current sources
 _CORRECTED = "_corrected"      # ((dataset key, corrections token), DataFrame)
 _CTX = "_ctx"
-MAPPING_ERROR = "__mapping__"  # Loaded.errors entry for a manual mapping that could not be applied
+MAPPING_ERROR = ingest.MAPPING_ERROR  # Loaded.errors entry for a manual mapping that could not be applied
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Loaded:
 
     key: str
     tagged: pd.DataFrame | None
-    files: list = field(default_factory=list)       # diagnose.ingest.FileReport
+    files: list = field(default_factory=list)       # diagnose.io.ingest.FileReport
     duplicates_merged: int = 0
     rows_in: int = 0
     flagged_rows: int = 0
@@ -88,7 +89,7 @@ class Loaded:
 @st.cache_resource(show_spinner=False)
 def get_model():
     """The reason model, loaded once per process."""
-    from diagnose.model import load_model
+    from diagnose.model.reason_model import load_model
 
     # DIAGNOSE_MODEL_PATH: use another model file (tests, trying a retrained model)
     return load_model(os.environ.get("DIAGNOSE_MODEL_PATH") or None)
@@ -96,14 +97,14 @@ def get_model():
 
 @st.cache_resource(show_spinner=False)
 def _store_at(path: str):
-    from diagnose.corrections import CorrectionStore
+    from diagnose.store import CorrectionStore
 
     return CorrectionStore(path)
 
 
 def get_store():
     """The corrections store at ``$DIAGNOSE_DATA_DIR/corrections.sqlite`` (read on every call)."""
-    from diagnose.corrections import default_path
+    from diagnose.store import default_path
 
     return _store_at(str(default_path().resolve()))
 
@@ -171,79 +172,27 @@ def clear_uploads() -> None:
 # --------------------------------------------------------------------------
 # ingest + classify (cached on file hashes)
 # --------------------------------------------------------------------------
-def _culprit(exc: InputError, sources: list[tuple[str, bytes]]) -> int | None:
-    """Index of the source an InputError names, if it names one."""
-    text = str(exc)
-    named = getattr(exc, "file", None)
-    for i, (name, _) in enumerate(sources):
-        if named and (named == name or Path(str(named)).name == name):
-            return i
-    for i, (name, _) in enumerate(sources):
-        if text.startswith(f"{name}:") or f"{name}:" in text[: len(name) + 80]:
-            return i
-    return None
-
-
-def ingest_sources(sources: list[tuple[str, bytes]], overrides: dict[str, str] | None, profile: str | None):
-    """read_exports over the good sources; bad ones are reported, not fatal.
-
-    Returns (IngestResult | None, [(file name, message)]).
-    """
-    from diagnose.ingest import read_exports
-
-    sources = list(sources)
-    errors: list[tuple[str, str]] = []
-    while sources:
-        try:
-            return read_exports(sources, overrides=overrides or None, profile=profile), errors
-        except InputError as exc:
-            if overrides:
-                # Is the manual mapping the problem? Then read without it and say so.
-                try:
-                    result = read_exports(sources, overrides=None, profile=profile)
-                except InputError:
-                    pass
-                else:
-                    return result, errors + [(MAPPING_ERROR, str(exc))]
-            bad = _culprit(exc, sources)
-            if bad is None:
-                # The message names no file: try each alone to find the bad ones.
-                bad_ids = []
-                for i, src in enumerate(sources):
-                    try:
-                        read_exports([src], overrides=overrides or None, profile=profile)
-                    except InputError as single:
-                        bad_ids.append(i)
-                        errors.append((src[0], str(single)))
-                if not bad_ids:
-                    errors.append(("", str(exc)))
-                    return None, errors
-                sources = [s for i, s in enumerate(sources) if i not in bad_ids]
-                continue
-            errors.append((sources[bad][0], str(exc)))
-            del sources[bad]
-    return None, errors
-
-
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: tuple[tuple[str, str], ...],
                  profile: str | None, model_version: str) -> Loaded:
-    """Ingest and classify the sources; cached on `key` (the files' hashes) and the mapping."""
-    from diagnose.classify import classify_frame
+    """Ingest and classify the sources through the pipeline; each bad file is one error, the rest load."""
+    from diagnose import pipeline
 
-    result, errors = ingest_sources(list(_sources), dict(overrides), profile)
-    if result is None:
-        return Loaded(key=key, tagged=None, errors=errors, names=[n for n, _ in _sources], model_version=model_version)
-    tagged = classify_frame(result.frame, get_model())
+    names = [n for n, _ in _sources]
+    result = pipeline.tag(list(_sources), overrides=dict(overrides) or None, profile=profile, model=get_model(),
+                          errors="collect")
+    errors = [(e.file, e.message) for e in result.errors]
+    if not result.files:
+        return Loaded(key=key, tagged=None, errors=errors, names=names, model_version=model_version)
     return Loaded(
         key=key,
-        tagged=tagged,
+        tagged=result.frame,
         files=list(result.files),
-        duplicates_merged=int(result.duplicates_merged or 0),
-        rows_in=int(result.rows_in or 0),
-        flagged_rows=int(result.flagged_rows or 0),
+        duplicates_merged=result.duplicates_merged,
+        rows_in=result.rows_in,
+        flagged_rows=result.flagged_rows,
         errors=errors,
-        names=[n for n, _ in _sources],
+        names=names,
         model_version=model_version,
     )
 
@@ -251,7 +200,7 @@ def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: t
 @st.cache_data(show_spinner=False, max_entries=6)
 def load_orders(sha: str, _source: tuple[str, bytes]) -> tuple[pd.DataFrame | None, str | None]:
     """The order export as a DataFrame, or (None, error message)."""
-    from diagnose.ingest import read_orders
+    from diagnose.io.ingest import read_orders
 
     try:
         return read_orders(_source), None
@@ -348,7 +297,7 @@ class Context:
         return previous_totals_for(self)
 
     def risk(self):
-        """Risk scores for every row (behaviour counted over all rows), or None without diagnose.risk."""
+        """Risk scores for every row (behaviour counted over all rows)."""
         return risk_for(self)
 
 
@@ -386,7 +335,7 @@ def build_context(lang: str = "zh") -> Context:
 # --------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=24)
 def _report(key: tuple, _tagged: pd.DataFrame, _orders, duplicates_merged: int, lang: str, full: bool = True):
-    from diagnose.report import build_report
+    from diagnose.analysis.report import build_report
 
     # Distinctive phrases and fixes are most of a report's time; only the
     # fixes page and the report download need them.
@@ -420,24 +369,16 @@ def previous_totals_for(c: Context):
     return _totals(("prev", c.loaded.key, c.revision, fkey, c.lang), frame, c.lang), start, end
 
 
-def risk_available() -> bool:
-    try:
-        import diagnose.risk  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @st.cache_data(show_spinner=False, max_entries=3)
 def _risk(key: tuple, _tagged: pd.DataFrame, _orders, lang: str) -> pd.DataFrame:
-    from diagnose.risk import score_risk
+    from diagnose.analysis.risk import score_risk
 
     return score_risk(_tagged, orders=_orders, lang=lang)
 
 
 def risk_for(c: Context) -> pd.DataFrame | None:
-    """Scores over all rows (buyer history counts the whole upload), or None without diagnose.risk."""
-    if c.table is None or not risk_available():
+    """Scores over all rows (buyer history counts the whole upload)."""
+    if c.table is None:
         return None
     return _risk(("risk", c.loaded.key, c.revision, c.lang), c.table, c.loaded.orders, c.lang)
 
@@ -447,7 +388,7 @@ def risk_for(c: Context) -> pd.DataFrame | None:
 # --------------------------------------------------------------------------
 def quick_totals(frame: pd.DataFrame, lang: str) -> dict:
     """The report's headline totals for a slice, without the costly parts of a full report."""
-    from diagnose.report import headline_totals
+    from diagnose.analysis.report import headline_totals
 
     return dict(headline_totals(frame, lang))
 
@@ -485,14 +426,10 @@ def trend_data(c: Context, granularity: str = "week") -> pd.DataFrame:
         df = c.report().by_week
         out = pd.DataFrame({"period": pd.to_datetime(df["week"]), "reason": df["reason"], "count": df["returns"]})
     else:
-        frame = c.filtered
-        when = pd.to_datetime(frame.get("applied_at"), errors="coerce")
-        if getattr(when.dt, "tz", None) is not None:
-            when = when.dt.tz_localize(None)
-        day = when.dt.normalize()
-        ok = day.notna()
-        out = (pd.DataFrame({"period": day[ok], "reason": frame["reason"][ok].astype(str)})
-               .groupby(["period", "reason"]).size().reset_index(name="count"))
+        from diagnose.analysis.report import by_day
+
+        df = by_day(c.filtered)
+        out = pd.DataFrame({"period": df["day"], "reason": df["reason"], "count": df["returns"]})
     out["reason_name"] = [label_name(r, c.lang) for r in out["reason"]]
     return out
 
@@ -571,18 +508,12 @@ def drill_rows(frame: pd.DataFrame, *, reason: str | None = None, sku: str | Non
 # download builders (called only when a download button is pressed)
 # --------------------------------------------------------------------------
 def report_xlsx_bytes(rep, lang: str) -> bytes:
-    """The report workbook (diagnose.report.write_report, formula-safe) as bytes."""
-    import tempfile
+    from diagnose.analysis.report import to_xlsx_bytes
 
-    from diagnose.report import write_report
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "report.xlsx"
-        write_report(rep, path, lang=lang)
-        return path.read_bytes()
+    return to_xlsx_bytes(rep, lang)
 
 
 def report_md_bytes(rep, lang: str) -> bytes:
-    from diagnose.report import report_to_markdown
+    from diagnose.analysis.report import report_to_markdown
 
     return report_to_markdown(rep, lang).encode("utf-8")

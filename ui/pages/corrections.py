@@ -11,7 +11,15 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from diagnose.taxonomy import LABELS, SUB_REASON_BY_KEY, SUB_REASONS, UNSPECIFIED, label_name, sub_reason_name
+from diagnose.taxonomy import (
+    LABELS,
+    SUB_REASON_BY_KEY,
+    SUB_REASONS,
+    UNSPECIFIED,
+    label_name,
+    sub_reason_name,
+)
+from diagnose.errors import InputError
 from ui import common, state
 from ui.i18n import t
 
@@ -58,14 +66,13 @@ def _save(before: pd.DataFrame, after: pd.DataFrame, user: str) -> int:
         return 0
     rows = after[changed.to_numpy()].copy()
     old = before[changed.to_numpy()]
-    # a sub-reason must belong to its reason; anything else becomes "unspecified"
-    subs = [s if (s in SUB_REASON_BY_KEY and SUB_REASON_BY_KEY[s].label == r) else UNSPECIFIED
-            for r, s in zip(rows["reason"], rows["sub_reason"])]
+    # the store decides what a sub-reason left over from the old reason becomes
     records = pd.DataFrame({
         "return_id": rows["return_id"].to_numpy(),
         "new_reason": rows["reason"].to_numpy(),
-        "new_sub_reason": subs,
+        "new_sub_reason": rows["sub_reason"].to_numpy(),
         "old_reason": old["reason"].to_numpy(),
+        "old_sub_reason": old["sub_reason"].to_numpy(),
         "buyer_text": rows["buyer_text"].to_numpy(),
         "platform_reason": rows["platform_reason"].to_numpy(),
     })
@@ -130,7 +137,11 @@ def main() -> None:
         },
     )
     if st.button(t("co_save"), type="primary", key="co_save"):
-        n = _save(before, edited, user)
+        try:
+            n = _save(before, edited, user)
+        except InputError as exc:  # a sub-reason that does not belong to the chosen reason
+            st.error(common.md_escape(str(exc)))
+            return
         if n:
             st.session_state["co_flash"] = t("co_saved", n=n)
             st.rerun()

@@ -1,21 +1,21 @@
 """Downloads: the tagged table (CSV/XLSX) and the report (XLSX workbook / Markdown).
 
 Every file is built by the library's formula-injection-safe writers
-(`diagnose.export`, `diagnose.report`), and only when its button is pressed.
+(`diagnose.io.export`, `diagnose.analysis.report`), and only when its button is pressed.
 """
 from __future__ import annotations
 
 import streamlit as st
 
 from ui import common
-from ui.state import report_md_bytes, report_xlsx_bytes
 from ui.i18n import t
+from ui.state import report_md_bytes, report_xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def main() -> None:
-    from diagnose import export
+    from diagnose.io import export
 
     c = common.require_data()
     if c is None:

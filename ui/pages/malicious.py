@@ -1,6 +1,6 @@
 """Suspected malicious refunds, ranked by risk score with evidence, and the appeal tools.
 
-The scores come from `diagnose.risk.score_risk` (computed over every loaded
+The scores come from `diagnose.analysis.risk.score_risk` (computed over every loaded
 row, so a buyer's history counts the whole upload; the sidebar filters then
 pick which rows are listed). Without that module, the queue falls back to
 the rows whose text the classifier tagged `malicious`.
@@ -27,23 +27,16 @@ def _evidence_text(value) -> str:
     return "" if not common.present(value) else str(value)
 
 
-def _queue(c: state.Context) -> tuple[pd.DataFrame, bool]:
-    """(rows to list, scored?) restricted to the filtered rows."""
+def _queue(c: state.Context) -> pd.DataFrame:
+    """The scored rows among the filtered ones, riskiest first, evidence in the page's language."""
     scored = c.risk()
-    ids = c.filtered["return_id"] if "return_id" in c.filtered.columns else None
-    if scored is not None and "risk_score" in scored.columns:
-        rows = scored[scored["return_id"].isin(ids)] if ids is not None else scored
-        ev_col = f"risk_evidence_{c.lang}" if f"risk_evidence_{c.lang}" in rows.columns else "risk_evidence_zh"
-        if "risk_evidence" not in rows.columns or ev_col != "risk_evidence_zh":
-            rows = rows.assign(risk_evidence=rows[ev_col].map(_evidence_text) if ev_col in rows.columns else "")
-        return rows.sort_values("risk_score", ascending=False, kind="stable"), True
-    rows = c.filtered[c.filtered["reason"] == "malicious"]
-    sort = "p_malicious" if "p_malicious" in rows.columns else "confidence"
-    return rows.sort_values(sort, ascending=False, kind="stable"), False
+    rows = scored[scored["return_id"].isin(c.filtered["return_id"])]
+    rows = rows.assign(risk_evidence=rows[f"risk_evidence_{c.lang}"].map(_evidence_text))
+    return rows.sort_values("risk_score", ascending=False, kind="stable")
 
 
 def _pack_bytes(scored: pd.DataFrame, return_id: str, fmt: str, orders=None) -> bytes:
-    from diagnose.risk import appeal_pack
+    from diagnose.analysis.risk import appeal_pack
 
     data = appeal_pack(scored, return_id, fmt, orders=orders)
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
@@ -51,50 +44,44 @@ def _pack_bytes(scored: pd.DataFrame, return_id: str, fmt: str, orders=None) -> 
 
 def risk_tab(c: state.Context) -> None:
     lang = c.lang
-    rows, scored = _queue(c)
+    rows = _queue(c)
     st.caption(t("ml_note"))
-    if not scored:
-        st.info(t("ml_fallback"))
-    else:
-        col1, col2 = st.columns([2, 3])
-        levels = col1.multiselect(t("ml_levels"), list(LEVELS), default=["high", "medium"], key="ml_levels",
-                                  format_func=lambda k: t(f"lvl_{k}"))
-        min_score = col2.slider(t("ml_min_score"), 0, 100, 0, key="ml_min")
-        if levels:
-            rows = rows[rows["risk_level"].isin(levels)]
-        rows = rows[rows["risk_score"] >= min_score]
+    col1, col2 = st.columns([2, 3])
+    levels = col1.multiselect(t("ml_levels"), list(LEVELS), default=["high", "medium"], key="ml_levels",
+                              format_func=lambda k: t(f"lvl_{k}"))
+    min_score = col2.slider(t("ml_min_score"), 0, 100, 0, key="ml_min")
+    if levels:
+        rows = rows[rows["risk_level"].isin(levels)]
+    rows = rows[rows["risk_score"] >= min_score]
     st.markdown(f"**{t('ml_count', n=len(rows))}**")
     if len(rows) == 0:
         st.info(t("ml_empty"))
         return
-    extra = ("risk_score", "risk_level", "risk_evidence") if scored else ()
-    table, config = common.display_table(rows, lang, extra=extra)
-    if scored:
-        table["risk_level"] = table["risk_level"].map(lambda k: t(f"lvl_{k}") if k in LEVELS else k)
-        order = ["risk_score", "risk_level", "return_id", "risk_evidence", "buyer_text", "platform_reason", "reason",
-                 "amount", "applied_at", "buyer_id", "sku"]
-        table = table[[c for c in order if c in table.columns]]
+    table, config = common.display_table(rows, lang, extra=("risk_score", "risk_level", "risk_evidence"))
+    table["risk_level"] = table["risk_level"].map(lambda k: t(f"lvl_{k}") if k in LEVELS else k)
+    order = ["risk_score", "risk_level", "return_id", "risk_evidence", "buyer_text", "platform_reason", "reason",
+             "amount", "applied_at", "buyer_id", "sku"]
+    table = table[[c for c in order if c in table.columns]]
     st.dataframe(table, column_config=config, hide_index=True, width="stretch", height=420)
 
-    if scored:
-        st.subheader(t("ml_pack"))
-        ids = rows["return_id"].astype(str).head(500).tolist()
-        col1, col2, col3 = st.columns([3, 1, 2])
-        rid = col1.selectbox(t("ml_pick"), ids, key="ml_pick")
-        fmt = col2.selectbox(t("ml_pack_fmt"), list(PACK_FORMATS), format_func=lambda k: PACK_FORMATS[k][0],
-                             key="ml_fmt")
-        full = c.risk()
-        col3.download_button(
-            t("ml_download_pack"), data=lambda: _pack_bytes(full, rid, fmt, c.loaded.orders),
-            file_name=f"appeal_{rid}.{fmt}".replace("/", "_"), mime=PACK_FORMATS[fmt][1], key="ml_download",
-            on_click="ignore", type="primary",
-        )
+    st.subheader(t("ml_pack"))
+    ids = rows["return_id"].astype(str).head(500).tolist()
+    col1, col2, col3 = st.columns([3, 1, 2])
+    rid = col1.selectbox(t("ml_pick"), ids, key="ml_pick")
+    fmt = col2.selectbox(t("ml_pack_fmt"), list(PACK_FORMATS), format_func=lambda k: PACK_FORMATS[k][0],
+                         key="ml_fmt")
+    full = c.risk()
+    col3.download_button(
+        t("ml_download_pack"), data=lambda: _pack_bytes(full, rid, fmt, c.loaded.orders),
+        file_name=f"appeal_{rid}.{fmt}".replace("/", "_"), mime=PACK_FORMATS[fmt][1], key="ml_download",
+        on_click="ignore", type="primary",
+    )
 
 
 def quality_tab(c: state.Context) -> None:
-    from diagnose import export
+    from diagnose.analysis.risk import quality_appeal_list
     from diagnose.errors import InputError
-    from diagnose.risk import quality_appeal_list
+    from diagnose.io import export
 
     st.caption(t("ml_quality_note"))
     try:
@@ -143,14 +130,11 @@ def main() -> None:
     st.title(t("ml_title"))
     if not common.require_rows(c):
         return
-    if state.risk_available():
-        tab1, tab2 = st.tabs([t("ml_queue_tab"), t("ml_quality_tab")])
-        with tab1:
-            risk_tab(c)
-        with tab2:
-            quality_tab(c)
-    else:
+    tab1, tab2 = st.tabs([t("ml_queue_tab"), t("ml_quality_tab")])
+    with tab1:
         risk_tab(c)
+    with tab2:
+        quality_tab(c)
 
 
 main()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from diagnose.io import CANONICAL_COLUMNS
 from ui import common, state
 from ui.filters import platform_name
 from ui.i18n import t
@@ -40,10 +41,6 @@ def _back_to_sample() -> None:
 
 
 def _canonical_columns() -> list[str]:
-    try:
-        from diagnose.ingest import CANONICAL_COLUMNS
-    except ImportError:
-        return []
     return [c for c in CANONICAL_COLUMNS if c not in DERIVED]
 
 

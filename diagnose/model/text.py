@@ -19,7 +19,9 @@ from pathlib import Path
 
 import jieba
 
-_DATA_DIR = Path(__file__).with_name("data")
+from diagnose import settings
+
+_DATA_DIR = settings.PACKAGE_DATA
 USER_DICT = _DATA_DIR / "user_dict.txt"
 
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -141,7 +143,7 @@ def keep_token(word: str) -> bool:
 def tokenize(text: str) -> list[str]:
     """jieba words of an already-normalised text, punctuation and spaces dropped.
 
-    (`diagnose.fast.tokenize_many` gives the same result for many texts faster.)
+    (`diagnose.model.features.tokenize_many` gives the same result for many texts faster.)
     """
     if not text:
         return []

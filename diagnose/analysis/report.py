@@ -39,7 +39,6 @@ Definitions (also written into the report's README sheet):
 """
 from __future__ import annotations
 
-import functools
 import math
 import os
 import re
@@ -49,8 +48,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import export, taxonomy
-from .errors import InputError
+from diagnose import taxonomy
+from diagnose.errors import InputError
+from diagnose.io import export
+from diagnose.model.text import normalise, tokenize
 
 # --- tunables (documented in the module docstring and the README sheet) ------
 SPIKE_FACTOR = 1.5
@@ -270,6 +271,16 @@ def _by_week(w: pd.DataFrame, reason_order: list[str]) -> pd.DataFrame:
     return g[cols].reset_index(drop=True)
 
 
+def by_day(tagged: pd.DataFrame) -> pd.DataFrame:
+    """Returns per application day and reason (the daily trend); undated rows are left out."""
+    when = _as_datetime(_col(tagged, "applied_at"))
+    day = when.dt.normalize()
+    ok = day.notna().to_numpy()
+    reason = _col(tagged, "reason").astype(str)
+    return (pd.DataFrame({"day": day[ok], "reason": reason[ok]})
+            .groupby(["day", "reason"]).size().reset_index(name="returns"))
+
+
 def _top_skus(by_sku: pd.DataFrame, total_amount: float) -> pd.DataFrame:
     cols = ["rank", "sku", "product_title", "returns", "amount", "amount_share",
             "cumulative_share", "top_reason", "top_reason_zh"]
@@ -405,20 +416,6 @@ _WORD_RE = re.compile(r"\w", re.UNICODE)
 _ASCII_RE = re.compile(r"^[a-z0-9]+$")
 
 
-@functools.lru_cache(maxsize=1)
-def _tokenizer():
-    """(normalise, tokenize): the lead's tokeniser with its domain dictionary
-    when `diagnose.text` provides it, else plain jieba."""
-    try:
-        from .text import normalise, tokenize
-    except ImportError:  # pragma: no cover - text.py is part of the package
-        import jieba
-
-        jieba.setLogLevel(60)
-        return (lambda text: str(text).lower()), jieba.lcut
-    return normalise, tokenize
-
-
 # Clause boundaries: punctuation, and spaces next to a Chinese character
 # (Chinese buyers separate clauses with spaces; English words keep theirs).
 _CLAUSE_RE = re.compile(
@@ -436,7 +433,6 @@ def _is_content(tok: str) -> bool:
 
 def _tokens(text: str) -> list[list[str]]:
     """The words of one buyer text, clause by clause (punctuation dropped)."""
-    normalise, tokenize = _tokenizer()
     clauses = []
     for clause in _CLAUSE_RE.split(normalise(text)):
         toks = [t.strip().lower() for t in tokenize(clause.strip())] if clause.strip() else []
@@ -468,8 +464,8 @@ def _phrases(w: pd.DataFrame, min_returns: int) -> pd.DataFrame:
     returns = w.groupby("sku").size()
     if docs.empty or docs["sku"].nunique() < 2:
         return pd.DataFrame(columns=cols)
-    from sklearn.feature_extraction.text import CountVectorizer
     from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
 
     cache: dict[str, list[str]] = {}
 
@@ -1005,6 +1001,12 @@ def _sheet_tables(report: Report, lang: str) -> dict[str, pd.DataFrame]:
     return sheets
 
 
+def to_xlsx_bytes(report: Report, lang: str = "zh") -> bytes:
+    """The report workbook (one formula-safe sheet per table) as bytes, for downloads."""
+    _lang(lang)
+    return export.to_xlsx_bytes(_sheet_tables(report, lang))
+
+
 def write_report(report: Report, path: str | os.PathLike, lang: str = "zh") -> None:
     """Write the report as .xlsx (one sheet per table) or .md (Markdown)."""
     _lang(lang)
@@ -1013,7 +1015,7 @@ def write_report(report: Report, path: str | os.PathLike, lang: str = "zh") -> N
     if ext == ".md":
         data = report_to_markdown(report, lang).encode("utf-8")
     elif ext == ".xlsx":
-        data = export.to_xlsx_bytes(_sheet_tables(report, lang))
+        data = to_xlsx_bytes(report, lang)
     else:
         raise InputError(
             f"cannot write a report as '{p.suffix or '(no extension)'}'",

@@ -54,16 +54,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 
-from . import fast
-from . import text as textmod
-from .errors import ModelFileError
-from .taxonomy import LABELS, SUB_REASONS
+from diagnose import settings
+from diagnose.errors import ModelFileError
+from diagnose.model import features as fast
+from diagnose.model import text as textmod
+from diagnose.taxonomy import LABELS, SUB_REASONS
 
 _SUB_LABEL = {s.key: s.label for s in SUB_REASONS}
 
 FORMAT = "diagnose-reason-model"
 FORMAT_VERSION = 2
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "reason_model.npz"
+DEFAULT_MODEL_PATH = settings.DEFAULT_MODEL_PATH
 _ARRAYS = (
     "labels", "word_vocab", "word_idf", "char_vocab", "char_idf", "coef", "intercept",
     "sub_keys", "sub_coef", "sub_intercept",
@@ -91,7 +92,7 @@ MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 HASH_SUFFIX = ".sha256"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # How the model card beside a model file states that file's SHA-256 (written
-# by diagnose.training; checked by load_model when the card names the file).
+# by diagnose.model.training; checked by load_model when the card names the file).
 CARD_NAME = "MODEL_CARD.md"
 CARD_HASH_LINE = "File SHA-256 of `{name}`: `{digest}`"
 _CARD_HASH_RE = re.compile(r"File SHA-256 of `([^`]+)`: `([0-9a-f]{64})`")
@@ -192,7 +193,7 @@ class ReasonModel:
     def features(self, raw_texts: Iterable[object]) -> Features:
         """Normalise, focus and tokenise texts; build the TF-IDF matrix.
 
-        Uses the exact fast paths of `diagnose.fast` (block-cached jieba,
+        Uses the exact fast paths of `diagnose.model.features` (block-cached jieba,
         NumPy n-gram counting); `features_reference` is the plain version
         they are tested against.
         """

@@ -44,12 +44,11 @@ from typing import Iterable
 
 import pandas as pd
 
+from diagnose import settings
 from diagnose.errors import InputError
+from diagnose.settings import DATA_DIR_ENV, DB_NAME, DEFAULT_DATA_DIR  # noqa: F401 - re-exported
 from diagnose.taxonomy import LABELS, SUB_REASON_BY_KEY, UNSPECIFIED, label_name
 
-DATA_DIR_ENV = "DIAGNOSE_DATA_DIR"
-DEFAULT_DATA_DIR = "data"
-DB_NAME = "corrections.sqlite"
 BUSY_TIMEOUT_MS = 30_000
 
 # Contact details a buyer may type into the free text. Digits may be split
@@ -109,12 +108,12 @@ _INSERT_SQL = (
 
 def default_data_dir() -> Path:
     """The folder for the dashboard's persistent data (``$DIAGNOSE_DATA_DIR`` or ``./data``)."""
-    return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+    return settings.data_dir()
 
 
 def default_path() -> Path:
     """Where corrections are stored when no path is given."""
-    return default_data_dir() / DB_NAME
+    return settings.store_path()
 
 
 def _default_user() -> str:
@@ -172,6 +171,24 @@ def _check_labels(new_reason: str, new_sub_reason: str | None, return_id: str) -
                 hint="pick a sub-reason of that reason, or leave it empty",
             )
     return reason, sub
+
+
+def _carried_sub_reason(rec: dict) -> str:
+    """The sub-reason to store: one left over from the old reason is dropped, a chosen one is checked.
+
+    When staff change only the reason, the row still carries the old
+    reason's sub-reason (``old_sub_reason`` given and unchanged): that
+    becomes ``unspecified``. A sub-reason staff picked themselves must belong
+    to the new reason, or the correction is refused (`_check_labels`).
+    """
+    sub = _text(rec.get("new_sub_reason")).strip()
+    old_sub = _text(rec.get("old_sub_reason")).strip()
+    reason_changed = _text(rec.get("new_reason")).strip() != _text(rec.get("old_reason")).strip()
+    if sub and sub == old_sub and reason_changed:
+        known = SUB_REASON_BY_KEY.get(sub)
+        if known is None or known.label != _text(rec.get("new_reason")).strip():
+            return UNSPECIFIED
+    return sub
 
 
 class CorrectionStore:
@@ -298,7 +315,8 @@ class CorrectionStore:
             return_id = _text(rec.get("return_id")).strip()
             if not return_id:
                 raise InputError("a correction has no return_id", hint="every corrected row needs its return id")
-            reason, sub = _check_labels(rec.get("new_reason"), rec.get("new_sub_reason"), return_id)
+            sub = _carried_sub_reason(rec)
+            reason, sub = _check_labels(rec.get("new_reason"), sub, return_id)
             at = rec.get("corrected_at")
             if isinstance(at, datetime):
                 at = at.isoformat(timespec="seconds")

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from diagnose.errors import InputError
 
 # First characters a spreadsheet reads as the start of a formula (after any
 # leading spaces), and control characters that some spreadsheets strip before

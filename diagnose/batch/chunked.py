@@ -60,11 +60,12 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import ingest
-from .errors import InputError
+from diagnose.errors import InputError
+from diagnose import pipeline
+from diagnose.io import ingest
 
 if TYPE_CHECKING:
-    from .model import ReasonModel
+    from diagnose.model.reason_model import ReasonModel
 
 # Inputs at least this large are classified in slices by default.
 AUTO_CHUNK_BYTES = 256 * 1024 * 1024
@@ -203,7 +204,7 @@ def classify_to_file(
     UTF-8/GB18030 text export or turns out not to decode consistently; the
     caller then reads it in one pass.
     """
-    from .export import write_table
+    from diagnose.io.export import write_table
 
     if chunk_rows < 1:
         raise InputError("--chunksize must be a positive number of rows", hint="e.g. --chunksize 100000")
@@ -242,7 +243,7 @@ def _run(name: str, fd: int, size: int, out_path: Path, model: "ReasonModel", ch
     head_bytes = head_buf[:head_end]
     if head_bytes.startswith(b"PK") or head_bytes.startswith(b"\xd0\xcf\x11\xe0"):
         raise NotChunkable("spreadsheet")
-    head = ingest.read_exports([(name, head_bytes)], overrides=overrides, profile=profile, salt=salt)
+    head = pipeline.read([(name, head_bytes)], overrides=overrides, profile=profile, salt=salt)
     report = head.files[0]
     codec = _CHUNKABLE_ENCODINGS.get(report.encoding or "")
     if codec is None:
@@ -429,7 +430,7 @@ def _fix_dates(frame: pd.DataFrame, date_only: dict[str, bool]) -> pd.DataFrame:
 
 def _write(parts: list[Path], keep: list[np.ndarray], date_only: dict[str, bool], out_path: Path,
            result: ChunkedResult, n_proc: int) -> None:
-    from .export import write_table
+    from diagnose.io.export import write_table
 
     if out_path.suffix.lower() == ".xlsx":
         frames = []
@@ -492,7 +493,6 @@ _JOB: _Job | None = None
 
 def _tag_slice(task: tuple[int, int, int, int]):
     """Read, canonicalise and classify one slice; park the tagged rows on disk."""
-    from .classify import classify_frame
 
     index, start, stop, row_offset = task
     job = _JOB
@@ -501,7 +501,7 @@ def _tag_slice(task: tuple[int, int, int, int]):
         job.name, job.header + body, job.overrides, job.salt, job.profile, row_offset=row_offset
     )
     del body
-    tagged = classify_frame(frame, job.model, workers=job.workers)
+    tagged = pipeline.tag_frame(frame, job.model, workers=job.workers)
     del frame
     ids = tagged["return_id"]
     hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy()
@@ -523,7 +523,7 @@ def _load_kept(part: Path, keep: np.ndarray) -> pd.DataFrame:
 
 def _format_slice(task):
     """One slice's kept rows as CSV bytes (without header) in a file; its header; counts."""
-    from .export import to_csv_bytes
+    from diagnose.io.export import to_csv_bytes
 
     index, part, keep, date_only = task
     frame = _fix_dates(_load_kept(part, keep), date_only)
@@ -539,7 +539,7 @@ def _format_slice(task):
 
 def _processes(workers: int | None) -> int:
     """Slices processed at once: `workers`, else DIAGNOSE_WORKERS / the usable CPUs (fork only)."""
-    from . import fast
+    from diagnose.model import features as fast
 
     n = fast.default_workers() if workers is None else max(1, workers)
     return n if n > 1 and fast._can_fork() else 1
@@ -558,7 +558,7 @@ def _ordered(fn, tasks: list, n_proc: int):
     import concurrent.futures as cf
     import multiprocessing as mp
 
-    from . import text as textmod
+    from diagnose.model import text as textmod
 
     textmod.tokenizer()  # load the dictionary once, before forking
     with cf.ProcessPoolExecutor(max_workers=n_proc, mp_context=mp.get_context("fork")) as ex:

@@ -51,12 +51,11 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-if __package__ in (None, ""):  # run as a script by spark-submit: make `diagnose` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from diagnose.errors import InputError  # noqa: E402
+from diagnose import settings
+from diagnose.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
 INSTALL_HINT = "pip install -r requirements-spark.txt"
 EXTRA_COLUMN = "extra_columns"
@@ -124,14 +123,14 @@ def _ddl(columns: Sequence[str]) -> str:
 
 def canonical_columns() -> tuple[str, ...]:
     """The canonical columns as `ingest` defines them today."""
-    from .ingest import CANONICAL_COLUMNS
+    from diagnose.io.ingest import CANONICAL_COLUMNS
 
     return tuple(CANONICAL_COLUMNS)
 
 
 def output_columns() -> tuple[str, ...]:
     """Output column order: canonical, extra_columns, tag columns, source_path."""
-    from .classify import TAG_COLUMNS
+    from diagnose.model.classify import TAG_COLUMNS
 
     return canonical_columns() + (EXTRA_COLUMN,) + tuple(TAG_COLUMNS) + (PATH_COLUMN,)
 
@@ -223,7 +222,7 @@ def read_one_file(
     """
     import json
 
-    from .ingest import read_exports
+    from diagnose import pipeline
 
     name = path.rstrip("/").rsplit("/", 1)[-1]
     report_row = _empty_read_frame(1)
@@ -233,7 +232,7 @@ def read_one_file(
     try:
         if data[:4] == _PARQUET_MAGIC:
             data = parquet_as_csv(name, data)
-        result = read_exports([(name, data)], overrides=overrides, salt=salt, profile=profile)
+        result = pipeline.read([(name, data)], overrides=overrides, salt=salt, profile=profile)
     except InputError as exc:
         report_row[_ERROR] = str(exc)
         return report_row
@@ -279,8 +278,8 @@ def worker_model(digest: str, name: str, payload: Any) -> Any:
     cached = _MODEL_CACHE.get(digest)
     if cached is not None:
         return cached
-    from .model import load_model, write_hash_record
-    from .text import USER_DICT
+    from diagnose.model.reason_model import load_model, write_hash_record
+    from diagnose.model.text import USER_DICT
 
     if not USER_DICT.exists():
         # Without it jieba segments differently and every tag could drift
@@ -299,7 +298,7 @@ def worker_model(digest: str, name: str, payload: Any) -> Any:
 
 def classify_partition(frame: pd.DataFrame, model: Any) -> pd.DataFrame:
     """Merge duplicate return ids (last in file/row order wins) and tag the rows."""
-    from .classify import classify_frame
+    from diagnose import pipeline
 
     frame = frame.sort_values([_FILE_IDX, "source_row"], kind="stable")
     frame = frame.drop_duplicates("return_id", keep="last").reset_index(drop=True)
@@ -307,7 +306,7 @@ def classify_partition(frame: pd.DataFrame, model: Any) -> pd.DataFrame:
     frame["buyer_text"] = frame["buyer_text"].fillna("")
     frame["row_issues"] = frame["row_issues"].fillna("")
     # workers=1: Spark already runs one task per core; forking here would oversubscribe.
-    tagged = classify_frame(frame, model, workers=1)
+    tagged = pipeline.tag_frame(frame, model, workers=1)
     return tagged
 
 
@@ -366,7 +365,7 @@ def build_session(master: str | None = None, app_name: str = "diagnose spark-cla
         builder = builder.master("local[*]")
     if not submitted and _local_master(master):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        package_root = str(Path(__file__).resolve().parent.parent)
+        package_root = str(settings.ROOT)
         current = os.environ.get("PYTHONPATH", "")
         if package_root not in current.split(os.pathsep):
             os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, current) if p)
@@ -414,6 +413,7 @@ def run_spark_classify(
     overwrite: bool = False,
     rows_per_partition: int = DEFAULT_ROWS_PER_PARTITION,
     say: Any = None,
+    debug: bool = False,
 ) -> SparkRunSummary:
     """Read, merge, tag and write; returns counts measured from the written output."""
     import json
@@ -421,9 +421,9 @@ def run_spark_classify(
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from . import profiles as P
-    from .ingest import _resolve_salt
-    from .model import file_sha256, load_model, DEFAULT_MODEL_PATH
+    from diagnose.io import profiles as P
+    from diagnose.io.ingest import _resolve_salt
+    from diagnose.model.reason_model import DEFAULT_MODEL_PATH, file_sha256, load_model
 
     say = say or (lambda msg: print(msg, file=sys.stderr))
     overrides = dict(overrides or {})
@@ -450,8 +450,7 @@ def run_spark_classify(
 
     sc = spark.sparkContext
     model_bc = sc.broadcast(mpath.read_bytes())
-    read_ddl = _read_stage_ddl()
-    read_cols = list(_read_stage_columns())
+    read_ddl, read_cols = _read_stage_ddl(), list(_read_stage_columns())
 
     def read_files(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
@@ -471,24 +470,14 @@ def run_spark_classify(
         files = [json.loads(r[_REPORT]) for r in reports]
         if overrides:
             _check_overrides_seen(overrides, files)
-        for f in files:
-            mapping = ", ".join(f"{k}←{v}" for k, v in f["mapping"].items())
-            say(f"{f['name']}: profile {f['profile']}, encoding {f['encoding'] or 'n/a'}, "
-                f"header row {f['header_row']}, {f['n_rows']:,} rows")
-            say(f"  mapping: {mapping}")
-            for issue in f["issues"][:10]:
-                say(f"  warning: {issue}")
-            if len(f["issues"]) > 10:
-                say(f"  … and {len(f['issues']) - 10} more warnings")
+        _say_files(files, say)
         rows_in = sum(int(f["n_rows"]) for f in files)
         within_files = sum(int(f["duplicates_merged"]) for f in files)
         n_rows = rows_in - within_files
         n_parts = max(sc.defaultParallelism, math.ceil(max(n_rows, 1) / rows_per_partition))
 
         out_cols = list(output_columns())
-        out_ddl = _ddl(out_cols)
-        keep = out_cols + [_FILE_IDX]
-        keep_ddl = out_ddl + f", `{_FILE_IDX}` int"
+        keep, keep_ddl = out_cols + [_FILE_IDX], _ddl(out_cols) + f", `{_FILE_IDX}` int"
 
         def tag(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
             frames = [b for b in batches if len(b)]
@@ -508,7 +497,7 @@ def run_spark_classify(
         )
         result.write.mode("overwrite" if overwrite else "errorifexists").parquet(output)
     except Exception as exc:
-        if _is_spark_error(exc) and not _debugging():
+        if _is_spark_error(exc) and not debug:
             raise _spark_failure(exc) from None
         raise
     finally:
@@ -534,9 +523,17 @@ def run_spark_classify(
     )
 
 
-def _debugging() -> bool:
-    """`python -m diagnose --debug` shows Spark's own error; see cli.main."""
-    return "--debug" in sys.argv
+def _say_files(files: list[dict[str, Any]], say: Any, max_warnings: int = 10) -> None:
+    """What was read from each file, as `classify` prints it."""
+    for f in files:
+        mapping = ", ".join(f"{k}←{v}" for k, v in f["mapping"].items())
+        say(f"{f['name']}: profile {f['profile']}, encoding {f['encoding'] or 'n/a'}, "
+            f"header row {f['header_row']}, {f['n_rows']:,} rows")
+        say(f"  mapping: {mapping}")
+        for issue in f["issues"][:max_warnings]:
+            say(f"  warning: {issue}")
+        if len(f["issues"]) > max_warnings:
+            say(f"  … and {len(f['issues']) - max_warnings} more warnings")
 
 
 def _check_overrides_seen(overrides: Mapping[str, str], files: list[dict[str, Any]]) -> None:
@@ -547,7 +544,7 @@ def _check_overrides_seen(overrides: Mapping[str, str], files: list[dict[str, An
     drops keys that are not return-export columns (e.g. order columns),
     which here would go unnoticed across hundreds of files.
     """
-    from . import profiles as P
+    from diagnose.io import profiles as P
 
     unknown = [k for k in overrides if k not in P.MAPPABLE_COLUMNS]
     if unknown:
@@ -595,11 +592,29 @@ def _to_output_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------
-# Command line
+# Command line: the arguments live here so `spark-submit diagnose/batch/spark.py`
+# and `python -m diagnose spark-classify` take the same ones; the error policy
+# is diagnose.errors.run_command's in both.
 # ---------------------------------------------------------------------------
-def cmd_spark_classify(args: argparse.Namespace) -> int:
-    """The `spark-classify` command: start or join a Spark session and run the job."""
-    from .ingest import parse_overrides
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The `spark-classify` arguments (pyspark is not imported here)."""
+    p.add_argument("inputs", nargs="+", metavar="INPUT_GLOB",
+                   help="files, folders or Hadoop globs (quote them: 'exports/*/*.csv')")
+    p.add_argument("output", metavar="OUTPUT_DIR", help="folder for the Parquet output")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=HEADER",
+                   help="override a column mapping; applies to every file, so each must have that header")
+    p.add_argument("--profile", help="force a platform profile (douyin, taobao, jd, pinduoduo, amazon, generic)")
+    p.add_argument("--model", help="model file (default: models/reason_model.npz); its .sha256 must be beside it")
+    p.add_argument("--master", help="Spark master when not run under spark-submit (default: local[*])")
+    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT_DIR if it exists")
+    p.add_argument("--rows-per-partition", type=int, default=DEFAULT_ROWS_PER_PARTITION,
+                   help=f"rows tagged per task (default {DEFAULT_ROWS_PER_PARTITION:,})")
+    p.add_argument("--log-level", default="WARN", help="Spark log level for a session started here")
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Start or join a Spark session, run the job, print one summary line."""
+    from diagnose.io import parse_overrides
 
     overrides = parse_overrides(args.map)
     SparkSession = _import_pyspark()
@@ -609,14 +624,9 @@ def cmd_spark_classify(args: argparse.Namespace) -> int:
         spark.sparkContext.setLogLevel(args.log_level)
     try:
         summary = run_spark_classify(
-            spark,
-            args.inputs,
-            args.output,
-            model_path=args.model,
-            overrides=overrides,
-            profile=args.profile,
-            overwrite=args.overwrite,
-            rows_per_partition=args.rows_per_partition,
+            spark, args.inputs, args.output, model_path=args.model, overrides=overrides,
+            profile=args.profile, overwrite=args.overwrite,
+            rows_per_partition=args.rows_per_partition, debug=getattr(args, "debug", False),
         )
     finally:
         if not had_session:
@@ -630,30 +640,16 @@ def cmd_spark_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub: Any) -> None:
-    """Add `spark-classify` to the `python -m diagnose` parser (pyspark not imported here)."""
-    p = sub.add_parser(
-        "spark-classify",
-        help="classify on Apache Spark: exports in, Parquet out (needs requirements-spark.txt)",
-        description="Tag every return like `classify`, as a Spark job. Reads CSV/TSV/XLSX/XLS exports "
-        "and Parquet tables; writes Parquet. See docs/SPARK.md.",
-    )
-    p.add_argument("inputs", nargs="+", metavar="INPUT_GLOB",
-                   help="files, folders or Hadoop globs (quote them: 'exports/*/*.csv')")
-    p.add_argument("output", metavar="OUTPUT_DIR", help="folder for the Parquet output")
-    p.add_argument("--map", action="append", default=[], metavar="COLUMN=HEADER",
-                   help="override a column mapping; applies to every file, so each must have that header")
-    p.add_argument("--profile", help="force a platform profile (douyin, taobao, jd, pinduoduo, amazon, generic)")
-    p.add_argument("--model", help="model file (default: models/reason_model.npz); its .sha256 must be beside it")
-    p.add_argument("--master", help="Spark master when not run under spark-submit (default: local[*])")
-    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT_DIR if it exists")
-    p.add_argument("--rows-per-partition", type=int, default=DEFAULT_ROWS_PER_PARTITION,
-                   help=f"rows tagged per task (default {DEFAULT_ROWS_PER_PARTITION:,})")
-    p.add_argument("--log-level", default="WARN", help="Spark log level for a session started here")
-    p.set_defaults(func=cmd_spark_classify)
+def main(argv: Sequence[str] | None = None) -> int:
+    """spark-submit's entry: `spark-submit diagnose/batch/spark.py INPUT_GLOB OUTPUT_DIR …`."""
+    from diagnose.errors import run_command as guarded
+
+    parser = argparse.ArgumentParser(prog="spark.py", description="diagnose classify as a Spark job")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return guarded(run_command, args, debug=args.debug)
 
 
-if __name__ == "__main__":  # spark-submit diagnose/spark_job.py INPUT_GLOB OUTPUT_DIR
-    from diagnose.cli import main as _main
-
-    sys.exit(_main(["spark-classify", *sys.argv[1:]]))
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,11 +17,11 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from . import fast, taxonomy
-from .model import ReasonModel, load_model, softmax
-from .taxonomy import LABELS, UNSPECIFIED
+from diagnose import taxonomy
+from diagnose.model import features as fast
+from diagnose.model.reason_model import ReasonModel, load_model, softmax
+from diagnose.taxonomy import LABELS, UNSPECIFIED
 
 # Confidence given when only the dropdown reason is known. Buyers often pick
 # a merchant-fault reason to shift return shipping (label guide), so the
@@ -136,8 +136,6 @@ def classify_frame(
     # --- per distinct (text, dropdown, reason): sub-reason and evidence ------
     key = pd.DataFrame({"t": text_codes, "d": drop_codes, "p": pred})
     combos, combo_codes = _unique_rows(key)
-    ev_rows = combos["t"].to_numpy()
-    ev_pred = combos["p"].to_numpy()
     # Evidence depends on the text and the reason only: explain each
     # distinct (text, reason) pair once.
     explained: list[list[str]] = []

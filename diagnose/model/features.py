@@ -1,7 +1,7 @@
 """Exact fast paths for turning many texts into the model's features.
 
 Everything here computes *the same values* as the straightforward code in
-`diagnose.text` and `diagnose.model` (`tests/test_perf_equivalence.py`
+`diagnose.model.text` and `diagnose.model.reason_model` (`tests/test_perf_equivalence.py`
 checks it); only the way of computing them differs:
 
 * **Tokenising by block, once per distinct block.** `jieba.Tokenizer.cut`
@@ -35,7 +35,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from . import text as textmod
+from diagnose.model import text as textmod
 
 # Texts per worker task; below PARALLEL_MIN distinct texts one process is faster.
 TASK_SIZE = 25_000

@@ -18,7 +18,7 @@ What it copes with:
   removed from every column: surrounding whitespace and leading tabs,
   ``="123"`` wrappers, a leading apostrophe before an ID, and placeholders
   such as ``-`` (which become missing).
-* Columns are mapped by header synonyms (`diagnose.profiles`), never by
+* Columns are mapped by header synonyms (`diagnose.io.profiles`), never by
   position; user overrides (``canonical=header``) win.
 * Amounts (``¥1,299.00``, ``1299元``, full-width digits, fen for
   Pinduoduo's ``refundAmount``) and dates (``2024-05-01 12:03:04``,
@@ -67,8 +67,8 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from diagnose import profiles as P
 from diagnose.errors import InputError
+from diagnose.io import profiles as P
 from diagnose.taxonomy import normalise_return_type
 
 CANONICAL_COLUMNS: tuple[str, ...] = P.MAPPABLE_COLUMNS + (
@@ -194,6 +194,21 @@ class FileReport:
     issues: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FileError:
+    """A file that could not be read (``errors="collect"``): its name and the user's message.
+
+    ``file`` is ``MAPPING_ERROR`` when the problem is the user's column
+    mapping rather than one file: the files were read without it.
+    """
+
+    file: str
+    message: str
+
+
+MAPPING_ERROR = "__mapping__"
+
+
 @dataclass
 class IngestResult:
     """The canonical table plus what was done to get it."""
@@ -203,6 +218,7 @@ class IngestResult:
     duplicates_merged: int
     rows_in: int
     flagged_rows: int
+    errors: list[FileError] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------
@@ -245,8 +261,15 @@ def read_exports(
     overrides: Mapping[str, str] | None = None,
     salt: str | None = None,
     profile: str | None = None,
+    errors: str = "raise",
 ) -> IngestResult:
-    """Read one or more after-sales exports into the canonical table."""
+    """Read one or more after-sales exports into the canonical table.
+
+    ``errors="raise"`` raises the first file's `InputError`; ``"collect"``
+    skips each unreadable file whole and lists it in `IngestResult.errors`.
+    """
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"errors must be 'raise' or 'collect', not {errors!r}")
     if isinstance(sources, (str, os.PathLike, tuple)):
         sources = [sources]  # type: ignore[list-item]
     sources = list(sources)
@@ -265,35 +288,42 @@ def read_exports(
     reports: list[FileReport] = []
     override_found: dict[str, bool] = {k: False for k in overrides}
     override_misses: list[tuple[str, list[str]]] = []
+    failed: list[FileError] = []
     for source in sources:
-        name, data = _load_source(source)
-        frame, report, present = _read_one_export(name, data, overrides, salt, profile)
+        try:
+            name, data = _load_source(source)
+            frame, report, present = _read_one_export(name, data, overrides, salt, profile)
+            _check_row_limit(name, report, reports, limits)
+        except InputError as exc:
+            if errors == "raise":
+                raise
+            failed.append(FileError(_source_name(source, exc), str(exc)))
+            continue
         for key in present:
             override_found[key] = True
         if len(present) < len(overrides):
             override_misses.append((name, report.unmapped + list(report.mapping.values())))
         frames.append(frame)
         reports.append(report)
-        total_rows = sum(r.n_rows for r in reports)
-        if total_rows > limits.rows:
-            together = "" if len(reports) == 1 else f" (with the files before it: {total_rows:,})"
-            raise InputError(
-                f"{report.n_rows:,} data rows{together}, more than the limit of {limits.rows:,} rows",
-                file=name,
-                hint=f"split the export into smaller periods, or raise {MAX_ROWS_ENV}",
-            )
 
     missing = [k for k, ok in override_found.items() if not ok]
-    if missing:
+    if missing and override_misses:
         key = missing[0]
         where, headers = override_misses[0]
         files = ", ".join(n for n, _ in override_misses)
-        raise InputError(
+        exc = InputError(
             f"column '{overrides[key]}' given in --map {key}={overrides[key]} is not a header "
             f"of {files}",
             file=where,
             hint="headers available: " + " | ".join(headers),
         )
+        if errors == "raise":
+            raise exc
+        # No file has that header, so no file used it: the rows are as read without it.
+        failed.append(FileError(MAPPING_ERROR, str(exc)))
+    if not frames:
+        return IngestResult(frame=_empty_canonical(), files=[], duplicates_merged=0, rows_in=0,
+                            flagged_rows=0, errors=failed)
 
     frame = _concat(frames)
     rows_in = sum(r.n_rows for r in reports)
@@ -310,7 +340,35 @@ def read_exports(
         duplicates_merged=duplicates_merged,
         rows_in=rows_in,
         flagged_rows=flagged,
+        errors=failed,
     )
+
+
+def _check_row_limit(name: str, report: FileReport, before: list[FileReport], limits: "Limits") -> None:
+    total_rows = sum(r.n_rows for r in before) + report.n_rows
+    if total_rows > limits.rows:
+        together = "" if not before else f" (with the files before it: {total_rows:,})"
+        raise InputError(
+            f"{report.n_rows:,} data rows{together}, more than the limit of {limits.rows:,} rows",
+            file=name,
+            hint=f"split the export into smaller periods, or raise {MAX_ROWS_ENV}",
+        )
+
+
+def _source_name(source: Any, exc: InputError) -> str:
+    """The file name a failed source is shown under."""
+    if isinstance(source, tuple) and source:
+        return str(source[0])
+    if exc.file:
+        return Path(str(exc.file)).name
+    return Path(str(source)).name
+
+
+def _empty_canonical() -> pd.DataFrame:
+    frame = pd.DataFrame({c: _na_str(0) for c in CANONICAL_COLUMNS})
+    frame["source_row"] = pd.Series([], dtype="int64")
+    frame["row_issues"] = pd.Series([], dtype="str")
+    return frame
 
 
 def read_orders(
@@ -377,7 +435,7 @@ def _read_one_export(
     row_offset: int = 0,
 ) -> tuple[pd.DataFrame, FileReport, list[str]]:
     raw, encoding = _read_cells(name, data, extra_headers=overrides.values())
-    if row_offset:  # a slice of a larger file (diagnose.chunked): number rows as in the file
+    if row_offset:  # a slice of a larger file (diagnose.batch.chunked): number rows as in the file
         raw.attrs["row_offset"] = int(raw.attrs.get("row_offset", 0)) + row_offset
     header_idx, headers = _find_header(raw, name, overrides.values())
     body, rows = _body(raw, header_idx)
@@ -1263,7 +1321,6 @@ def _quiet_arrow_row_errors() -> Iterator[None]:
 def _arrow_read(utf8: bytes, delim: str, n_cols: int, skip: int) -> pd.DataFrame | None:
     """Fast multi-threaded read of a regular file; None when rows are ragged or blank."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     names = [f"c{i}" for i in range(n_cols)]
     ragged: list[int] = []
@@ -1508,7 +1565,7 @@ def _map_unique(series: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
 def _resolve_salt(salt: str | None) -> str:
     if salt:
         return salt
-    from .privacy import install_salt
+    from diagnose.io.privacy import install_salt
 
     return install_salt()
 

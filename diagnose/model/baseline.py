@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .text import normalise
+from diagnose.model.text import normalise
 
 # Priority order: the rarer, more specific intents first.
 KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -38,20 +38,17 @@ where a signal fired. There is no Python loop over rows.
 """
 from __future__ import annotations
 
-import argparse
-import hashlib
 import html
-import io
 import re
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from diagnose import taxonomy
 from diagnose.errors import InputError
+from diagnose.io import export
+from diagnose.io.privacy import mask_id
 
 # ---------------------------------------------------------------------------
 # Parameters
@@ -436,7 +433,7 @@ def _t2s() -> dict[int, str]:
     global _T2S
     if _T2S is None:
         try:
-            from diagnose.text import _t2s_table
+            from diagnose.model.text import _t2s_table
 
             _T2S = _t2s_table()
         except Exception:  # pragma: no cover - opencc missing
@@ -652,9 +649,9 @@ def _conflict_kind(df: pd.DataFrame, tf: pd.DataFrame, n: int,
         return np.full(n, "", dtype=object), None
     qdd = dl.isin(list(taxonomy.QUALITY_DROPDOWN_LABELS)).to_numpy()
     reason = _text(_col(df, "reason"), n)
-    has_text = tf["text_len"] > 0
     if defect is None:
         defect = _defect_flags(df, tf, n)[0]
+    has_text = tf["text_len"] > 0
     sizing = tf["cue_sizing"]
     buyer = tf["cue_buyer_side"] | ((reason == "changed_mind").to_numpy() & has_text)
     vague = tf["cue_vague"] | (reason.isin(list(DEFECT_LABELS)).to_numpy() & has_text & ~buyer)
@@ -696,7 +693,6 @@ def score_risk(
     tf = _TF(df["buyer_text"] if "buyer_text" in df.columns else None, n)
     defect, defect_word = _defect_flags(df, tf, n)
     defect_word = _o(defect_word)
-    has_text = tf["text_len"] > 0
     # a return whose words describe a concrete problem (or a size problem)
     genuine = defect | tf["cue_sizing"]
 
@@ -1219,20 +1215,6 @@ def quality_appeal_list(
 # ---------------------------------------------------------------------------
 # Masking
 # ---------------------------------------------------------------------------
-def mask_id(value) -> str:
-    """A short display id for a buyer: 买家#3f9a1c… (hash of the value, not a prefix).
-
-    The same value always gives the same mask, so a reviewer can see that
-    two returns come from one buyer without ever seeing the id itself.
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "买家#—"
-    s = str(value).strip()
-    if not s or s in {"nan", "<NA>", "None"}:
-        return "买家#—"
-    return "买家#" + hashlib.sha256(("diagnose-mask:" + s).encode("utf-8")).hexdigest()[:6] + "…"
-
-
 def _mask_series(s: pd.Series) -> np.ndarray:
     vals = _text(s, len(s))
     codes, uniques = pd.factorize(vals)
@@ -1295,7 +1277,7 @@ class _Pack:
 
 def _build_pack(df: pd.DataFrame, return_id: str, orders: pd.DataFrame | None) -> _Pack:
     if "return_id" not in df.columns:
-        raise InputError("the table has no return_id column", hint="run it through diagnose.ingest first")
+        raise InputError("the table has no return_id column", hint="run it through diagnose.io.ingest first")
     rid = str(return_id).strip()
     ids = _text(df["return_id"], len(df)).str.strip()
     hit = np.flatnonzero((ids == rid).to_numpy())
@@ -1489,42 +1471,6 @@ def _pack_sheets(p: _Pack) -> dict[str, pd.DataFrame]:
     }
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(v):
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
-        return "'" + v
-    return v
-
-
-def _xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    try:
-        from diagnose.export import to_xlsx_bytes  # formula-safe shared writer
-
-        return to_xlsx_bytes(sheets)
-    except ImportError:
-        pass
-    import xlsxwriter
-
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    for name, frame in sheets.items():
-        ws = wb.add_worksheet(name[:31])
-        for j, c in enumerate(frame.columns):
-            ws.write_string(0, j, str(c))
-            ws.set_column(j, j, 24)
-        for i, rec in enumerate(frame.itertuples(index=False), start=1):
-            for j, v in enumerate(rec):
-                v = _safe_cell(_clean(v) if not isinstance(v, (int, np.integer)) else int(v))
-                if isinstance(v, (int, np.integer)):
-                    ws.write_number(i, j, int(v))
-                else:
-                    ws.write_string(i, j, str(v))
-    wb.close()
-    return buf.getvalue()
-
-
 def appeal_pack(tagged_scored: pd.DataFrame, return_id: str, fmt: str, *,
                 orders: pd.DataFrame | None = None) -> bytes:
     """The appeal material for one return as xlsx, md or html bytes.
@@ -1542,143 +1488,16 @@ def appeal_pack(tagged_scored: pd.DataFrame, return_id: str, fmt: str, *,
         return _pack_md(pack)
     if fmt == "html":
         return _pack_html(pack)
-    return _xlsx_bytes(_pack_sheets(pack))
+    return export.to_xlsx_bytes(_pack_sheets(pack))
 
 
-# ---------------------------------------------------------------------------
-# CLI
-# ---------------------------------------------------------------------------
-def _add_input_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="after-sales / refund export(s) (CSV, TSV, XLSX, XLS)")
-    p.add_argument("--orders", metavar="F", help="order export (order timeline; order-share signal when it has buyer ids)")
-    p.add_argument("--map", action="append", default=[], metavar="COLUMN=HEADER",
-                   help="override a column mapping, e.g. --map buyer_text=问题描述 (repeatable)")
-    p.add_argument("--profile", help="force a platform profile (douyin, taobao, jd, pinduoduo, amazon, generic)")
-    p.add_argument("--model", metavar="PATH", help="model file (default: models/reason_model.npz)")
-
-
-def register_cli(subparsers) -> None:
-    """Add `risk` and `appeal` to the `python -m diagnose` sub-commands."""
-    p = subparsers.add_parser(
-        "risk", help="rank returns by suspected-malicious-refund risk, with evidence",
-        description="Score every return 0-100 with readable evidence. It ranks for human review; it never decides.")
-    _add_input_args(p)
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output .csv or .xlsx")
-    p.add_argument("--min-level", choices=LEVELS, default="low", help="only write rows at or above this level")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the risk_evidence column")
-    p.set_defaults(func=run_cli, risk_command="risk")
-
-    a = subparsers.add_parser(
-        "appeal", help="write an appeal pack for one return (.xlsx, .md or .html)",
-        description="Order timeline, buyer text, evidence and the buyer's masked history for one return.")
-    _add_input_args(a)
-    a.add_argument("--return-id", required=True, metavar="ID", help="售后单号 / 退款编号 of the return")
-    a.add_argument("-o", "--output", required=True, metavar="PACK", help="PACK.xlsx, PACK.md or PACK.html")
-    a.set_defaults(func=run_cli, risk_command="appeal")
-
-
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr)
-
-
-def load_tagged(paths, *, overrides: dict | None = None, profile: str | None = None,
-                model_path: str | None = None) -> pd.DataFrame:
-    """Read exports through diagnose.ingest and tag them with the classifier.
-
-    When no model file exists (and none was asked for) the table is scored
-    without `p_malicious`: that signal is reported as skipped and every other
-    signal still runs. A model file that was named but cannot be loaded is an
-    error.
-    """
-    from diagnose.ingest import read_exports
-
-    result = read_exports([str(p) for p in paths], overrides=overrides or {}, profile=profile)
-    for f in result.files:
-        _say(f"{f.name}: profile {f.profile}, {f.n_rows:,} rows")
-    frame = result.frame
-    try:
-        from diagnose.classify import classify_frame
-        from diagnose.model import load_model
-    except ImportError:  # pragma: no cover - the classifier ships with the package
-        return frame
-    try:
-        model = load_model(model_path)
-    except InputError as exc:
-        if model_path:
-            raise
-        _say(f"warning: {exc}; scoring without the text model (p_malicious)")
-        return frame
-    return classify_frame(frame, model)
-
-
-def _load_orders(path: str | None, overrides: dict | None = None):
-    if not path:
-        return None
-    from diagnose.ingest import read_orders
-
-    return read_orders(path, overrides=overrides or {})
-
-
-def _write_table(df: pd.DataFrame, path: Path) -> None:
-    try:
-        from diagnose.export import write_table
-
-        write_table(df, path)
-        return
-    except ImportError:
-        pass
-    if path.suffix.lower() == ".xlsx":
-        path.write_bytes(_xlsx_bytes({"risk": df}))
-    else:
-        safe = df.copy()
-        for c in safe.columns:
-            if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
-                safe[c] = safe[c].map(_safe_cell)
-        safe.to_csv(path, index=False, encoding="utf-8-sig")
-
-
-def run_cli(args) -> int:
-    """Run `risk` or `appeal`; user errors print one line and return 2."""
-    cmd = getattr(args, "risk_command", None) or getattr(args, "command", None)
-    try:
-        from diagnose.ingest import parse_overrides
-
-        overrides = parse_overrides(getattr(args, "map", None) or [])
-        out = Path(args.output)
-        if cmd == "appeal":
-            fmt = out.suffix.lower().lstrip(".")
-            if fmt not in ("xlsx", "md", "html"):
-                raise InputError(f"cannot tell the pack format from {out.name!r}",
-                                 hint="name the output PACK.xlsx, PACK.md or PACK.html")
-        elif cmd == "risk":
-            if out.suffix.lower() not in (".csv", ".xlsx"):
-                raise InputError(f"cannot write {out.name!r}", hint="name the output .csv or .xlsx")
-        else:
-            raise InputError(f"unknown command {cmd!r}", hint="use risk or appeal")
-        tagged = load_tagged(args.files, overrides=overrides, profile=getattr(args, "profile", None),
-                             model_path=getattr(args, "model", None))
-        orders = _load_orders(getattr(args, "orders", None), overrides)
-        if cmd == "appeal":
-            scored = score_risk(tagged, orders)
-            data = appeal_pack(scored, args.return_id, fmt, orders=orders)
-            try:
-                out.write_bytes(data)
-            except OSError as exc:
-                raise InputError(f"cannot write the file ({exc.strerror or exc})", file=str(out)) from exc
-            _say(f"appeal pack for {args.return_id} written to {out}")
-            return 0
-        scored = score_risk(tagged, orders, lang=getattr(args, "lang", "zh") or "zh")
-        floor = LEVELS.index(getattr(args, "min_level", "low") or "low")
-        keep = scored["risk_level"].map({k: i for i, k in enumerate(LEVELS)}).to_numpy() >= floor
-        scored = scored[keep].sort_values("risk_score", ascending=False, kind="stable")
-        front = ["risk_score", "risk_level", "risk_evidence", "risk_signals", "skipped_signals"]
-        drop = {"risk_evidence_zh", "risk_evidence_en"}
-        cols = front + [c for c in scored.columns if c not in front and c not in drop]
-        _write_table(scored[cols], out)
-        counts = scored["risk_level"].value_counts()
-        _say(f"wrote {len(scored):,} rows to {out} (high {counts.get('high', 0)}, "
-             f"medium {counts.get('medium', 0)}, low {counts.get('low', 0)})")
-        return 0
-    except InputError as exc:
-        _say(f"error: {exc}")
-        return 2
+def risk_table(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, *, lang: str = "zh",
+               min_level: str = "low") -> pd.DataFrame:
+    """The `risk` command's table: scored rows at or above `min_level`, riskiest first, evidence in front."""
+    scored = score_risk(tagged, orders, lang=lang)
+    floor = LEVELS.index(min_level)
+    keep = scored["risk_level"].map({k: i for i, k in enumerate(LEVELS)}).to_numpy() >= floor
+    scored = scored[keep].sort_values("risk_score", ascending=False, kind="stable")
+    front = ["risk_score", "risk_level", "risk_evidence", "risk_signals", "skipped_signals"]
+    drop = {"risk_evidence_zh", "risk_evidence_en"}
+    return scored[front + [c for c in scored.columns if c not in front and c not in drop]]

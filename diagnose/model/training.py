@@ -18,16 +18,23 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
-from . import taxonomy
-from .baseline import keyword_predict
-from .errors import InputError
-from .model import CARD_HASH_LINE, DEFAULT_MODEL_PATH, ModelParams, ReasonModel, recorded_sha256, write_hash_record
+from diagnose import settings, taxonomy
+from diagnose.errors import InputError
+from diagnose.model.baseline import keyword_predict
+from diagnose.model.reason_model import (
+    CARD_HASH_LINE,
+    DEFAULT_MODEL_PATH,
+    ModelParams,
+    ReasonModel,
+    recorded_sha256,
+    write_hash_record,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS_DIR = ROOT / "sample_data" / "corpus"
-MODEL_CARD = ROOT / "models" / "MODEL_CARD.md"
+ROOT = settings.ROOT
+CORPUS_DIR = settings.CORPUS_DIR
+MODEL_CARD = settings.MODEL_CARD
 # Written independently of the corpus, in product-review style; never trained on.
-EVAL_SET = ROOT / "sample_data" / "eval" / "review_style_eval.csv"
+EVAL_SET = settings.EVAL_SET
 HELD_OUT_SHARE = 0.2
 CORPUS_COLUMNS = ("text", "reason", "sub_reason", "category", "platform_reason")
 SIX_REASONS = tuple(lbl for lbl in taxonomy.LABELS if lbl != "malicious")
@@ -138,7 +145,7 @@ def evaluate_predictions(y_true: list[str], y_pred: list[str]) -> Evaluation:
 
 def model_predictions(model: ReasonModel, texts: list[str], dropdowns: list[str] | None = None) -> list[str]:
     """Predictions as the product makes them (text plus dropdown fusion)."""
-    from .classify import classify_frame
+    from diagnose.model.classify import classify_frame
 
     frame = pd.DataFrame({"buyer_text": texts, "platform_reason": dropdowns or [""] * len(texts)})
     return classify_frame(frame, model)["reason"].tolist()
@@ -220,7 +227,7 @@ def train(
 
 def threshold_table(model: ReasonModel, held_out: pd.DataFrame) -> pd.DataFrame:
     """Accuracy of the rows kept vs share sent to review, per threshold."""
-    from .classify import classify_frame
+    from diagnose.model.classify import classify_frame
 
     tagged = classify_frame(
         pd.DataFrame({"buyer_text": held_out["text"], "platform_reason": held_out["platform_reason"]}), model
@@ -396,7 +403,7 @@ Keyword rules on the same set: macro-F1 (6 reasons) **{b.macro_f1_six:.3f}**, ac
 
 def sub_reason_accuracy(model: ReasonModel, held_out: pd.DataFrame) -> tuple[float, float, int]:
     """Sub-reason agreement on held-out rows whose reason is right: product vs rules alone."""
-    from .classify import classify_frame, sub_reason_for
+    from diagnose.model.classify import classify_frame, sub_reason_for
 
     tagged = classify_frame(
         pd.DataFrame({"buyer_text": held_out["text"], "platform_reason": held_out["platform_reason"]}), model
@@ -421,3 +428,24 @@ def _sub_section(result: TrainResult) -> str:
         f"On the {n} held-out texts whose reason is predicted right, the sub-reason agrees with the "
         f"annotation for **{learned:.1%}** of them (cue-word rules alone: {rules:.1%})."
     )
+
+
+def evaluate_labelled(frame: pd.DataFrame, label_column: str, model: ReasonModel, *, file: str = ""):
+    """(model evaluation, keyword-baseline evaluation) of a labelled canonical table."""
+    if label_column not in frame.columns:
+        raise InputError(
+            f"no label column {label_column!r}; columns are {', '.join(map(str, frame.columns))}",
+            file=file, hint="name the column holding the true reason with --label-column",
+        )
+    truth = frame[label_column].astype("string").fillna("").str.strip()
+    bad = ~truth.isin(taxonomy.LABELS)
+    if bad.any():
+        row = int(frame.loc[bad, "source_row"].iloc[0])
+        raise InputError(
+            f"row {row}: label {truth[bad].iloc[0]!r} is not one of {', '.join(taxonomy.LABELS)}", file=file
+        )
+    texts = frame["buyer_text"].astype("string").fillna("").tolist()
+    drops = frame["platform_reason"].astype("string").fillna("").tolist()
+    m = evaluate_predictions(truth.tolist(), model_predictions(model, texts, drops))
+    b = evaluate_predictions(truth.tolist(), keyword_predict(texts))
+    return m, b

@@ -11,22 +11,20 @@ between several machines of one team.
 """
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 import secrets
 import time
 from pathlib import Path
 
-SALT_ENV = "DIAGNOSE_SALT"
-SALT_FILE = "salt.key"
+from diagnose import settings
+from diagnose.settings import SALT_ENV, SALT_FILE  # noqa: F401 - re-exported
 
 
 def salt_path(data_dir: str | os.PathLike | None = None) -> Path:
     """Where this install's salt lives (in the same folder as the corrections store)."""
-    if data_dir is None:
-        from .corrections import default_data_dir
-
-        data_dir = default_data_dir()
-    return Path(data_dir) / SALT_FILE
+    return settings.salt_path(data_dir)
 
 
 def install_salt(data_dir: str | os.PathLike | None = None) -> str:
@@ -61,3 +59,17 @@ def _read(path: Path) -> str:
             return value
         time.sleep(0.01)
     raise OSError(f"{path} is empty; delete it and a new salt will be drawn")
+
+
+def mask_id(value) -> str:
+    """A short display id for a buyer: 买家#3f9a1c… (hash of the value, not a prefix).
+
+    The same value always gives the same mask, so a reviewer can see that
+    two returns come from one buyer without ever seeing the id itself.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value) == "<NA>":
+        return "买家#—"
+    s = str(value).strip()
+    if not s or s in {"nan", "<NA>", "None"}:
+        return "买家#—"
+    return "买家#" + hashlib.sha256(("diagnose-mask:" + s).encode("utf-8")).hexdigest()[:6] + "…"

@@ -1,0 +1,1 @@
+"""What the tagged table means for a merchant: causes and fixes (`report`), risk (`risk`)."""

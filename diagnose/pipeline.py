@@ -1,0 +1,86 @@
+"""The one read → tag path: export files in, the tagged table and per-file reports out.
+
+Every face goes through here — each CLI command, the dashboard, the chunked
+path and the Spark job — so a rule about reading or tagging (which model,
+which mapping, what happens to a bad file) is decided once. `read` and
+`tag_frame` are the two halves, for callers that read in slices or
+partitions themselves (`batch.chunked`, `batch.spark`); `tag` is both.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Literal, Mapping, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+    from diagnose.io.ingest import FileError, FileReport, IngestResult
+    from diagnose.model.reason_model import ReasonModel
+
+Source = "str | os.PathLike | tuple[str, bytes]"
+OnError = Literal["raise", "collect"]
+
+
+@dataclass
+class Tagged:
+    """The tagged table and what happened on the way."""
+
+    frame: "pd.DataFrame"
+    files: "list[FileReport]"
+    errors: "list[FileError]" = field(default_factory=list)
+    duplicates_merged: int = 0
+    rows_in: int = 0
+    flagged_rows: int = 0
+    model_version: str = ""
+
+
+def resolve_model(model: "ReasonModel | str | os.PathLike | None") -> "ReasonModel":
+    """A loaded model as given, or the model file at that path (default: the shipped one)."""
+    from diagnose.model.reason_model import ReasonModel, load_model
+
+    if isinstance(model, ReasonModel):
+        return model
+    return load_model(model)
+
+
+def read(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profile: str | None = None,
+         errors: OnError = "raise", salt: str | None = None) -> "IngestResult":
+    """The reading half: `io.read_exports` with the caller's error policy."""
+    from diagnose.io import read_exports
+
+    return read_exports(sources, overrides=overrides, profile=profile, salt=salt, errors=errors)
+
+
+def tag_frame(frame: "pd.DataFrame", model: "ReasonModel", *, workers: int | None = None,
+              progress: Callable[[int, int], None] | None = None) -> "pd.DataFrame":
+    """The tagging half: a canonical table (or a slice of one) → the tagged table."""
+    from diagnose.model.classify import classify_frame
+
+    return classify_frame(frame, model, workers=workers, progress=progress)
+
+
+def tag(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profile: str | None = None,
+        model: "ReasonModel | str | os.PathLike | None" = None, errors: OnError = "raise",
+        salt: str | None = None, workers: int | None = None,
+        progress: Callable[[int, int], None] | None = None) -> Tagged:
+    """Read the exports and tag every return.
+
+    ``errors="raise"`` (the CLI) stops at the first bad file with its
+    `InputError`; ``errors="collect"`` (the dashboard) reads every good file
+    and lists each bad one in `Tagged.errors`, so one broken upload never
+    hides the rest. A file that fails is never half-read: all of its rows or
+    none, and the error says which.
+    """
+    model = resolve_model(model)
+    result = read(sources, overrides=overrides, profile=profile, errors=errors, salt=salt)
+    tagged = tag_frame(result.frame, model, workers=workers, progress=progress)
+    return Tagged(
+        frame=tagged,
+        files=list(result.files),
+        errors=list(result.errors),
+        duplicates_merged=int(result.duplicates_merged),
+        rows_in=int(result.rows_in),
+        flagged_rows=int(result.flagged_rows),
+        model_version=str(model.version),
+    )
