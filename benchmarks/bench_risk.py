@@ -158,7 +158,7 @@ def main(argv=None) -> int:
     load_after = os.getloadavg()[0]
     print(f"1-minute load average before/after: {load_before:.1f} / {load_after:.1f} on {os.cpu_count()} CPUs")
     levels = scored["risk_level"].value_counts().to_dict()
-    sig = scored["risk_signals"].str.split(",").explode()
+    sig = scored["risk_signals"].explode()
     fired = sig[sig != ""].value_counts().to_dict()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"levels: {levels}; appealable {stats['appealable']:,} of {stats['quality_returns']:,} quality returns")

@@ -111,8 +111,8 @@ def naive_classify(frame: pd.DataFrame, model: ReasonModel | None = None, batch:
             sub.append(s)
             words = [] if empty[i] else explained[i]
             if d_b[i] and (empty[i] or row_drop[i] == pred[i]) and row_drop[i] >= 0:
-                words = words + [f"下拉原因：{d_b[i]}"]
-            evidence.append("、".join(words))
+                words = words + [f"{taxonomy.DROPDOWN_EVIDENCE_PREFIX}{d_b[i]}"]
+            evidence.append(list(words))
             reason.append(label)
         conf_all.append(conf)
         conflict_all.append(conflict)
@@ -125,7 +125,9 @@ def naive_classify(frame: pd.DataFrame, model: ReasonModel | None = None, batch:
     out["reason_zh"] = out["reason"].map(taxonomy.LABEL_ZH)
     out["sub_reason"] = np.array(sub, dtype=object)
     out["confidence"] = np.round(conf, 4)
-    out["evidence"] = np.array(evidence, dtype=object)
+    ev = np.empty(len(evidence), dtype=object)
+    ev[:] = evidence
+    out["evidence"] = pd.Series(ev, index=out.index, dtype=object)
     out["needs_review"] = conf < model.params.review_threshold
     out["reason_conflict"] = cat(conflict_all, bool)
     out["dropdown_label"] = pd.Series(
@@ -133,7 +135,7 @@ def naive_classify(frame: pd.DataFrame, model: ReasonModel | None = None, batch:
         index=out.index, dtype="string",
     )
     out["p_malicious"] = np.round(cat(pmal_all, float), 4)
-    for col in ("reason", "reason_zh", "sub_reason", "evidence"):
+    for col in ("reason", "reason_zh", "sub_reason"):
         out[col] = out[col].astype("string")
     return out
 

@@ -22,11 +22,23 @@ def one_line(text: str) -> str:
 
 
 class InputError(Exception):
-    """A problem with what the user gave us, explained in their terms."""
+    """A problem with what the user gave us, explained in their terms.
 
-    def __init__(self, message: str, *, file: str | None = None, hint: str | None = None):
+    ``str(exc)`` is the English one-liner the CLI prints. ``code`` (a stable
+    key such as ``"no_header"``) and ``params`` (the values the message
+    quotes) let a face say the same thing in the user's language with its
+    own advice: the dashboard's advice is about its uploader, the CLI's
+    about ``--map``; both come from the message catalogue, not from parsing
+    this text.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, hint: str | None = None,
+                 code: str | None = None, params: dict | None = None):
         self.file = file
         self.hint = hint
+        self.code = code
+        self.params = dict(params or {})
+        self.message = message
         parts = []
         if file:
             parts.append(f"{file}: ")

@@ -402,3 +402,10 @@ def normalise_return_type(value: object) -> str | None:
     if "退款" in text or "refund" in text:
         return "refund_only"
     return None
+
+
+# Evidence is a list of words per row; a dropdown reason that agrees with (or
+# stands in for) the text is one item, marked with this prefix.
+DROPDOWN_EVIDENCE_PREFIX = "下拉原因："
+# How list-valued columns are joined when a table is written to a file.
+LIST_SEPARATORS = {"evidence": "、", "risk_signals": ",", "skipped_signals": ","}

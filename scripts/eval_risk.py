@@ -94,7 +94,7 @@ def per_scenario(scored: pd.DataFrame) -> pd.DataFrame:
              .agg(label=("label", "first"), split=("split", "first"), rows=("risk_score", "size"),
                   min=("risk_score", "min"), max=("risk_score", "max"),
                   levels=("risk_level", lambda x: ",".join(sorted(set(x)))),
-                  signals=("risk_signals", "first"))
+                  signals=("risk_signals", lambda x: ",".join(x.iloc[0])))
              .reset_index())
 
 

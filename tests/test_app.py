@@ -359,13 +359,13 @@ def test_corrected_rows_feed_the_numbers(env):
 def test_highlight_escapes_buyer_text_first():
     from ui.common import highlight
 
-    out = highlight('<script>alert("x")</script> 鞋子偏小 & <b>太小</b>', "偏小、太小、下拉原因：尺码")
+    out = highlight('<script>alert("x")</script> 鞋子偏小 & <b>太小</b>', ["偏小", "太小", "下拉原因：尺码"])
     assert "<script>" not in out and "<b>" not in out
     assert "&lt;script&gt;" in out and "&amp;" in out
     assert out.count("<mark>") == 2 and "<mark>偏小</mark>" in out and "<mark>太小</mark>" in out
     # evidence words that are themselves markup-looking are escaped too
-    assert highlight("a<b>c", "<b>") == "a<mark>&lt;b&gt;</mark>c"
-    assert highlight(None, "x") == ""
+    assert highlight("a<b>c", ["<b>"]) == "a<mark>&lt;b&gt;</mark>c"
+    assert highlight(None, ["x"]) == ""
 
 
 def test_downloads_are_formula_safe(env, sample_tagged):

@@ -62,7 +62,7 @@ def score(rows, background=40, orders=None, drop=()):
 
 
 def _sig(out, i):
-    return out["risk_signals"].iloc[i].split(",")
+    return list(out["risk_signals"].iloc[i])
 
 
 # ---------------------------------------------------------------------------
@@ -303,7 +303,7 @@ def test_short_generic_text_is_not_a_template():
 # ---------------------------------------------------------------------------
 def test_missing_signed_at_skips_timing():
     out, [i] = score([dict(after="1min", buyer_text="")], drop=["signed_at"])
-    skipped = out["skipped_signals"].iloc[i].split(",")
+    skipped = list(out["skipped_signals"].iloc[i])
     assert "fast_after_sign" in skipped and "long_after_sign" in skipped
     assert "fast_after_sign" not in _sig(out, i)
     assert "缺少签收时间" in out["risk_evidence_zh"].iloc[i]
@@ -320,7 +320,7 @@ def test_all_empty_signed_at_counts_as_missing():
 def test_missing_buyer_id_skips_buyer_signals_and_counts_templates_by_order():
     text = "收到货发现质量有问题，要求仅退款，东西不退回了"
     out, idx = score([dict(buyer_text=text, return_type="refund_only") for _ in range(3)], drop=["buyer_id"])
-    skipped = out["skipped_signals"].iloc[idx[0]].split(",")
+    skipped = list(out["skipped_signals"].iloc[idx[0]])
     assert {"buyer_returns", "buyer_refund_only", "shared_contact", "order_share"} <= set(skipped)
     assert "缺少买家ID" in out["risk_evidence_zh"].iloc[idx[0]]
     assert "按订单计" in out["risk_evidence_zh"].iloc[idx[0]]
@@ -328,7 +328,7 @@ def test_missing_buyer_id_skips_buyer_signals_and_counts_templates_by_order():
 
 def test_missing_return_type_skips_refund_only_signals():
     out, [i] = score([dict(amount=5000.0, buyer_text="")], drop=["return_type"])
-    skipped = out["skipped_signals"].iloc[i].split(",")
+    skipped = list(out["skipped_signals"].iloc[i])
     assert "high_value_refund_only" in skipped and "buyer_refund_only" in skipped
     assert "缺少售后类型" in out["risk_evidence_zh"].iloc[i]
 

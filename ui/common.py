@@ -4,16 +4,15 @@ from __future__ import annotations
 import html
 import re
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from diagnose.io import privacy
-from diagnose.taxonomy import label_name, sub_reason_name
+from diagnose.taxonomy import DROPDOWN_EVIDENCE_PREFIX, LIST_SEPARATORS, label_name, sub_reason_name
 from ui import state
 from ui.i18n import t
 
-EVIDENCE_SEP = "、"
-DROPDOWN_PREFIX = "下拉原因："
 
 
 def require_data() -> state.Context | None:
@@ -52,13 +51,13 @@ def mask_id(value: object) -> str:
 
 
 def evidence_words(evidence: object) -> list[str]:
-    """The evidence words of one row (dropdown notes left out), longest first."""
-    if not present(evidence):
+    """The evidence words of one row (a list; dropdown notes left out), longest first."""
+    if not isinstance(evidence, (list, tuple, np.ndarray)):
         return []
     words: set[str] = set()
-    for w in str(evidence).split(EVIDENCE_SEP):
-        w = w.strip()
-        if not w or w.startswith(DROPDOWN_PREFIX):
+    for w in evidence:
+        w = str(w).strip()
+        if not w or w.startswith(DROPDOWN_EVIDENCE_PREFIX):
             continue
         words.add(w)
         if " " in w:  # word bigram: in the buyer's text the words touch
@@ -104,6 +103,9 @@ def display_table(frame: pd.DataFrame, lang: str, extra: tuple[str, ...] = ()) -
         out["sub_reason"] = out["sub_reason"].map(lambda k: sub_reason_name(str(k), lang))
     if "buyer_id" in out.columns:
         out["buyer_id"] = out["buyer_id"].map(mask_id)
+    if "evidence" in out.columns:  # a list per row in the library; one readable line here
+        sep = LIST_SEPARATORS["evidence"]
+        out["evidence"] = out["evidence"].map(lambda v: sep.join(map(str, v)) if isinstance(v, (list, tuple)) else "")
     config = {
         "return_id": st.column_config.TextColumn(t("col_return_id")),
         "sku": st.column_config.TextColumn(t("col_sku")),

@@ -676,7 +676,7 @@ def score_risk(
     Adds `risk_score` (0-100 int), `risk_level` (low/medium/high),
     `risk_evidence_zh`, `risk_evidence_en` (readable reasons with numbers,
     "；"/"; "-joined), `risk_evidence` (the one in `lang`), `risk_signals`
-    (comma-joined keys of the signals that fired) and `skipped_signals`
+    (a list of the keys of the signals that fired) and `skipped_signals`
     (signals that could not be evaluated for lack of a column; the evidence
     text says so too). It ranks for human review; it never decides.
     """
@@ -1067,11 +1067,12 @@ def score_risk(
         fired_bits |= (acc.points[key] >= 1).astype(np.int64) << bit
     # risk_signals: one string per distinct set of fired signals, gathered back
     sig_u, sig_inv = np.unique(fired_bits, return_inverse=True)
-    sig_names = np.array([",".join(k for b, k in enumerate(order) if (v >> b) & 1) for v in sig_u], dtype=object)
+    sig_names = np.empty(len(sig_u), dtype=object)
+    sig_names[:] = [[k for b, k in enumerate(order) if (v >> b) & 1] for v in sig_u]
     signals = sig_names[sig_inv.reshape(-1)] if n else np.array([], dtype=object)
     score = np.clip(np.round(total), 0, 100).astype("int64")
     level_code = np.select([score >= cfg.high, score >= cfg.medium], [2, 1], 0)
-    skipped_keys = ",".join(acc.skipped)
+    skipped_keys = list(acc.skipped)
     zh_parts, en_parts = list(acc.zh), list(acc.en)
     if acc.skipped:  # every row says which signals could not be evaluated, and why
         zh_parts.append("未评估：" + "、".join(v[0] for v in acc.skipped.values()))
@@ -1084,8 +1085,10 @@ def score_risk(
     out["risk_evidence_zh"] = zh
     out["risk_evidence_en"] = en
     out["risk_evidence"] = out["risk_evidence_zh" if lang == "zh" else "risk_evidence_en"]
-    out["risk_signals"] = _str_array(signals)
-    out["skipped_signals"] = skipped_keys
+    out["risk_signals"] = pd.Series(signals, index=out.index, dtype=object)
+    skipped = np.empty(n, dtype=object)
+    skipped[:] = [skipped_keys] * n
+    out["skipped_signals"] = pd.Series(skipped, index=out.index, dtype=object)
     return out
 
 

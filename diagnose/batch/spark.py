@@ -53,6 +53,7 @@ import pandas as pd
 
 from diagnose import settings
 from diagnose.errors import InputError
+from diagnose.taxonomy import LIST_SEPARATORS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pyspark.sql import SparkSession
@@ -586,6 +587,9 @@ def _to_output_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
             out[c] = s.astype("int64")
         elif c == _FILE_IDX:
             out[c] = s.astype("int32")
+        elif c in LIST_SEPARATORS:  # a list per row in the library; one string in the file
+            sep = LIST_SEPARATORS[c]
+            out[c] = s.map(lambda v: sep.join(map(str, v)) if isinstance(v, (list, tuple)) else v)
         else:
             out[c] = s.astype(object).where(s.notna(), None)
     return pd.DataFrame(out)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from diagnose.errors import InputError
+from diagnose.taxonomy import LIST_SEPARATORS
 
 # First characters a spreadsheet reads as the start of a formula (after any
 # leading spaces), and control characters that some spreadsheets strip before
@@ -67,14 +68,19 @@ def _is_textual(series: pd.Series) -> bool:
     return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
 
 
-def _join_sequence(value: object) -> object:
-    """Lists/tuples (e.g. example texts) become one newline-joined string."""
-    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
-        return "\n".join(str(v) for v in value)
-    return value
+def _joiner(sep: str):
+    def join(value: object) -> object:
+        """Lists/tuples (evidence words, example texts) become one string for the file."""
+        if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+            return sep.join(str(v) for v in value)
+        return value
+    return join
 
 
-def _safe_column(s: pd.Series) -> pd.Series:
+_join_sequence = _joiner("\n")
+
+
+def _safe_column(s: pd.Series, sep: str = "\n") -> pd.Series:
     """`safe_cell` over a text column, calling it only where it can change something.
 
     Why: a million-row table has tens of millions of cells and almost none
@@ -85,7 +91,7 @@ def _safe_column(s: pd.Series) -> pd.Series:
     Object columns may hold lists or non-strings and take the plain path.
     """
     if s.dtype == object:
-        return s.map(_join_sequence, na_action="ignore").map(safe_cell, na_action="ignore")
+        return s.map(_joiner(sep), na_action="ignore").map(safe_cell, na_action="ignore")
     codes, firsts = pd.factorize(s.str[:1])
     risky_first = np.array([f[:1] in _FORMULA_STARTS or f[:1].isspace() for f in firsts] + [False])
     risky = risky_first[codes]  # code -1 (missing) picks the trailing False
@@ -100,13 +106,14 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` with every string cell and header passed through `safe_cell`.
 
     Numeric, datetime and bool columns are returned unchanged. List-valued
-    cells are joined with newlines first, so they are neutralised too.
+    cells are joined first (`taxonomy.LIST_SEPARATORS` per column, else a
+    newline), so they are neutralised too.
     """
     out = df.copy()
     for i, col in enumerate(out.columns):
         s = out.iloc[:, i]
         if _is_textual(s):
-            out.isetitem(i, _safe_column(s))
+            out.isetitem(i, _safe_column(s, LIST_SEPARATORS.get(str(col), "\n")))
     out.columns = [safe_cell(str(c)) if not isinstance(c, str) else safe_cell(c) for c in out.columns]
     return out
 

@@ -158,16 +158,17 @@ def classify_frame(
         words = [] if text_empty[t] else explained[j]
         drop_lbl = drop_label_idx[d] if len(drop_label_idx) else -1
         if drop_text and (text_empty[t] or drop_lbl == p) and drop_lbl >= 0:
-            words = words + [f"下拉原因：{drop_text}"]
-        evidence.append("、".join(words))
+            words = words + [f"{taxonomy.DROPDOWN_EVIDENCE_PREFIX}{drop_text}"]
+        evidence.append(list(words))
     subs_arr = np.array(subs, dtype=object)
-    ev_arr = np.array(evidence, dtype=object)
+    ev_arr = np.empty(len(evidence), dtype=object)
+    ev_arr[:] = evidence
 
     out["reason"] = np.array(LABELS, dtype=object)[pred] if n else []
     out["reason_zh"] = out["reason"].map(taxonomy.LABEL_ZH)
     out["sub_reason"] = subs_arr[combo_codes] if n else []
     out["confidence"] = np.round(conf, 4)
-    out["evidence"] = ev_arr[combo_codes] if n else []
+    out["evidence"] = pd.Series(ev_arr[combo_codes] if n else [], index=out.index, dtype=object)
     out["needs_review"] = conf < model.params.review_threshold
     out["reason_conflict"] = conflict
     out["dropdown_label"] = pd.Series(
@@ -176,7 +177,7 @@ def classify_frame(
         dtype="string",
     )
     out["p_malicious"] = np.round(p_mal, 4)
-    for col in ("reason", "reason_zh", "sub_reason", "evidence"):
+    for col in ("reason", "reason_zh", "sub_reason"):
         out[col] = out[col].astype("string")
     return out
 
