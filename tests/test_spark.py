@@ -95,7 +95,9 @@ def _assert_same_rows(got: pd.DataFrame, expected: pd.DataFrame, columns: list[s
     assert len(got) == len(expected)
     for column in columns:
         g, e = got[column].reset_index(drop=True), expected[column].reset_index(drop=True)
-        if pd.api.types.is_string_dtype(e.dtype) or e.dtype == object:
+        if column == "evidence":  # lists in both; Arrow hands lists back as arrays
+            assert [list(v) for v in g] == [list(v) for v in e], column
+        elif pd.api.types.is_string_dtype(e.dtype) or e.dtype == object:
             g = g.astype(object).where(g.notna(), None)
             e = e.astype(object).where(e.notna(), None)
             assert g.tolist() == e.tolist(), column

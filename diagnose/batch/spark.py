@@ -53,7 +53,6 @@ import pandas as pd
 
 from diagnose import settings
 from diagnose.errors import InputError
-from diagnose.taxonomy import LIST_SEPARATORS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pyspark.sql import SparkSession
@@ -73,6 +72,7 @@ _DOUBLE_COLUMNS = {"amount", "quantity", "confidence", "p_malicious"}
 _TIMESTAMP_COLUMNS = {"applied_at", "signed_at"}
 _LONG_COLUMNS = {"source_row"}
 _BOOL_COLUMNS = {"needs_review", "reason_conflict"}
+_LIST_COLUMNS = {"evidence"}
 _PARQUET_MAGIC = b"PAR1"
 _NO_USER_DICT = "diagnose's jieba dictionary is missing on this executor"
 _SHIP_HINT = (
@@ -115,6 +115,8 @@ def _spark_type(column: str) -> str:
         return "bigint"
     if column in _BOOL_COLUMNS:
         return "boolean"
+    if column in _LIST_COLUMNS:  # Parquet holds the library's lists as lists
+        return "array<string>"
     return "string"
 
 
@@ -587,9 +589,8 @@ def _to_output_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
             out[c] = s.astype("int64")
         elif c == _FILE_IDX:
             out[c] = s.astype("int32")
-        elif c in LIST_SEPARATORS:  # a list per row in the library; one string in the file
-            sep = LIST_SEPARATORS[c]
-            out[c] = s.map(lambda v: sep.join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        elif c in _LIST_COLUMNS:
+            out[c] = s.map(lambda v: list(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else [])
         else:
             out[c] = s.astype(object).where(s.notna(), None)
     return pd.DataFrame(out)
