@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-column", default="label", help="column holding the true reason key (default: label)")
     p.add_argument("--model", help="model file")
 
-    from diagnose.batch.spark import add_arguments as spark_arguments
+    from diagnose.batch.spark_args import add_arguments as spark_arguments
 
     p = _command(sub, "spark-classify", cmd_spark,
                  "classify on Apache Spark: exports in, Parquet out (needs requirements-spark.txt)",

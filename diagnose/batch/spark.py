@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from diagnose import settings
+from diagnose.batch.spark_args import DEFAULT_ROWS_PER_PARTITION, add_arguments
 from diagnose.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -60,7 +61,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 INSTALL_HINT = "pip install -r requirements-spark.txt"
 EXTRA_COLUMN = "extra_columns"
 PATH_COLUMN = "source_path"
-DEFAULT_ROWS_PER_PARTITION = 200_000
 
 # Internal columns of the read stage; none of them reaches the output.
 _FILE_IDX = "_file_idx"
@@ -601,22 +601,6 @@ def _to_output_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 # and `python -m diagnose spark-classify` take the same ones; the error policy
 # is diagnose.errors.run_command's in both.
 # ---------------------------------------------------------------------------
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The `spark-classify` arguments (pyspark is not imported here)."""
-    p.add_argument("inputs", nargs="+", metavar="INPUT_GLOB",
-                   help="files, folders or Hadoop globs (quote them: 'exports/*/*.csv')")
-    p.add_argument("output", metavar="OUTPUT_DIR", help="folder for the Parquet output")
-    p.add_argument("--map", action="append", default=[], metavar="COLUMN=HEADER",
-                   help="override a column mapping; applies to every file, so each must have that header")
-    p.add_argument("--profile", help="force a platform profile (douyin, taobao, jd, pinduoduo, amazon, generic)")
-    p.add_argument("--model", help="model file (default: models/reason_model.npz); its .sha256 must be beside it")
-    p.add_argument("--master", help="Spark master when not run under spark-submit (default: local[*])")
-    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT_DIR if it exists")
-    p.add_argument("--rows-per-partition", type=int, default=DEFAULT_ROWS_PER_PARTITION,
-                   help=f"rows tagged per task (default {DEFAULT_ROWS_PER_PARTITION:,})")
-    p.add_argument("--log-level", default="WARN", help="Spark log level for a session started here")
-
-
 def run_command(args: argparse.Namespace) -> int:
     """Start or join a Spark session, run the job, print one summary line."""
     from diagnose.io import parse_overrides

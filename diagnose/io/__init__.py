@@ -7,6 +7,8 @@ here.
 """
 from diagnose.io.ingest import (  # noqa: F401 - the facade
     CANONICAL_COLUMNS,
+    MAPPING_ERROR,
+    FileError,
     FileReport,
     IngestResult,
     parse_overrides,
@@ -14,4 +16,4 @@ from diagnose.io.ingest import (  # noqa: F401 - the facade
     read_orders,
 )
 
-__all__ = ["CANONICAL_COLUMNS", "FileReport", "IngestResult", "parse_overrides", "read_exports", "read_orders"]
+__all__ = ["CANONICAL_COLUMNS", "MAPPING_ERROR", "FileError", "FileReport", "IngestResult", "parse_overrides", "read_exports", "read_orders"]
