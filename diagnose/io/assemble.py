@@ -215,12 +215,14 @@ def _profile(headers: list[str], forced: str | None) -> tuple[str, str]:
     if forced:
         return forced, ""
     key, scores = P.detect_profile(headers)
-    if key == "generic":
-        weak = {k: s for k, s in scores.items() if s}
-        if weak:
-            names = ", ".join(P.PROFILES[k].name for k in weak)
-            return key, ("the headers are not typical enough of one platform to name it "
-                         f"(a single header like {names}); read with the generic column names")
+    if key == "generic" and any(scores.values()):
+        seen = []
+        for k, score in scores.items():
+            if score:
+                typical = [h for h in headers if P.normalise_header(h) in P.PROFILES[k].distinctive_norm]
+                seen.append(f"'{' / '.join(typical)}' for {P.PROFILES[k].name}")
+        return key, ("the headers are not typical enough of one platform to name it (only "
+                     + "; ".join(seen) + "); read with the generic column names")
     return key, ""
 
 

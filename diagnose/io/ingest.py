@@ -170,14 +170,17 @@ def read_exports(
     return read_with(read_file, sources, overrides=overrides, salt=salt, profile=profile, errors=errors)
 
 
-def read_with(reader: Callable[..., list[A.Part]], sources: Sequence[Any], *,
+def read_with(reader: Callable[..., list[A.Part]] | None, sources: Sequence[Any], *,
               overrides: Mapping[str, str] | None = None, salt: str | None = None,
-              profile: str | None = None, errors: str = "raise") -> IngestResult:
-    """`read_exports` with another per-file reader (`sandbox` parses each file in a child process).
+              profile: str | None = None, errors: str = "raise",
+              batch: Callable[[list[tuple]], list[Any]] | None = None) -> IngestResult:
+    """`read_exports` with another way of parsing the files (`sandbox` parses them in a child process).
 
-    ``reader(name, data, overrides, salt, profile, id_prefix=…)`` returns a
-    file's parts or raises `InputError`; everything around it — limits,
-    mappings, ids, merging, error collection — is the same for every reader.
+    ``reader(name, data, overrides, salt, profile, id_prefix=…)`` returns one
+    file's parts or raises `InputError`; ``batch(jobs)`` instead takes every
+    file's ``(name, data, overrides, salt, profile, id_prefix)`` at once and
+    returns, per job, its parts or its `InputError`. Everything around the
+    parsing — limits, mappings, ids, merging, error collection — is the same.
     """
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors must be 'raise' or 'collect', not {errors!r}")
@@ -187,22 +190,54 @@ def read_with(reader: Callable[..., list[A.Part]], sources: Sequence[Any], *,
     limits = current_limits()
     salt = resolve_salt(salt)
     prefixes = A.id_prefixes(sources)
+    if batch is not None:
+        outcomes: Any = _batch_outcomes(batch, sources, prefixes, overrides, salt, profile)
+    else:
+        outcomes = (_outcome(reader, s, p, overrides, salt, profile) for s, p in zip(sources, prefixes))
 
     parts: list[A.Part] = []
     failed: list[FileError] = []
-    for source, prefix in zip(sources, prefixes):
+    for source, outcome in zip(sources, outcomes):
         try:
-            name, data = load_source(source)
-            new = reader(name, data, overrides, salt, profile, id_prefix=prefix)
-            for part in new:
+            if isinstance(outcome, InputError):
+                raise outcome
+            for part in outcome:
                 A.check_row_limit(part.report, [p.report for p in parts], limits)
         except InputError as exc:
             if errors == "raise":
                 raise
             failed.append(FileError.of(A.source_name(source, exc), exc))
             continue
-        parts.extend(new)
+        parts.extend(outcome)
     return _result(parts, overrides, failed, errors)
+
+
+def _outcome(reader: Callable[..., list[A.Part]], source: Any, prefix: str, overrides: Mapping[str, str],
+             salt: str, profile: str | None) -> list[A.Part] | InputError:
+    try:
+        name, data = load_source(source)
+        return reader(name, data, overrides, salt, profile, id_prefix=prefix)
+    except InputError as exc:
+        return exc
+
+
+def _batch_outcomes(batch: Callable[[list[tuple]], list[Any]], sources: list, prefixes: list[str],
+                    overrides: Mapping[str, str], salt: str, profile: str | None) -> list[Any]:
+    outcomes: list[Any] = []
+    jobs: list[tuple] = []
+    where: list[int] = []
+    for source, prefix in zip(sources, prefixes):
+        try:
+            name, data = load_source(source)
+        except InputError as exc:
+            outcomes.append(exc)
+            continue
+        where.append(len(outcomes))
+        outcomes.append(None)
+        jobs.append((name, data, dict(overrides), salt, profile, prefix))
+    for index, result in zip(where, batch(jobs)):
+        outcomes[index] = result
+    return outcomes
 
 
 def _as_list(sources: Any) -> list:
