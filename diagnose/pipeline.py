@@ -45,8 +45,17 @@ def resolve_model(model: "ReasonModel | str | os.PathLike | None") -> "ReasonMod
 
 
 def read(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profile: str | None = None,
-         errors: OnError = "raise", salt: str | None = None) -> "IngestResult":
-    """The reading half: `io.read_exports` with the caller's error policy."""
+         errors: OnError = "raise", salt: str | None = None, isolate: bool = False) -> "IngestResult":
+    """The reading half: `io.read_exports` with the caller's error policy.
+
+    ``isolate=True`` (the dashboard) parses each file in a child process
+    with memory and CPU limits (`io.sandbox`), so a hostile upload fails
+    alone instead of taking the server down.
+    """
+    if isolate:
+        from diagnose.io.sandbox import read_exports_isolated
+
+        return read_exports_isolated(sources, overrides=overrides, profile=profile, salt=salt, errors=errors)
     from diagnose.io import read_exports
 
     return read_exports(sources, overrides=overrides, profile=profile, salt=salt, errors=errors)
@@ -63,17 +72,17 @@ def tag_frame(frame: "pd.DataFrame", model: "ReasonModel", *, workers: int | Non
 def tag(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profile: str | None = None,
         model: "ReasonModel | str | os.PathLike | None" = None, errors: OnError = "raise",
         salt: str | None = None, workers: int | None = None,
-        progress: Callable[[int, int], None] | None = None) -> Tagged:
+        progress: Callable[[int, int], None] | None = None, isolate: bool = False) -> Tagged:
     """Read the exports and tag every return.
 
     ``errors="raise"`` (the CLI) stops at the first bad file with its
     `InputError`; ``errors="collect"`` (the dashboard) reads every good file
     and lists each bad one in `Tagged.errors`, so one broken upload never
     hides the rest. A file that fails is never half-read: all of its rows or
-    none, and the error says which.
+    none, and the error says which. ``isolate`` as in `read`.
     """
     model = resolve_model(model)
-    result = read(sources, overrides=overrides, profile=profile, errors=errors, salt=salt)
+    result = read(sources, overrides=overrides, profile=profile, errors=errors, salt=salt, isolate=isolate)
     tagged = tag_frame(result.frame, model, workers=workers, progress=progress)
     return Tagged(
         frame=tagged,

@@ -681,3 +681,66 @@ def test_dashboard_reads_the_odd_but_valid_files(monkeypatch, tmp_path, sample_d
     assert not at.error, [e.value for e in at.error]
     assert _metric(at, "读入行数") == read_exports(files).rows_in == sum(
         _case(k).expect.rows for k in DASHBOARD_READ)
+
+
+def _bomb_workbooks() -> Files:
+    """Two 5 KB workbooks that made the spreadsheet reader abort the whole server (issue 12 item 1)."""
+    import re
+    import zipfile
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("Sheet1")
+    for j, h in enumerate(HEADER):
+        ws.write_string(0, j, h)
+        ws.write_string(1, j, f"v{j}")
+    wb.close()
+    small = buf.getvalue()
+
+    def rewrite(part: str, edit) -> bytes:
+        src = zipfile.ZipFile(io.BytesIO(small))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                dst.writestr(info.filename, edit(data) if info.filename == part else data)
+        return out.getvalue()
+
+    strings = rewrite("xl/sharedStrings.xml",
+                      lambda x: re.sub(rb'uniqueCount="[0-9]+"', b'uniqueCount="4000000000"', x))
+    far = rewrite("xl/worksheets/sheet1.xml", lambda x: x.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'))
+    return [("strings_bomb.xlsx", strings), ("far_cell_bomb.xlsx", far)]
+
+
+def test_dashboard_survives_workbook_bombs_and_a_crashing_parse(monkeypatch, tmp_path, sample_dir):
+    # session 1: both bombs, plus a file whose isolated parse is starved of memory
+    monkeypatch.setenv("DIAGNOSE_PARSE_MEMORY_MB", "1")
+    at = _app(monkeypatch, tmp_path, sample_dir)
+    uploader = at.file_uploader[0]
+    for name, data in _bomb_workbooks() + [("starved.csv", csv_text([HEADER, row("1")]).encode())]:
+        uploader = uploader.upload(name, data)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [str(e.value).replace("\\", "") for e in at.error]
+    for name in ("strings_bomb.xlsx", "far_cell_bomb.xlsx", "starved.csv"):
+        assert any(name in e for e in errors), (name, errors)
+    assert any("starved.csv" in e and ("memory" in e or "reader fail" in e) for e in errors), errors
+    # session 2, same server process: a good file loads as usual
+    monkeypatch.delenv("DIAGNOSE_PARSE_MEMORY_MB")
+    other = _app(monkeypatch, tmp_path, sample_dir)
+    good = sample_dir / "pdd_aftersales.csv"
+    other.file_uploader[0].upload(good.name, good.read_bytes())
+    other.run()
+    assert not other.exception and not other.error, [e.value for e in other.error]
+    assert _metric(other, "读入行数") == read_exports([good]).rows_in
+
+
+def test_dashboard_redirects_an_order_export_given_as_returns(monkeypatch, tmp_path, sample_dir):
+    at = _app(monkeypatch, tmp_path, sample_dir)
+    orders = sample_dir / "douyin_orders.csv"
+    at.file_uploader[0].upload(orders.name, orders.read_bytes())
+    at.run()
+    assert not at.exception
+    errors = [str(e.value).replace("\\", "") for e in at.error]
+    assert any("douyin_orders.csv" in e and "order export" in e and "订单" in e for e in errors), errors

@@ -636,10 +636,17 @@ def test_duplicates_merged_across_files():
 
 
 def test_duplicates_within_one_file():
-    text = "售后单号,用户售后说明\nR1,旧\nR1,新\nR2,x\n"
+    # The same return twice (a later status) is merged, the last row winning; the same id
+    # with a different buyer text is not the same return: both kept.
+    text = ("售后单号,用户售后说明,售后状态\nR1,旧,待处理\nR1,旧,退款成功\nR2,x,\n"
+            "R3,一,\nR3,二,\n")
     result = read_exports([("dup.csv", text.encode())])
     assert result.duplicates_merged == 1
-    assert result.frame.set_index("return_id").loc["R1", "buyer_text"] == "新"
+    frame = result.frame
+    assert frame.loc[frame["return_id"] == "R1", "status"].tolist() == ["退款成功"]
+    r3 = frame[frame["return_id"] == "R3"]
+    assert r3["buyer_text"].tolist() == ["一", "二"]
+    assert len(frame) + result.duplicates_merged == result.rows_in == 5
 
 
 def test_bad_values_kept_and_flagged(bad_dir):

@@ -119,19 +119,21 @@ def _export(n: int, *, dup_every: int = 0, missing_id_every: int = 0, blank_ever
     for i in range(n):
         if blank_every and i and i % blank_every == 0:
             buf.write("\r\n")
-        rid = f"\t7{i:018d}"
+        rid, k, status = f"\t7{i:018d}", i, "退款成功"
         if dup_every and i and i % dup_every == 0:
-            rid = f"\t7{(i * 7919) % i:018d}"  # the id of an earlier row: merged, the later row wins
+            # the same return as an earlier row, exported again with a new status: merged, the later row wins
+            k = (i * 7919) % i
+            rid, status = f"\t7{k:018d}", "售后关闭"
         if missing_id_every and i % missing_id_every == 3:
             rid = "-"
         signed = f"2024-03-{1 + i % 28:02d}"
         if signed_time_at is not None and i == signed_time_at:
             signed += " 13:45:00"
         w.writerow([
-            rid, f"\t69{i:017d}", f"商品{i % 17}", ["仅退款", "退货退款", "换货"][i % 3], "退款成功",
-            f"2024-04-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00",
-            ["质量问题", "七天无理由退换货", "尺码不合适", "其他", ""][i % 5], TEXTS[i % len(TEXTS)],
-            f"SKU-{i % 31}", f"{(i % 50) + 9.9:.2f}", signed, f"用户{i % 97}",
+            rid, f"\t69{k:017d}", f"商品{k % 17}", ["仅退款", "退货退款", "换货"][k % 3], status,
+            f"2024-04-{1 + k % 28:02d} {k % 24:02d}:{k % 60:02d}:00",
+            ["质量问题", "七天无理由退换货", "尺码不合适", "其他", ""][k % 5], TEXTS[k % len(TEXTS)],
+            f"SKU-{k % 31}", f"{(i % 50) + 9.9:.2f}", signed, f"用户{i % 97}",
         ])
     return buf.getvalue()
 

@@ -74,17 +74,18 @@ def spark(tmp_path_factory):
 
 
 def _extra_duplicates_file(sample_dir: Path, dest: Path) -> Path:
-    """A UTF-16 TSV that repeats three Douyin return ids with new texts, plus one new row.
+    """A UTF-16 TSV that repeats three Douyin returns (same content, new amount and note), plus one new row.
 
     It sorts after douyin_aftersales.csv, so its rows must win the merge.
     """
     douyin = read_exports([sample_dir / "douyin_aftersales.csv"]).frame
-    ids = douyin["return_id"].iloc[[0, 7, 42]].tolist()
-    lines = ["售后单号\t订单号\t售后原因\t用户售后说明\t退商品金额（元）\t备注"]
-    texts = ["鞋子偏小一码，脚趾顶得疼", "收到就开线了，质量太差", "快递太慢了等了十天"]
-    for rid, text in zip(ids, texts):
-        lines.append(f"{rid}\tO-{rid}\t质量问题\t{text}\t¥1,299.00\t复核")
-    lines.append("NEW-0001\tO-NEW\t不想要了\t拍错了不想要了\t59\t")
+    lines = ["售后单号\t订单号\t商家编码\t商品ID\t售后原因\t用户售后说明\t售后申请时间\t退商品金额（元）\t备注"]
+    for _, row in douyin.iloc[[0, 7, 42]].iterrows():
+        cells = [row["return_id"], row["order_id"], row["sku"], row["product_id"], row["platform_reason"],
+                 row["buyer_text"], row["applied_at"].strftime("%Y-%m-%d %H:%M:%S")]
+        cells = ["" if pd.isna(c) else str(c).replace("\t", " ").replace("\n", " ") for c in cells]
+        lines.append("\t".join(cells) + "\t¥1,299.00\t复核")
+    lines.append("NEW-0001\tO-NEW\t\t\t不想要了\t拍错了不想要了\t\t59\t")
     path = dest / "zz_recheck.tsv"
     path.write_bytes(("\n".join(lines) + "\n").encode("utf-16"))
     return path

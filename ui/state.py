@@ -180,7 +180,7 @@ def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: t
 
     names = [n for n, _ in _sources]
     result = pipeline.tag(list(_sources), overrides=dict(overrides) or None, profile=profile, model=get_model(),
-                          errors="collect")
+                          errors="collect", isolate=True)
     errors = [(e.file, e.message) for e in result.errors]
     if not result.files:
         return Loaded(key=key, tagged=None, errors=errors, names=names, model_version=model_version)

@@ -63,6 +63,7 @@ import pandas as pd
 from diagnose.errors import InputError
 from diagnose import pipeline
 from diagnose.io import ingest
+from diagnose.io.assemble import merge_key
 
 if TYPE_CHECKING:
     from diagnose.model.reason_model import ReasonModel
@@ -503,7 +504,7 @@ def _tag_slice(task: tuple[int, int, int, int]):
     del body
     tagged = pipeline.tag_frame(frame, job.model, workers=job.workers)
     del frame
-    ids = tagged["return_id"]
+    ids = merge_key(tagged)  # the id plus a hash of the content: the same return, not just the same id
     hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy()
     part = job.folder / f"part{index:06d}.pkl"
     with open(part, "wb") as f:

@@ -300,11 +300,12 @@ def worker_model(digest: str, name: str, payload: Any) -> Any:
 
 
 def classify_partition(frame: pd.DataFrame, model: Any) -> pd.DataFrame:
-    """Merge duplicate return ids (last in file/row order wins) and tag the rows."""
+    """Merge the same return given twice (last in file/row order wins) and tag the rows."""
     from diagnose import pipeline
+    from diagnose.io.assemble import merge_key
 
     frame = frame.sort_values([_FILE_IDX, "source_row"], kind="stable")
-    frame = frame.drop_duplicates("return_id", keep="last").reset_index(drop=True)
+    frame = frame.loc[~merge_key(frame).duplicated(keep="last").to_numpy()].reset_index(drop=True)
     # Restore the canonical dtypes that Arrow round trips loosen.
     frame["buyer_text"] = frame["buyer_text"].fillna("")
     frame["row_issues"] = frame["row_issues"].fillna("")

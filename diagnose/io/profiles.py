@@ -15,7 +15,8 @@ their synonym.
 
 Profile detection (`detect_profile`) counts each profile's *distinctive*
 headers (ones that only that platform writes) among the file's headers; the
-highest count wins, and a file with none is `generic`.
+highest count wins when it is at least two; a file with less evidence
+(or a tie) is `generic`.
 """
 from __future__ import annotations
 
@@ -391,11 +392,19 @@ def all_known_headers(extra: Iterable[str] = ()) -> frozenset[str]:
     return frozenset(known)
 
 
+# A platform is named only on this much evidence: one distinctive header
+# (售后编号, spec …) also occurs in hand-made and other platforms' sheets.
+MIN_PROFILE_EVIDENCE = 2
+
+
 def detect_profile(headers: Iterable[object]) -> tuple[str, dict[str, int]]:
     """Pick the profile whose distinctive headers appear most often.
 
-    Returns the profile key and every profile's score. Ties and files with
-    no distinctive header at all are `generic`.
+    Returns the profile key and every profile's score. A platform is named
+    only when at least `MIN_PROFILE_EVIDENCE` of its distinctive headers are
+    present and no other platform scores as high; otherwise `generic`
+    (whose synonyms cover every platform's columns), so a weak guess never
+    decides a file's platform.
     """
     present = {normalise_header(h) for h in headers}
     scores = {
@@ -405,7 +414,7 @@ def detect_profile(headers: Iterable[object]) -> tuple[str, dict[str, int]]:
     }
     best = max(scores.values(), default=0)
     winners = [key for key, score in scores.items() if score == best]
-    if best == 0 or len(winners) != 1:
+    if best < MIN_PROFILE_EVIDENCE or len(winners) != 1:
         return "generic", scores
     return winners[0], scores
 
