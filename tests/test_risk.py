@@ -505,13 +505,13 @@ def test_appeal_pack_html_escapes_buyer_text():
     assert page.startswith("<!DOCTYPE html>")
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "raw-buyer-777" not in page
-    assert "@media print" in page
+    assert "@page { size: A4" in page
 
 
 def test_appeal_pack_xlsx():
     data = risk.appeal_pack(_pack_frame(), "P1", "xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    assert {"申诉摘要", "时间线", "证据", "买家历史"} <= set(wb.sheetnames)
+    assert {"申诉摘要", "时间线", "买家历史", "工具判读"} <= set(wb.sheetnames)
     cells = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
     joined = "\n".join(cells)
     assert "raw-buyer-777" not in joined
