@@ -184,3 +184,35 @@ def finish_order_facts(frame: pd.DataFrame, found: dict | None = None) -> pd.Dat
 def split_overrides(pairs) -> dict[str, str]:
     """``--map`` pairs for the order file: canonical ones and fact ones together."""
     return parse_overrides(pairs) if pairs else {}
+
+
+_RATING_ORDER = ("订单编号", "订单号", "主订单编号", "子订单编号", "order id", "order_id")
+_RATING_SCORE = ("描述相符", "描述相符评分", "宝贝与描述相符", "商品与描述相符", "描述评分", "商品评分", "评分", "星级",
+                 "score", "rating")
+
+
+def read_ratings(path) -> pd.DataFrame:
+    """A ratings export (Taobao 描述相符 stars per order) as order_id and score (1-5)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the ratings file ({exc.strerror or exc})", file=str(p)) from exc
+    raw = _raw_cells(p.name, data)
+    want_o = {_norm(h) for h in _RATING_ORDER}
+    want_s = {_norm(h) for h in _RATING_SCORE}
+    for i in range(min(len(raw), 30)):
+        cells = [_norm(v) for v in raw.iloc[i]]
+        jo = next((j for j, c in enumerate(cells) if c in want_o), None)
+        js = next((j for j, c in enumerate(cells) if c in want_s), None)
+        if jo is not None and js is not None:
+            body = raw.iloc[i + 1:]
+            score = pd.to_numeric(body.iloc[:, js].str.extract(r"(\d+(?:\.\d+)?)", expand=False), errors="coerce")
+            bad = score.isna() & (body.iloc[:, js] != "")
+            if bad.any():
+                row = int(body.index[bad.to_numpy()][0]) + 1
+                raise InputError(f"row {row}: rating {body.iloc[:, js][bad].iloc[0]!r} is not a number",
+                                 file=p.name, hint="the 描述相符 column should hold 1-5 stars")
+            return pd.DataFrame({"order_id": body.iloc[:, jo].to_numpy(), "score": score.to_numpy()})
+    raise InputError("no order id and 描述相符 rating columns found in the ratings file", file=p.name,
+                     hint="the file needs an 订单编号 column and a 描述相符 (1-5 stars) column")
