@@ -3,6 +3,7 @@ a gift line, a low-price line, fewer than 30 orders, no order file) and the CLI 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -15,6 +16,7 @@ from diagnose.analysis.metrics.orders import read_ratings
 from diagnose.cli import main as cli_main
 from diagnose.errors import InputError
 
+ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2024, 5, 31)  # window: 2024-05-02 00:00 .. 2024-05-31 23:59:59
 T = pd.Timestamp
 
@@ -225,3 +227,36 @@ def test_cli_metrics_markdown_and_errors(sample_dir, tmp_path, capsys):
     assert cli_main(["metrics", str(sample_dir / "douyin_aftersales.csv"), "--platform", "douyin",
                      "--as-of", "20/05/2024", "-o", str(out)]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+@pytest.fixture
+def env_sample(tmp_path, sample_dir, monkeypatch):
+    monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DIAGNOSE_SAMPLE_DIR", str(sample_dir))
+
+
+def test_dashboard_metrics_page(env_sample):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("ui/pages/metrics.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [m.label for m in at.metric]
+    assert "商品品质退货率" in labels
+    shown = next(m.value for m in at.metric if m.label == "商品品质退货率")
+    assert shown.endswith("%")
+    assert at.dataframe, "per-SKU table missing"
+    sku_view = at.dataframe[0].value
+    assert {"商家编码", "对全店的贡献", "申诉成功后"} <= set(sku_view.columns)
+    captions = " ".join(str(x.value) for x in at.caption).replace("\\", "")
+    assert "秒退(≤5分钟)" in captions
+    at.selectbox(key="mt_platform").set_value("taobao")
+    at.run()
+    assert not at.exception
+    assert "商品负反馈率" in [m.label for m in at.metric]
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert any("Platform metrics" in str(x.value) for x in at.title)

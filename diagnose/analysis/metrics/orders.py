@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from diagnose.errors import InputError
-from diagnose.io import parse_overrides, read_orders
+from diagnose.io import read_orders
 
 # Extra order facts and the headers that carry them (normalised: lower case, no spaces/brackets).
 FACT_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -131,26 +131,31 @@ def read_order_facts(sources, overrides: dict[str, str] | None = None) -> pd.Dat
     line_amount (floats), gift, lucky_bag, abnormal (bools), order_status.
     `attrs["fact_columns"]` names the header each fact came from, per file,
     so the output can say e.g. that 订单完成时间 stood in for the sign-for time.
+    A source is a path or a ``(name, bytes)`` pair (an upload).
     `overrides` are ``fact=header`` pairs (e.g. ``signed_at=确认收货时间``);
     canonical ones (``sku=…``) go to `read_orders`.
     """
-    if isinstance(sources, (str, os.PathLike)):
+    if isinstance(sources, (str, os.PathLike)) or (isinstance(sources, tuple) and len(sources) == 2
+                                                     and isinstance(sources[1], bytes)):
         sources = [sources]
     overrides = dict(overrides or {})
     canon_over = {k: v for k, v in overrides.items() if k not in FACT_SYNONYMS}
     fact_over = {k: v for k, v in overrides.items() if k in FACT_SYNONYMS}
     frames, found = [], {}
     for src in sources:
-        path = Path(src)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read the order file ({exc.strerror or exc})", file=str(path)) from exc
-        base = read_orders((path.name, data), overrides=canon_over)
-        facts = _facts_from_raw(path.name, data, fact_over)
-        merged = base.merge(facts, on="source_row", how="left", validate="one_to_one")
-        frames.append(merged)
-        found[path.name] = facts.attrs["found"]
+        if isinstance(src, tuple):  # (name, bytes): an upload
+            name, data = str(src[0]), src[1]
+        else:
+            path = Path(src)
+            name = path.name
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read the order file ({exc.strerror or exc})", file=str(path)) from exc
+        base = read_orders((name, data), overrides=canon_over)
+        facts = _facts_from_raw(name, data, fact_over)
+        frames.append(base.merge(facts, on="source_row", how="left", validate="one_to_one"))
+        found[name] = facts.attrs["found"]
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return finish_order_facts(out, found)
 
@@ -179,11 +184,6 @@ def finish_order_facts(frame: pd.DataFrame, found: dict | None = None) -> pd.Dat
             out[dt] = out[dt].dt.tz_convert(None)
     out.attrs["fact_columns"] = found or frame.attrs.get("fact_columns", {})
     return out
-
-
-def split_overrides(pairs) -> dict[str, str]:
-    """``--map`` pairs for the order file: canonical ones and fact ones together."""
-    return parse_overrides(pairs) if pairs else {}
 
 
 _RATING_ORDER = ("订单编号", "订单号", "主订单编号", "子订单编号", "order id", "order_id")
