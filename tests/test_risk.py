@@ -643,3 +643,109 @@ def test_sample_douyin_export(sample_dir):
     lst, stats = risk.quality_appeal_list(frame)
     assert 0 < stats["appealable"] < stats["quality_returns"]
     assert stats["rate_if_won"] < stats["current_quality_rate"]
+
+
+# ---------------------------------------------------------------------------
+# Misjudgement appeals: bases, deadlines, the pack's facts, the browser
+# ---------------------------------------------------------------------------
+NOW = pd.Timestamp("2024-05-08 12:00:00")
+
+
+def _misjudged_frame():
+    rows = [
+        dict(return_id="M1", platform_reason="质量问题", buyer_text="拍错了，不想要了", reason="changed_mind",
+             **{"自动处理截止时间": "2024-05-08 20:00:00", "仲裁状态": "-", "协商记录": "买家：拍错了 商家：好的"}),
+        dict(return_id="M2", platform_reason="质量问题（商品品质原因）", buyer_text="快递把箱子压坏了，杯子碎了",
+             reason="logistics", **{"自动处理截止时间": "2024-05-12 10:00:00", "仲裁状态": "仲裁中"}),
+        dict(return_id="M3", platform_reason="质量问题", buyer_text="不想要了", reason="changed_mind",
+             **{"自动处理截止时间": "2024-05-07 10:00:00", "仲裁状态": "-"}),
+        dict(return_id="M4", platform_reason="质量问题", buyer_text="开线了，线头很多", reason="quality",
+             **{"自动处理截止时间": "2024-05-12 10:00:00", "仲裁状态": "-"}),
+        dict(return_id="M5", platform_reason="质量问题", buyer_text="七天无理由", reason="changed_mind",
+             **{"自动处理截止时间": "2024-05-20 10:00:00", "仲裁状态": "仲裁完成"}),
+    ]
+    df, _ = make(rows, background=10)
+    return df
+
+
+def test_appeal_list_only_misjudgements_with_bases_and_urgency():
+    appeals, _ = risk.quality_appeal_list(_misjudged_frame(), now=NOW)
+    by_id = appeals.set_index("return_id")
+    assert "M4" not in by_id.index  # a real defect is never an appeal candidate
+    assert by_id.loc["M1", "appeal_basis"] == "buyer_side"
+    assert by_id.loc["M2", "appeal_basis"] == "courier" and "运输途中" in by_id.loc["M2", "appeal_text_zh"]
+    assert by_id.loc["M1", "urgency"] == "closing" and "8 小时" in by_id.loc["M1", "deadline_note"]
+    assert by_id.loc["M2", "urgency"] == "closing" and "仲裁期内" in by_id.loc["M2", "deadline_note"]
+    assert by_id.loc["M3", "urgency"] == "closed" and by_id.loc["M5", "urgency"] == "closed"
+    assert "不再接受新的证据" in by_id.loc["M5", "deadline_note"]
+    order = list(appeals["return_id"])
+    assert order.index("M1") < order.index("M2") < order.index("M3")  # closing by deadline, closed last
+    for text in appeals["appeal_text_zh"]:
+        assert "修改" not in text and "联系买家" not in text  # never suggests working on the buyer
+
+
+def test_appeal_pack_facts_timeline_and_marked_words():
+    df = _misjudged_frame()
+    df.loc[df["return_id"] == "M1", "applied_at"] = df.loc[df["return_id"] == "M1", "signed_at"] + pd.Timedelta("3min")
+    df.loc[df["return_id"] == "M1", "order_id"] = "OM1"
+    orders = pd.DataFrame({"order_id": ["OM1"], "sku": ["S1"], "quantity": [2.0], "unit_price": [49.5],
+                           "paid_at": [pd.Timestamp("2024-05-01 09:00")], "shipped_at": [pd.Timestamp("2024-05-02 09:00")]})
+    scored = risk.score_risk(df)
+    page = risk.appeal_pack(scored, "M1", "html", orders=orders, now=NOW).decode("utf-8")
+    for fact in ("数量</th><td>2", "¥49.50", "买家付款", "商家发货", "买家签收", "秒退", "<mark>拍错</mark>",
+                 "买家：拍错了", "申诉说明", "距自动处理截止时间", "工具判读（仅供商家参考，不作为证据提交）"):
+        assert fact in page, fact
+    assert "refund_only" not in page and "return_refund" not in page and "changed_mind" not in page
+    assert page.index("买家付款") < page.index("商家发货") < page.index("买家签收") < page.index("买家申请售后")
+    md = risk.appeal_pack(scored, "M4", "md", now=NOW).decode("utf-8")
+    assert "不是品质误判申诉候选" in md and "数量 | 1" in md  # quantity as the table gives it, never invented
+    no_qty = risk.appeal_pack(scored.drop(columns=["quantity"]), "M1", "md", now=NOW).decode("utf-8")
+    assert "| 数量 | 导出未提供 |" in no_qty and "| 单价 | 导出未提供 |" in no_qty
+
+
+def test_appeal_index_xlsx_has_chinese_headers_only():
+    from diagnose.analysis.risk.pack import appeal_index_xlsx
+
+    appeals, _ = risk.quality_appeal_list(_misjudged_frame(), now=NOW)
+    wb = openpyxl.load_workbook(io.BytesIO(appeal_index_xlsx(appeals)))
+    head = [c.value for c in next(wb["申诉清单"].iter_rows())]
+    assert head[0] == "紧急程度" and "售后单号" in head and "申诉依据" in head
+    assert all(not str(h).isascii() for h in head)
+
+
+def test_appeal_pack_prints_to_a4_in_chromium(tmp_path):
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.fail("/usr/bin/chromium is missing (Debian package 'chromium'); scripts/setup_browser.sh installs it")
+    from playwright.sync_api import sync_playwright
+
+    df = _misjudged_frame()
+    long_text = "拍错了，不想要了。" + "这件衣服的颜色我不太喜欢，家里人也说不合适，" * 12 + "A" * 300
+    df.loc[df["return_id"] == "M1", "buyer_text"] = long_text
+    df.loc[df["return_id"] == "M1", "协商记录"] = "买家：" + "好的" * 400
+    page_bytes = risk.appeal_pack(risk.score_risk(df), "M1", "html", now=NOW)
+    path = tmp_path / "pack.html"
+    path.write_bytes(page_bytes)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+            page.goto(path.as_uri())
+            page.emulate_media(media="print")
+            overflow = page.evaluate("""() => {
+                const root = document.documentElement;
+                const wide = [...document.querySelectorAll('table, blockquote, .statement')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 1).length;
+                return {page: root.scrollWidth - root.clientWidth, wide};
+            }""")
+            assert overflow == {"page": 0, "wide": 0}, overflow
+            cjk_width = page.evaluate("""() => { const s = document.createElement('span');
+                s.textContent = '售后申诉材料'; document.body.appendChild(s); return s.getBoundingClientRect().width; }""")
+            assert cjk_width > 40
+            pdf = page.pdf(format="A4", print_background=True)
+        finally:
+            browser.close()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 1
+    assert b"FontFile" in pdf and (b"WenQuanYi" in pdf or b"CJK" in pdf or b"Hei" in pdf), "no CJK font embedded"
+    (tmp_path / "pack.pdf").write_bytes(pdf)

@@ -91,7 +91,7 @@ _PUNCT_CLASS = (
 _COURIER_PLACES = ("快递", "物流", "运输", "外箱", "外包装", "纸箱", "箱子", "包裹", "快递员")
 _COURIER_DAMAGE = ("压坏", "压扁", "压烂", "摔坏", "摔碎", "摔了", "碎了", "破损", "挤烂", "挤坏", "砸坏", "漏了",
                    "洒了", "压变形", "磕坏")
-_COURIER_RE = ("(?:" + _alternation(_COURIER_PLACES) + ".{0,12}" + _alternation(_COURIER_DAMAGE) + ")")
+_COURIER_RE = ("(?:" + _alternation(_COURIER_PLACES) + ".{0,12}?" + _alternation(_COURIER_DAMAGE) + ")")
 PRODUCT_DEFECT_CUES = _cues(
     "spoiled", "odor", "skin_reaction", "malfunction", "workmanship", "pilling_fading",
     "poor_material", "counterfeit", "wrong_item", "missing_parts", "color_difference",
@@ -185,7 +185,9 @@ class TextFeatures:
         cleaned = padded.str.replace(_NEGATED_RE, " ", regex=True)
         self.u: dict[str, np.ndarray] = {}
         for key, pat in _FEATURE_PATTERNS.items():
-            target = cleaned if key in ("defect", "vague", "product_defect") else padded
+            target = cleaned if key in ("defect", "vague") else padded
+            if key == "product_defect":  # "压坏了" is the courier's doing, not a product fault
+                target = cleaned.str.replace(_COURIER_RE, " ", regex=True)
             self.u[f"cue_{key}"] = target.str.contains(pat, regex=True).fillna(False).to_numpy(dtype=bool)
         for key in _EXTRACT:
             target = cleaned if key in ("defect", "vague") else padded
