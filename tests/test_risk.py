@@ -749,3 +749,71 @@ def test_appeal_pack_prints_to_a4_in_chromium(tmp_path):
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 1
     assert b"FontFile" in pdf and (b"WenQuanYi" in pdf or b"CJK" in pdf or b"Hei" in pdf), "no CJK font embedded"
     (tmp_path / "pack.pdf").write_bytes(pdf)
+
+
+# ---------------------------------------------------------------------------
+# The registry: each signal on its own, through the shared context
+# ---------------------------------------------------------------------------
+from diagnose.analysis.risk.registry import REGISTRY, Fired, Skipped, build_context  # noqa: E402
+
+_ORDERS_FOR_SHARE = pd.DataFrame({"order_id": ["OS1", "OS2", "OS3"], "buyer_id": ["bshare"] * 3})
+# signal -> (rows that make it fire, the row to look at, a column whose absence skips it)
+SIGNAL_CASES = {
+    "text_model": ([dict(p_malicious=0.95, buyer_text="随便写点")], 0, "p_malicious"),
+    "text_cues": ([dict(buyer_text="不退款就给差评")], 0, "buyer_text"),
+    "buyer_returns": ([dict(buyer_id="brep", buyer_text="不想要了") for _ in range(4)], 0, "buyer_id"),
+    "buyer_refund_only": ([dict(buyer_id="bro", return_type="refund_only", buyer_text="不要了") for _ in range(3)],
+                          0, "return_type"),
+    "fast_after_sign": ([dict(after="2min", buyer_text="不要了")], 0, "signed_at"),
+    "long_after_sign": ([dict(after="25D", buyer_text="用了一段时间不想要了")], 0, "applied_at"),
+    "high_value_refund_only": ([dict(return_type="refund_only", amount=5000.0, buyer_text="不要了")], 0, "amount"),
+    "dropdown_conflict": ([dict(platform_reason="质量问题", buyer_text="拍错了")], 0, "platform_reason"),
+    "template_text": ([dict(buyer_id=f"bt{i}", buyer_text="东西收到了但是我要退款谢谢", return_type="refund_only")
+                       for i in range(4)], 0, "buyer_text"),
+    "shared_contact": ([dict(buyer_id=f"bc{i}", 收货人电话="hash-phone-1") for i in range(3)], 0, "buyer_id"),
+    "order_share": ([dict(buyer_id="bshare", order_id=f"OS{i}", buyer_text="不要了") for i in (1, 2, 3)], 0, None),
+}
+
+
+def test_every_signal_has_a_case():
+    assert set(SIGNAL_CASES) == set(REGISTRY)
+    assert sum(s.weight for s in REGISTRY.values()) > 100  # capped in the combination
+
+
+@pytest.mark.parametrize("key", sorted(SIGNAL_CASES))
+def test_each_signal_fires_alone_with_its_own_evidence(key):
+    rows, pos, _ = SIGNAL_CASES[key]
+    df, idx = make(rows, background=30)
+    if key != "dropdown_conflict":
+        df["platform_reason"] = "七天无理由退换货"
+    orders = _ORDERS_FOR_SHARE if key == "order_share" else None
+    res = REGISTRY[key].fn(build_context(df, orders, risk.DEFAULT_CONFIG))
+    assert isinstance(res, Fired)
+    i = idx[pos]
+    assert 1 <= res.points[i] <= REGISTRY[key].weight + 1e-9
+    assert res.zh[i] and res.en[i] and res.zh[i] != res.en[i]
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in SIGNAL_CASES.items() if v[2]))
+def test_each_signal_skips_without_its_column(key):
+    rows, _, column = SIGNAL_CASES[key]
+    df, _ = make(rows, background=10)
+    res = REGISTRY[key].fn(build_context(df.drop(columns=[column]), None, risk.DEFAULT_CONFIG))
+    assert isinstance(res, Skipped) and res.zh and res.en
+
+
+def test_order_share_skips_without_an_order_file():
+    df, _ = make(SIGNAL_CASES["order_share"][0], background=5)
+    res = REGISTRY["order_share"].fn(build_context(df, None, risk.DEFAULT_CONFIG))
+    assert isinstance(res, Skipped) and "订单文件" in res.zh
+
+
+def test_points_come_from_the_config():
+    from dataclasses import replace
+
+    df, idx = make([dict(buyer_text="不退款就给差评", platform_reason="质量问题")], background=20)
+    base = risk.score_risk(df).iloc[idx[0]]
+    quiet = replace(risk.DEFAULT_CONFIG, cue_cond_threat=0, cue_threat=0, conflict_no_defect=0, conflict_buyer_side=0)
+    out = risk.score_risk(df, config=quiet).iloc[idx[0]]
+    assert base["risk_score"] > 0 and out["risk_score"] < base["risk_score"]
+    assert "text_cues" not in out["risk_signals"]

@@ -54,7 +54,9 @@ DEFECT_CUES = _cues(
     "damaged_in_transit", "lost", "slow",
 ) + ("破了", "漏液", "少了一", "缺了", "碎", "生锈", "鼓包", "掉漆", "不亮", "坏掉", "没声音", "没有声音",
      "没声", "不出声", "受潮", "发软", "潮了", "不转", "不通电", "通不了电", "断裂", "开裂", "凹陷", "松动",
-     "脱落", "卡住", "漏气", "刺手", "扎手", "损坏")
+     "脱落", "卡住", "漏气", "刺手", "扎手", "损坏",
+     # read off real complaints (the dev half of the real-text set): missing / misprinted / refurbished
+     "少给了", "只给了", "少发了", "白版", "无字", "缺页", "空白页", "漏印", "印刷错误", "返修机", "翻新机")
 # A defect claimed without saying which (counts as a claim, not as a conflict).
 VAGUE_CUES = (
     "质量问题", "质量有问题", "品质问题", "有问题", "有毛病", "次品", "残次", "不好用",
