@@ -45,11 +45,9 @@ BEGIN, END = "<!-- eval:begin -->", "<!-- eval:end -->"
 
 def retag_with_model(frame: pd.DataFrame, model_path: str | None) -> pd.DataFrame | None:
     """Re-tag the scenario texts with the project classifier, or None if unavailable."""
-    try:
-        from diagnose.model.classify import classify_frame
-        from diagnose.model.reason_model import load_model
-    except ImportError:
-        return None
+    from diagnose.model.classify import classify_frame
+    from diagnose.model.reason_model import load_model
+
     try:
         model = load_model(model_path) if model_path else load_model()
     except Exception as exc:  # noqa: BLE001 - any failure means "no model"

@@ -10,8 +10,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from diagnose.analysis.metrics import MetricConfig, OUTPUT_COLUMNS, finish_order_facts, platform_metrics, \
-    read_order_facts
+from diagnose.analysis.metrics import (
+    OUTPUT_COLUMNS,
+    MetricConfig,
+    finish_order_facts,
+    platform_metrics,
+    read_order_facts,
+)
 from diagnose.analysis.metrics.orders import read_ratings
 from diagnose.cli import main as cli_main
 from diagnose.errors import InputError

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from diagnose.errors import InputError
 from diagnose.analysis.metrics import rules
 from diagnose.analysis.metrics.orders import finish_order_facts
 from diagnose.analysis.metrics.rules import DEFAULT_METRIC_CONFIG, Metric, MetricConfig
+from diagnose.errors import InputError
 
 OUTPUT_COLUMNS = ("scope", "key", "metric", "numerator", "denominator", "rate", "window_start", "window_end",
                   "excluded", "note")

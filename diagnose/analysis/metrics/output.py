@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from diagnose.analysis.metrics.compute import OUTPUT_COLUMNS, MetricsResult
 from diagnose.errors import InputError
 from diagnose.io import export
-from diagnose.analysis.metrics.compute import OUTPUT_COLUMNS, MetricsResult
 
 COUNTED_HEADERS = {"metric": "指标", "return_id": "售后单号", "order_id": "订单号", "sub_order_id": "子订单号",
                    "sku": "商家编码", "product_title": "商品", "first_reason": "首次售后原因",
@@ -42,14 +42,15 @@ def to_markdown(res: MetricsResult, *, top: int = 20) -> str:
     lines += [f"- {n}" for n in res.notes] + ([""] if res.notes else [])
     for metric, g in t.groupby("metric", sort=False):
         shop = g[g["scope"] == "shop"].iloc[0]
-        lines += [f"## {shop['metric_zh']} ({metric})", "",
-                  f"窗口 {shop['window_start']} 至 {shop['window_end']}：{_num(shop['numerator'])} / "
-                  f"{_num(shop['denominator'])} = **{_pct(shop['rate'])}**；剔除 {shop['excluded'] or '—'}", ""]
+        head = (f"窗口 {shop['window_start']} 至 {shop['window_end']}：{_num(shop['numerator'])} / "
+                f"{_num(shop['denominator'])} = **{_pct(shop['rate'])}**；剔除 {shop['excluded'] or '—'}")
+        lines += [f"## {shop['metric_zh']} ({metric})", "", head, ""]
         if shop["note"]:
             lines += [f"> {shop['note']}", ""]
         if shop["appeal_candidates"]:
-            lines += [f"其中 {int(shop['appeal_candidates'])} 单为可申诉的误判；申诉成功后为 "
-                      f"{_pct(shop['rate_if_appeals_won'])}。", ""]
+            won = (f"其中 {int(shop['appeal_candidates'])} 单为可申诉的误判；申诉成功后为 "
+                   f"{_pct(shop['rate_if_appeals_won'])}。")
+            lines += [won, ""]
         skus = g[g["scope"] == "sku"].head(top)
         lines += ["| 商家编码 | 计入 | 有效订单 | 比率 | 对全店的贡献 | 可申诉 | 申诉成功后 | 剔除 |",
                   "|---|---|---|---|---|---|---|---|"]
@@ -84,4 +85,4 @@ def write_metrics(res: MetricsResult, path: str | Path) -> list[Path]:
     raise InputError(f"cannot write {p.name!r}", hint="name the output .csv, .xlsx or .md")
 
 
-__all__ = ["write_metrics", "to_markdown", "OUTPUT_COLUMNS"]
+__all__ = ["OUTPUT_COLUMNS", "to_markdown", "write_metrics"]

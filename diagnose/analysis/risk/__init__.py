@@ -12,13 +12,28 @@ combination), `appeal` (the quality-return appeal list), `pack` (the appeal
 pack per return, from an autoescaped Jinja2 template). docs/RISK.md has the
 details.
 """
-from diagnose.io.privacy import mask_id  # noqa: F401 - part of the risk API (masked buyer ids)
-from diagnose.analysis.risk.config import DEFAULT_CONFIG, HIGH, LEVEL_ZH, LEVELS, MEDIUM, RiskConfig  # noqa: F401
-from diagnose.analysis.risk.cues import minhash_bands, text_features  # noqa: F401
-from diagnose.analysis.risk.registry import REGISTRY, Context, Fired, Signal, Skipped, ordered, signal  # noqa: F401
-from diagnose.analysis.risk.score import risk_table, score_risk  # noqa: F401
 from diagnose.analysis.risk.appeal import quality_appeal_list  # noqa: F401
+from diagnose.analysis.risk.config import (  # noqa: F401
+    DEFAULT_CONFIG,
+    HIGH,
+    LEVEL_ZH,
+    LEVELS,
+    MEDIUM,
+    RiskConfig,
+)
+from diagnose.analysis.risk.cues import minhash_bands, text_features  # noqa: F401
 from diagnose.analysis.risk.pack import appeal_pack  # noqa: F401
+from diagnose.analysis.risk.registry import (  # noqa: F401
+    REGISTRY,
+    Context,
+    Fired,
+    Signal,
+    Skipped,
+    ordered,
+    signal,
+)
+from diagnose.analysis.risk.score import risk_table, score_risk  # noqa: F401
+from diagnose.io.privacy import mask_id  # noqa: F401 - part of the risk API (masked buyer ids)
 
 WEIGHTS: dict[str, int] = {s.key: s.weight for s in ordered()}
 SIGNAL_ZH: dict[str, str] = {s.key: s.zh for s in ordered()}

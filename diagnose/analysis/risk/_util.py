@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+
 def _col(df: pd.DataFrame, name: str) -> pd.Series | None:
     """The column if it exists and holds at least one value, else None."""
     if name not in df.columns:

@@ -12,11 +12,16 @@ import numpy as np
 import pandas as pd
 
 from diagnose import taxonomy
-from diagnose.errors import InputError
-from diagnose.io.privacy import mask_id
 from diagnose.analysis.risk._util import _col, _num, _text
 from diagnose.analysis.risk.config import DEFAULT_CONFIG
-from diagnose.analysis.risk.cues import _OWN_COLUMNS, TextFeatures, conflict_kind, defect_flags
+from diagnose.analysis.risk.cues import (
+    _OWN_COLUMNS,
+    TextFeatures,
+    conflict_kind,
+    defect_flags,
+)
+from diagnose.errors import InputError
+from diagnose.io.privacy import mask_id
 
 _PHOTO_RE = re.compile(r"凭证|图片|照片|photo|image|picture", re.IGNORECASE)
 _YES = {"是", "已上传", "有", "yes", "y", "true", "1", "已传", "上传"}

@@ -151,12 +151,9 @@ def _t2s_pattern() -> str:
 def _t2s() -> dict[int, str]:
     global _T2S
     if _T2S is None:
-        try:
-            from diagnose.model.text import _t2s_table
+        from diagnose.model.text import _t2s_table
 
-            _T2S = _t2s_table()
-        except Exception:  # pragma: no cover - opencc missing
-            _T2S = {}
+        _T2S = _t2s_table()
     return _T2S
 
 
@@ -312,7 +309,7 @@ def dropdown_labels(df: pd.DataFrame, n: int) -> pd.Series | None:
     return pd.Series(mapped[codes] if len(mapped) else np.array([], dtype=object), dtype="str")
 
 
-def defect_flags(df: pd.DataFrame, tf: "TextFeatures", n: int, *, min_confidence: float,
+def defect_flags(df: pd.DataFrame, tf: TextFeatures, n: int, *, min_confidence: float,
                  min_chars: int) -> tuple[np.ndarray, np.ndarray]:
     """Which texts describe a concrete problem, and the word (or label) that says so.
 
@@ -344,7 +341,7 @@ def defect_claim_dropdown(dl: pd.Series | None, n: int) -> np.ndarray:
     return dl.isin(list(taxonomy.QUALITY_DROPDOWN_LABELS)).to_numpy()
 
 
-def conflict_kind(df: pd.DataFrame, tf: "TextFeatures", n: int,
+def conflict_kind(df: pd.DataFrame, tf: TextFeatures, n: int,
                   defect: np.ndarray) -> tuple[np.ndarray, pd.Series | None]:
     """Per row: "" / buyer_side / no_defect / no_text / vague / courier for quality dropdowns."""
     dl = dropdown_labels(df, n)

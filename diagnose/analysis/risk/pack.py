@@ -18,15 +18,15 @@ import numpy as np
 import pandas as pd
 
 from diagnose import taxonomy
-from diagnose.errors import InputError
-from diagnose.io import export
-from diagnose.io.privacy import mask_id
 from diagnose.analysis.metrics.rules import DEFAULT_METRIC_CONFIG
 from diagnose.analysis.risk import pack_facts as F
 from diagnose.analysis.risk._util import _text
 from diagnose.analysis.risk.appeal import deadline_status, quality_appeal_list
 from diagnose.analysis.risk.config import LEVEL_ZH
 from diagnose.analysis.risk.cues import TextFeatures
+from diagnose.errors import InputError
+from diagnose.io import export
+from diagnose.io.privacy import mask_id
 
 TEMPLATES = Path(__file__).with_name("templates")
 DISCLAIMER = ("本材料由 diagnose 根据商家导出的售后与订单数据整理；事实均来自导出文件，工具判读仅供参考。"
@@ -196,4 +196,4 @@ def appeal_index_xlsx(appeals: pd.DataFrame) -> bytes:
     return export.to_xlsx_bytes({"申诉清单": F.index_frame(appeals)})
 
 
-__all__ = ["appeal_pack", "appeal_index_xlsx", "build_pack", "mask_id"]
+__all__ = ["appeal_index_xlsx", "appeal_pack", "build_pack", "mask_id"]

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from diagnose import taxonomy
-from diagnose.io.privacy import mask_id
 from diagnose.analysis.risk._util import _text
 from diagnose.analysis.risk.cues import _OWN_COLUMNS, _TIME_COL_RE
+from diagnose.io.privacy import mask_id
 
 RETURN_TYPE_ZH = dict(taxonomy.RETURN_TYPES)
 _NOT_GIVEN = "导出未提供"

@@ -7,8 +7,8 @@ calls every registered signal, clips each to its weight and adds them up.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,7 @@ class Signal:
     zh: str
     en: str
     rank: int
-    fn: Callable[["Context"], "Fired | Skipped"]
+    fn: Callable[[Context], Fired | Skipped]
 
 
 REGISTRY: dict[str, Signal] = {}

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from diagnose.errors import InputError
 from diagnose.analysis.risk import signals, signals_group  # noqa: F401 - registers the signals
 from diagnose.analysis.risk._util import _join_parts_arrow, _str_array
 from diagnose.analysis.risk.config import DEFAULT_CONFIG, LEVELS, RiskConfig
 from diagnose.analysis.risk.registry import Fired, Skipped, build_context, ordered
+from diagnose.errors import InputError
 
 
 def _combine(fired: dict[str, np.ndarray], keys: list[str], n: int, cfg: RiskConfig):

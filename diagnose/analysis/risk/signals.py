@@ -10,7 +10,19 @@ import numpy as np
 import pandas as pd
 
 from diagnose import taxonomy
-from diagnose.analysis.risk._util import _blank, _col, _dt, _fixed, _ints, _join_parts, _num, _o, _put, _text, _yuan
+from diagnose.analysis.risk._util import (
+    _blank,
+    _col,
+    _dt,
+    _fixed,
+    _ints,
+    _join_parts,
+    _num,
+    _o,
+    _put,
+    _text,
+    _yuan,
+)
 from diagnose.analysis.risk.registry import Context, Fired, Skipped, signal, weight_of
 
 CUE_ZH = {"threat": "威胁差评/投诉", "compensation": "索要赔偿", "used": "用后/吃完再退",

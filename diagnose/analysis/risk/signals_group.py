@@ -13,8 +13,13 @@ import numpy as np
 import pandas as pd
 
 from diagnose.analysis.risk._util import _col, _ints, _put, _text, _yuan
-from diagnose.analysis.risk.cues import _MH_BANDS, _OWN_COLUMNS, _distinct_per_group, defect_claim_dropdown, \
-    minhash_bands
+from diagnose.analysis.risk.cues import (
+    _MH_BANDS,
+    _OWN_COLUMNS,
+    _distinct_per_group,
+    defect_claim_dropdown,
+    minhash_bands,
+)
 from diagnose.analysis.risk.registry import Context, Fired, Skipped, signal, weight_of
 
 _CONTACT_RE = re.compile(
