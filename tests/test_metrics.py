@@ -173,9 +173,10 @@ def test_bad_input_is_an_input_error():
         platform_metrics(returns.drop(columns=["platform_reason"]), orders, platform="douyin", as_of=AS_OF)
 
 
-ORDER_CSV = ("主订单编号,子订单编号,选购商品,商品数量,商家编码,商品单价,订单应付金额,订单提交时间,支付完成时间,签收时间,是否赠品\n"
-             "\t1001,\t2001,杯子,2,CUP,30.00,60.00,2024-05-01 10:00,2024-05-01 10:01,2024-05-03 12:00,否\n"
-             "\t1002,\t2002,赠品杯垫,1,PAD,0.00,0.00,2024-05-01 10:00,2024-05-01 10:01,-,是\n")
+ORDER_CSV = ("主订单编号,子订单编号,选购商品,商品数量,商家编码,商品单价,订单应付金额,订单提交时间,支付完成时间,发货时间,"
+             "签收时间,是否赠品\n"
+             "\t1001,\t2001,杯子,2,CUP,30.00,60.00,2024-05-01 10:00,2024-05-01 10:01,2024-05-02 08:00,2024-05-03 12:00,否\n"
+             "\t1002,\t2002,赠品杯垫,1,PAD,0.00,0.00,2024-05-01 10:00,2024-05-01 10:01,-,-,是\n")
 
 
 def test_read_order_facts_from_an_export(tmp_path):
@@ -184,6 +185,7 @@ def test_read_order_facts_from_an_export(tmp_path):
     o = read_order_facts([path])
     assert list(o["sub_order_id"]) == ["2001", "2002"]
     assert o["signed_at"].iloc[0] == T("2024-05-03 12:00") and pd.isna(o["signed_at"].iloc[1])
+    assert o["shipped_at"].iloc[0] == T("2024-05-02 08:00")
     assert list(o["gift"]) == [False, True] and o["unit_price"].iloc[0] == 30.0 and o["quantity"].iloc[0] == 2
     assert o.attrs["fact_columns"]["orders.csv"]["signed_at"] == "签收时间"
 

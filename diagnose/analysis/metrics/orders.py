@@ -25,6 +25,7 @@ from diagnose.io import read_orders
 FACT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "paid_at": ("支付完成时间", "付款时间", "订单付款时间", "支付时间", "paid at", "payment date"),
     "signed_at": ("签收时间", "确认收货时间", "收货时间", "妥投时间", "买家签收时间", "signed at", "delivered at"),
+    "shipped_at": ("发货时间", "商家发货时间", "shipped at", "ship date"),
     "completed_at": ("订单完成时间", "完成时间", "交易成功时间", "交易完成时间", "completed at"),
     "unit_price": ("商品单价", "单价", "商品价格", "unit price", "item price"),
     "line_amount": ("商品金额", "商品实付", "实付金额", "买家实际支付金额", "订单应付金额", "应付金额",
@@ -127,7 +128,7 @@ def _yes(s: pd.Series) -> pd.Series:
 def read_order_facts(sources, overrides: dict[str, str] | None = None) -> pd.DataFrame:
     """Order lines of one or more order exports: `read_orders`' columns plus the metric facts.
 
-    Added columns: paid_at, signed_at, completed_at (datetimes), unit_price,
+    Added columns: paid_at, signed_at, shipped_at, completed_at (datetimes), unit_price,
     line_amount (floats), gift, lucky_bag, abnormal (bools), order_status.
     `attrs["fact_columns"]` names the header each fact came from, per file,
     so the output can say e.g. that 订单完成时间 stood in for the sign-for time.
