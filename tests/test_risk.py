@@ -505,13 +505,13 @@ def test_appeal_pack_html_escapes_buyer_text():
     assert page.startswith("<!DOCTYPE html>")
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "raw-buyer-777" not in page
-    assert "@media print" in page
+    assert "@page { size: A4" in page
 
 
 def test_appeal_pack_xlsx():
     data = risk.appeal_pack(_pack_frame(), "P1", "xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    assert {"申诉摘要", "时间线", "证据", "买家历史"} <= set(wb.sheetnames)
+    assert {"申诉摘要", "时间线", "买家历史", "工具判读"} <= set(wb.sheetnames)
     cells = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
     joined = "\n".join(cells)
     assert "raw-buyer-777" not in joined
@@ -643,3 +643,177 @@ def test_sample_douyin_export(sample_dir):
     lst, stats = risk.quality_appeal_list(frame)
     assert 0 < stats["appealable"] < stats["quality_returns"]
     assert stats["rate_if_won"] < stats["current_quality_rate"]
+
+
+# ---------------------------------------------------------------------------
+# Misjudgement appeals: bases, deadlines, the pack's facts, the browser
+# ---------------------------------------------------------------------------
+NOW = pd.Timestamp("2024-05-08 12:00:00")
+
+
+def _misjudged_frame():
+    rows = [
+        dict(return_id="M1", platform_reason="质量问题", buyer_text="拍错了，不想要了", reason="changed_mind",
+             **{"自动处理截止时间": "2024-05-08 20:00:00", "仲裁状态": "-", "协商记录": "买家：拍错了 商家：好的"}),
+        dict(return_id="M2", platform_reason="质量问题（商品品质原因）", buyer_text="快递把箱子压坏了，杯子碎了",
+             reason="logistics", **{"自动处理截止时间": "2024-05-12 10:00:00", "仲裁状态": "仲裁中"}),
+        dict(return_id="M3", platform_reason="质量问题", buyer_text="不想要了", reason="changed_mind",
+             **{"自动处理截止时间": "2024-05-07 10:00:00", "仲裁状态": "-"}),
+        dict(return_id="M4", platform_reason="质量问题", buyer_text="开线了，线头很多", reason="quality",
+             **{"自动处理截止时间": "2024-05-12 10:00:00", "仲裁状态": "-"}),
+        dict(return_id="M5", platform_reason="质量问题", buyer_text="七天无理由", reason="changed_mind",
+             **{"自动处理截止时间": "2024-05-20 10:00:00", "仲裁状态": "仲裁完成"}),
+    ]
+    df, _ = make(rows, background=10)
+    return df
+
+
+def test_appeal_list_only_misjudgements_with_bases_and_urgency():
+    appeals, _ = risk.quality_appeal_list(_misjudged_frame(), now=NOW)
+    by_id = appeals.set_index("return_id")
+    assert "M4" not in by_id.index  # a real defect is never an appeal candidate
+    assert by_id.loc["M1", "appeal_basis"] == "buyer_side"
+    assert by_id.loc["M2", "appeal_basis"] == "courier" and "运输途中" in by_id.loc["M2", "appeal_text_zh"]
+    assert by_id.loc["M1", "urgency"] == "closing" and "8 小时" in by_id.loc["M1", "deadline_note"]
+    assert by_id.loc["M2", "urgency"] == "closing" and "仲裁期内" in by_id.loc["M2", "deadline_note"]
+    assert by_id.loc["M3", "urgency"] == "closed" and by_id.loc["M5", "urgency"] == "closed"
+    assert "不再接受新的证据" in by_id.loc["M5", "deadline_note"]
+    order = list(appeals["return_id"])
+    assert order.index("M1") < order.index("M2") < order.index("M3")  # closing by deadline, closed last
+    for text in appeals["appeal_text_zh"]:
+        assert "修改" not in text and "联系买家" not in text  # never suggests working on the buyer
+
+
+def test_appeal_pack_facts_timeline_and_marked_words():
+    df = _misjudged_frame()
+    df.loc[df["return_id"] == "M1", "applied_at"] = df.loc[df["return_id"] == "M1", "signed_at"] + pd.Timedelta("3min")
+    df.loc[df["return_id"] == "M1", "order_id"] = "OM1"
+    orders = pd.DataFrame({"order_id": ["OM1"], "sku": ["S1"], "quantity": [2.0], "unit_price": [49.5],
+                           "paid_at": [pd.Timestamp("2024-05-01 09:00")], "shipped_at": [pd.Timestamp("2024-05-02 09:00")]})
+    scored = risk.score_risk(df)
+    page = risk.appeal_pack(scored, "M1", "html", orders=orders, now=NOW).decode("utf-8")
+    for fact in ("数量</th><td>2", "¥49.50", "买家付款", "商家发货", "买家签收", "秒退", "<mark>拍错</mark>",
+                 "买家：拍错了", "申诉说明", "距自动处理截止时间", "工具判读（仅供商家参考，不作为证据提交）"):
+        assert fact in page, fact
+    assert "refund_only" not in page and "return_refund" not in page and "changed_mind" not in page
+    assert page.index("买家付款") < page.index("商家发货") < page.index("买家签收") < page.index("买家申请售后")
+    md = risk.appeal_pack(scored, "M4", "md", now=NOW).decode("utf-8")
+    assert "不是品质误判申诉候选" in md and "数量 | 1" in md  # quantity as the table gives it, never invented
+    no_qty = risk.appeal_pack(scored.drop(columns=["quantity"]), "M1", "md", now=NOW).decode("utf-8")
+    assert "| 数量 | 导出未提供 |" in no_qty and "| 单价 | 导出未提供 |" in no_qty
+
+
+def test_appeal_index_xlsx_has_chinese_headers_only():
+    from diagnose.analysis.risk.pack import appeal_index_xlsx
+
+    appeals, _ = risk.quality_appeal_list(_misjudged_frame(), now=NOW)
+    wb = openpyxl.load_workbook(io.BytesIO(appeal_index_xlsx(appeals)))
+    head = [c.value for c in next(wb["申诉清单"].iter_rows())]
+    assert head[0] == "紧急程度" and "售后单号" in head and "申诉依据" in head
+    assert all(not str(h).isascii() for h in head)
+
+
+def test_appeal_pack_prints_to_a4_in_chromium(tmp_path):
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.fail("/usr/bin/chromium is missing (Debian package 'chromium'); scripts/setup_browser.sh installs it")
+    from playwright.sync_api import sync_playwright
+
+    df = _misjudged_frame()
+    long_text = "拍错了，不想要了。" + "这件衣服的颜色我不太喜欢，家里人也说不合适，" * 12 + "A" * 300
+    df.loc[df["return_id"] == "M1", "buyer_text"] = long_text
+    df.loc[df["return_id"] == "M1", "协商记录"] = "买家：" + "好的" * 400
+    page_bytes = risk.appeal_pack(risk.score_risk(df), "M1", "html", now=NOW)
+    path = tmp_path / "pack.html"
+    path.write_bytes(page_bytes)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+            page.goto(path.as_uri())
+            page.emulate_media(media="print")
+            overflow = page.evaluate("""() => {
+                const root = document.documentElement;
+                const wide = [...document.querySelectorAll('table, blockquote, .statement')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 1).length;
+                return {page: root.scrollWidth - root.clientWidth, wide};
+            }""")
+            assert overflow == {"page": 0, "wide": 0}, overflow
+            cjk_width = page.evaluate("""() => { const s = document.createElement('span');
+                s.textContent = '售后申诉材料'; document.body.appendChild(s); return s.getBoundingClientRect().width; }""")
+            assert cjk_width > 40
+            pdf = page.pdf(format="A4", print_background=True)
+        finally:
+            browser.close()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 1
+    assert b"FontFile" in pdf and (b"WenQuanYi" in pdf or b"CJK" in pdf or b"Hei" in pdf), "no CJK font embedded"
+    (tmp_path / "pack.pdf").write_bytes(pdf)
+
+
+# ---------------------------------------------------------------------------
+# The registry: each signal on its own, through the shared context
+# ---------------------------------------------------------------------------
+from diagnose.analysis.risk.registry import REGISTRY, Fired, Skipped, build_context  # noqa: E402
+
+_ORDERS_FOR_SHARE = pd.DataFrame({"order_id": ["OS1", "OS2", "OS3"], "buyer_id": ["bshare"] * 3})
+# signal -> (rows that make it fire, the row to look at, a column whose absence skips it)
+SIGNAL_CASES = {
+    "text_model": ([dict(p_malicious=0.95, buyer_text="随便写点")], 0, "p_malicious"),
+    "text_cues": ([dict(buyer_text="不退款就给差评")], 0, "buyer_text"),
+    "buyer_returns": ([dict(buyer_id="brep", buyer_text="不想要了") for _ in range(4)], 0, "buyer_id"),
+    "buyer_refund_only": ([dict(buyer_id="bro", return_type="refund_only", buyer_text="不要了") for _ in range(3)],
+                          0, "return_type"),
+    "fast_after_sign": ([dict(after="2min", buyer_text="不要了")], 0, "signed_at"),
+    "long_after_sign": ([dict(after="25D", buyer_text="用了一段时间不想要了")], 0, "applied_at"),
+    "high_value_refund_only": ([dict(return_type="refund_only", amount=5000.0, buyer_text="不要了")], 0, "amount"),
+    "dropdown_conflict": ([dict(platform_reason="质量问题", buyer_text="拍错了")], 0, "platform_reason"),
+    "template_text": ([dict(buyer_id=f"bt{i}", buyer_text="东西收到了但是我要退款谢谢", return_type="refund_only")
+                       for i in range(4)], 0, "buyer_text"),
+    "shared_contact": ([dict(buyer_id=f"bc{i}", 收货人电话="hash-phone-1") for i in range(3)], 0, "buyer_id"),
+    "order_share": ([dict(buyer_id="bshare", order_id=f"OS{i}", buyer_text="不要了") for i in (1, 2, 3)], 0, None),
+}
+
+
+def test_every_signal_has_a_case():
+    assert set(SIGNAL_CASES) == set(REGISTRY)
+    assert sum(s.weight for s in REGISTRY.values()) > 100  # capped in the combination
+
+
+@pytest.mark.parametrize("key", sorted(SIGNAL_CASES))
+def test_each_signal_fires_alone_with_its_own_evidence(key):
+    rows, pos, _ = SIGNAL_CASES[key]
+    df, idx = make(rows, background=30)
+    if key != "dropdown_conflict":
+        df["platform_reason"] = "七天无理由退换货"
+    orders = _ORDERS_FOR_SHARE if key == "order_share" else None
+    res = REGISTRY[key].fn(build_context(df, orders, risk.DEFAULT_CONFIG))
+    assert isinstance(res, Fired)
+    i = idx[pos]
+    assert 1 <= res.points[i] <= REGISTRY[key].weight + 1e-9
+    assert res.zh[i] and res.en[i] and res.zh[i] != res.en[i]
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in SIGNAL_CASES.items() if v[2]))
+def test_each_signal_skips_without_its_column(key):
+    rows, _, column = SIGNAL_CASES[key]
+    df, _ = make(rows, background=10)
+    res = REGISTRY[key].fn(build_context(df.drop(columns=[column]), None, risk.DEFAULT_CONFIG))
+    assert isinstance(res, Skipped) and res.zh and res.en
+
+
+def test_order_share_skips_without_an_order_file():
+    df, _ = make(SIGNAL_CASES["order_share"][0], background=5)
+    res = REGISTRY["order_share"].fn(build_context(df, None, risk.DEFAULT_CONFIG))
+    assert isinstance(res, Skipped) and "订单文件" in res.zh
+
+
+def test_points_come_from_the_config():
+    from dataclasses import replace
+
+    df, idx = make([dict(buyer_text="不退款就给差评", platform_reason="质量问题")], background=20)
+    base = risk.score_risk(df).iloc[idx[0]]
+    quiet = replace(risk.DEFAULT_CONFIG, cue_cond_threat=0, cue_threat=0, conflict_no_defect=0, conflict_buyer_side=0)
+    out = risk.score_risk(df, config=quiet).iloc[idx[0]]
+    assert base["risk_score"] > 0 and out["risk_score"] < base["risk_score"]
+    assert "text_cues" not in out["risk_signals"]

@@ -215,6 +215,42 @@ STRINGS: dict[str, tuple[str, str]] = {
                 "All spreadsheets are safe against formula injection (cells starting with = + - @ are neutralised)."),
     "dl_rows": ("{n:,} 行", "{n:,} rows"),
     "unavailable": ("该功能所需的模块尚未安装：{what}", "This needs a module that is not available yet: {what}"),
+    # platform metrics (ui/pages/metrics.py)
+    "nav_metrics": ("平台考核指标", "Platform metrics"),
+    "mt_title": ("平台考核指标：品质退货率与申诉", "Platform metrics: quality-return rate and appeals"),
+    "mt_intro": ("按平台规则计算：截至所选日期的 30 天窗口、每个订单行的首次售后原因、剔除秒退/赠品/福袋/低价/异常订单。"
+                 "本工具只帮您找出平台误判的售后并整理事实；不建议、也不协助要求买家修改售后原因。",
+                 "Counted the platform's way: the 30-day window ending on the chosen date, each order line's first "
+                 "after-sale reason, excluding instant refunds, gifts, lucky bags, low-price and abnormal orders. The "
+                 "tool only finds misjudged after-sales and assembles the facts; it never suggests asking a buyer to "
+                 "change a reason."),
+    "mt_platform": ("平台", "Platform"),
+    "mt_as_of": ("截至日期", "As of"),
+    "mt_fast": ("秒退阈值（分钟，平台未公布）", "Instant-refund threshold (minutes, not published)"),
+    "mt_rate": ("{name}", "{name}"),
+    "mt_counts": ("{num:,} / {den:,} 单 · 窗口 {start} 至 {end}", "{num:,} / {den:,} orders · window {start} to {end}"),
+    "mt_counts_only": ("计入 {num:,} 单（无订单导出，分母未知）· 窗口 {start} 至 {end}",
+                       "{num:,} counted (no order export, denominator unknown) · window {start} to {end}"),
+    "mt_excluded": ("已剔除：{what}", "Excluded: {what}"),
+    "mt_what_if": ("{n} 单为可申诉的误判；申诉成功后：{rate}", "{n} are misjudgements open to appeal; if won: {rate}"),
+    "mt_estimate": ("估算", "estimate"),
+    "mt_sku_title": ("各商品（SKU）对指标的影响", "What moves the metric, per SKU"),
+    "mt_col_sku": ("商家编码", "SKU"),
+    "mt_col_num": ("计入", "Counted"),
+    "mt_col_den": ("有效订单", "Valid orders"),
+    "mt_col_rate": ("比率", "Rate"),
+    "mt_col_contrib": ("对全店的贡献", "Contribution to the shop"),
+    "mt_col_appeals": ("可申诉", "Appealable"),
+    "mt_col_if_won": ("申诉成功后", "If appeals won"),
+    "mt_col_excluded": ("剔除", "Excluded"),
+    "mt_appeals_title": ("误判申诉候选（按紧急程度排序）", "Misjudgement appeal candidates (most urgent first)"),
+    "mt_appeals_none": ("没有找到品质误判的售后。", "No misjudged quality after-sales found."),
+    "mt_appeals_index": ("下载申诉清单 (XLSX)", "Download the appeal index (XLSX)"),
+    "mt_pack_pick": ("生成申诉材料的售后单", "After-sale to build the appeal pack for"),
+    "mt_pack_html": ("下载申诉材料 (HTML，可打印为 A4)", "Download the appeal pack (HTML, prints to A4)"),
+    "mt_counted": ("计入指标的售后（{n} 条）", "After-sales counted in the metric ({n})"),
+    "mt_no_reason": ("当前数据没有售后原因列，无法计算平台指标。", "The data has no after-sale reason column: no metric."),
+    "mt_orders_error": ("订单文件无法读取：{msg}", "The order file could not be read: {msg}"),
 }
 
 
