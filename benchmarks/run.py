@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 PY = sys.executable
 FULL_ROWS = 1_000_000
+BUSY_LOAD = 1.5  # 1-minute load average above which a run's times are called polluted
 
 # input key -> (generator format, description)
 INPUTS = {
@@ -400,6 +401,11 @@ def render(table: dict, info: dict, args: argparse.Namespace, data: dict[str, Pa
     if not full:
         lines += [f"> **SMALL-SIZE RUN: {args.rows:,} rows, median of {args.repeat}.** A check that the benchmark "
                   f"works end to end, not the 1,000,000-row figures; the 1M-row targets are not judged on it.", ""]
+    busiest = max((ld for row in table.values() for _, ld, _ in row["runs"]), default=0.0)
+    if busiest > BUSY_LOAD:
+        lines += [f"> **The machine was busy: the 1-minute load average before a run reached {busiest:.1f} "
+                  f"on {info['cores']} cores.** Other work competed for the CPUs, so these times are slower "
+                  f"and noisier than the code; a verdict below is about this run, not the code.", ""]
     lines += [
         f"`.venv/bin/python -m benchmarks.run {' '.join(args.argv)}`".replace(" `", "`"),
         "",

@@ -95,7 +95,10 @@ def test_small_runs_are_labelled_and_not_judged(tmp_path):
     assert "classify / floor, 9-column Douyin CSV (UTF-8): **4.00×**" in small
     assert "not judged" in small and "missed" not in small
     full = run.render(table, info, _args(1_000_000), {"csv9": src}, 60.0, (0.4, 0.5, 0.6), None)
-    assert "SMALL-SIZE" not in full
+    assert "SMALL-SIZE" not in full and "machine was busy" not in full
+    table["classify-csv9"]["runs"] = [(4.0, 3.5, 0)]
+    busy = run.render(table, info, _args(1_000_000), {"csv9": src}, 60.0, (0.4, 0.5, 0.6), None)
+    assert "The machine was busy: the 1-minute load average before a run reached 3.5" in busy
     assert "4.00 s (target ≤ 10 s; met)" in full
     assert "load average (1/5/15 min) at start: 0.10, 0.20, 0.30; at end: 0.40, 0.50, 0.60" in full
 
