@@ -1,6 +1,6 @@
 """Dashboard benchmark: a 100,000-row Douyin export from upload to the overview.
 
-Usage:  python benchmarks/bench_dashboard.py [--rows 100000] [--runs 3]
+Usage:  python -m benchmarks.bench_dashboard [--rows 100000] [--runs 3]
 
 Generates (deterministically) a Douyin 抖店 after-sales export in GB18030
 with the platform's full header row, then times, as whole measured steps,
@@ -236,7 +236,7 @@ def main(argv=None) -> int:
     lines = [
         "# Dashboard benchmark",
         "",
-        f"`python benchmarks/bench_dashboard.py --rows {args.rows} --runs {args.runs}` on "
+        f"`python -m benchmarks.bench_dashboard --rows {args.rows} --runs {args.runs}` on "
         f"{platform.machine()} with {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"pandas {pd.__version__}; model `{version}`; 1-min load average {load_before:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end (other work on the machine slows every figure).",

@@ -1,6 +1,6 @@
 """Risk-scoring benchmark: `score_risk` and `quality_appeal_list` on 1,000,000 rows.
 
-Usage:  python benchmarks/bench_risk.py [--rows 1000000] [--runs 3] [--distinct 0.3]
+Usage:  python -m benchmarks.bench_risk [--rows 1000000] [--runs 3] [--distinct 0.3]
 
 Builds (deterministically, with numpy) a tagged table of the shape
 `classify.classify_frame` returns, with every column the risk signals read:
@@ -170,7 +170,7 @@ def main(argv=None) -> int:
         lines = [
             "# Risk scoring benchmark",
             "",
-            f"`python benchmarks/bench_risk.py --rows {args.rows} --runs {args.runs} --distinct {args.distinct}` "
+            f"`python -m benchmarks.bench_risk --rows {args.rows} --runs {args.runs} --distinct {args.distinct}` "
             f"on {platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, Python "
             f"{platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}.",
             "",

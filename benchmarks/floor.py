@@ -1,12 +1,21 @@
-"""Benchmark (a), the floor: read an export with pandas and write it back, nothing else.
+"""Benchmark floor: the fastest plain read + write of the same file, with pyarrow.
 
-Usage:  python benchmarks/floor.py INPUT OUTPUT.csv [--skip-rows 2]
+Usage:  python -m benchmarks.floor INPUT OUTPUT.csv [--skip-rows 2] [--types string|infer]
 
-No detection, cleaning, classification or formula protection: every cell
-read as a string (pandas' pyarrow CSV engine, calamine for XLSX) and
-written as UTF-8 CSV with `DataFrame.to_csv`. `classify` cannot be faster
-than this on the same machine, so `classify / floor` says how much the
-diagnosis itself costs on top of moving the bytes.
+Nothing but moving the bytes: no header finding, cleaning, classification or
+formula protection.
+
+* CSV: `pyarrow.csv.read_csv` (multi-threaded) with the title lines skipped,
+  then `pyarrow.csv.write_csv`. By default every column is read as a string
+  (``--types string``; on the generated Douyin files that is also faster than
+  type inference, and it is what `classify` must do to keep exact IDs);
+  ``--types infer`` lets pyarrow guess the types instead.
+* XLSX: python-calamine reads the sheet (the reader `classify` uses), the rows
+  become an Arrow table and `pyarrow.csv.write_csv` writes it.
+
+`classify` cannot be faster than this on the same machine, so
+``classify / floor`` is what the diagnosis costs on top of reading and
+writing. Prints the read and write seconds on stderr.
 """
 from __future__ import annotations
 
@@ -15,22 +24,58 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 
-def read(path: Path, skip_rows: int) -> pd.DataFrame:
-    """The file as an all-string frame, header on line `skip_rows + 1`."""
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        return pd.read_excel(path, engine="calamine", header=skip_rows, dtype=str)
-    head = path.open("rb").read(65536)
-    encoding = "utf-8"
+def _encoding(path: Path) -> str:
+    """UTF-8 unless the head of the file does not decode as UTF-8 (then GB18030)."""
+    with path.open("rb") as fh:
+        head = fh.read(65536)
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:
-            encoding = "gb18030"
-    return pd.read_csv(path, engine="pyarrow", skiprows=skip_rows, dtype=str, encoding=encoding,
-                       keep_default_na=False)
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return "gb18030"
+    return "utf-8"
+
+
+def _header(path: Path, skip_rows: int, encoding: str) -> list[str]:
+    """The header record's names, read by pyarrow itself (one small read)."""
+    opts = pacsv.ReadOptions(skip_rows=skip_rows, encoding=encoding, block_size=1 << 16)
+    with pacsv.open_csv(path, read_options=opts) as reader:
+        return list(reader.schema.names)
+
+
+def read_csv(path: Path, skip_rows: int, types: str = "string") -> pa.Table:
+    """The CSV below its title lines as an Arrow table."""
+    encoding = _encoding(path)
+    read_opts = pacsv.ReadOptions(skip_rows=skip_rows, encoding=encoding)
+    convert = pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False)
+    if types == "string":
+        names = _header(path, skip_rows, encoding)
+        convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                       strings_can_be_null=False, quoted_strings_can_be_null=False)
+    return pacsv.read_csv(path, read_options=read_opts, convert_options=convert)
+
+
+def read_xlsx(path: Path, skip_rows: int) -> pa.Table:
+    """The first sheet below its title rows as an Arrow table (calamine)."""
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    rows = rows[skip_rows:]
+    if not rows:
+        return pa.table({})
+    header, body = [str(h) for h in rows[0]], rows[1:]
+    columns = {}
+    for j, name in enumerate(header):
+        values = [r[j] if j < len(r) else None for r in body]
+        try:
+            columns[name or f"column_{j + 1}"] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed cell types in one column
+            columns[name or f"column_{j + 1}"] = pa.array([None if v is None else str(v) for v in values])
+    return pa.table(columns)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,14 +83,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("input")
     ap.add_argument("output")
     ap.add_argument("--skip-rows", type=int, default=2, help="title lines above the header (2 in Douyin exports)")
+    ap.add_argument("--types", choices=("string", "infer"), default="string",
+                    help="CSV only: read every column as text (default) or let pyarrow infer types")
     args = ap.parse_args(argv)
+    src = Path(args.input)
     t0 = time.perf_counter()
-    frame = read(Path(args.input), args.skip_rows)
+    if src.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+        table = read_xlsx(src, args.skip_rows)
+    else:
+        table = read_csv(src, args.skip_rows, args.types)
     t1 = time.perf_counter()
-    frame.to_csv(args.output, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    pacsv.write_csv(table, args.output)
     t2 = time.perf_counter()
-    print(f"floor: {len(frame):,} rows x {frame.shape[1]} columns; read {t1 - t0:.2f} s, write {t2 - t1:.2f} s",
-          file=sys.stderr)
+    print(f"floor: {table.num_rows:,} rows x {table.num_columns} columns; read {t1 - t0:.2f} s, "
+          f"write {t2 - t1:.2f} s", file=sys.stderr)
     return 0
 
 

@@ -1,8 +1,8 @@
 """Deterministic generator of large Douyin 抖店 after-sales exports for benchmarks.
 
 Usage:
-    python benchmarks/generate.py [--rows 1000000] [--out benchmarks/data]
-                                  [--formats csv,gb18030,xlsx] [--seed 20241124]
+    python -m benchmarks.generate [--rows 1000000] [--out benchmarks/data]
+                                  [--formats csv,gb18030,xlsx,csv9] [--seed 20241124]
 
 Writes, for N rows (default 1,000,000):
   douyin_<N>.csv          UTF-8 CSV (the layout of sample_data/douyin_aftersales.csv:
@@ -11,6 +11,11 @@ Writes, for N rows (default 1,000,000):
   douyin_<N>_gb18030.csv  the same content encoded as GB18030 (as Windows Excel saves it)
   douyin_<N>.xlsx         the same rows as an XLSX sheet, 16 of the columns (XLSX_COLUMNS;
                           xlsxwriter constant_memory), as a merchant exports for analysis
+  douyin9_<N>.csv         (format "csv9") a narrower UTF-8 CSV in the Douyin layout: the two
+                          title lines and 9 of the columns (NARROW_COLUMNS), with a text mix
+                          (NARROW_MIX) in which about half the rows carry a distinct text
+                          (~500k distinct at 1M rows): the input of issue 11's headline figure.
+                          Drawn from its own random stream, so adding it changes no other file.
 
 What the data looks like (measured on the 1M-row file and printed at the end):
   * buyer free text (用户售后说明): 15% empty ("-"); 25% short stock phrases
@@ -164,6 +169,12 @@ XLSX_COLUMNS = [
     "售后单号", "订单号", "商品名称", "商品ID", "售后类型", "退商品金额（元）", "售后状态", "售后申请时间",
     "售后原因", "售后原因标签", "用户售后说明", "协商记录", "商家编码", "门店名称", "签收时间", "用户昵称",
 ]
+# The 9-column file: what `classify`, `report` and `risk` read (ids, SKU, type,
+# amount, time, dropdown reason, buyer text, buyer), nothing else.
+NARROW_COLUMNS = [
+    "售后单号", "订单号", "商家编码", "售后类型", "退商品金额（元）", "售后申请时间", "售后原因", "用户售后说明",
+    "用户昵称",
+]
 
 
 # ---------------------------------------------------------------------------
@@ -206,13 +217,22 @@ def _composed(rng: np.random.Generator, reason: str) -> str:
     return text[:200]
 
 
+# Shares of the four kinds of buyer text (empty, stock phrase, pooled composed
+# sentence, fresh composed sentence). WIDE_MIX is the 52-column files' (do not
+# change it: their bytes depend on it); NARROW_MIX gives about half the rows a
+# distinct text.
+WIDE_MIX = (.15, .25, .35, .25)
+NARROW_MIX = (.08, .10, .12, .70)
+
+
 class TextSource:
     """Buyer texts with realistic repetition: a Zipf-weighted stock vocabulary
     plus a bounded pool of composed sentences (also reused, Zipf-weighted),
-    plus fresh one-off sentences."""
+    plus fresh one-off sentences, in the shares `mix` gives."""
 
-    def __init__(self, rng: np.random.Generator, pool_size: int):
+    def __init__(self, rng: np.random.Generator, pool_size: int, mix: tuple[float, ...] = WIDE_MIX):
         self.rng = rng
+        self.mix = list(mix)
         self.reasons = list(REASON_WEIGHTS)
         self.rw = np.array([REASON_WEIGHTS[r] for r in self.reasons])
         self.rw /= self.rw.sum()
@@ -243,7 +263,7 @@ class TextSource:
     def draw(self, n: int) -> tuple[list[str], list[str]]:
         """n (reason, text) pairs; text "" means empty."""
         rng = self.rng
-        kind = rng.choice(4, size=n, p=[.15, .25, .35, .25])  # empty, stock, pooled composed, fresh
+        kind = rng.choice(4, size=n, p=self.mix)  # empty, stock, pooled composed, fresh
         reasons = np.array(self.reasons, dtype=object)[rng.choice(len(self.reasons), size=n, p=self.rw)]
         texts = np.full(n, "", dtype=object)
         idx = np.flatnonzero(kind == 1)
@@ -384,12 +404,12 @@ def _csv_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, header=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
 
-def _title_lines(n: int) -> str:
+def _title_lines(n: int, header: list[str] = HEADER) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["售后单列表"])
     w.writerow([f"导出时间：2024-06-30 09:00:00  共{n}条记录"])
-    w.writerow(HEADER)
+    w.writerow(header)
     return buf.getvalue()
 
 
@@ -414,16 +434,60 @@ def is_current(path: Path, rows: int, seed: int = DEFAULT_SEED) -> bool:
         return False
 
 
-def generate(rows: int, out: Path, formats: set[str], seed: int = DEFAULT_SEED, quiet: bool = False) -> dict[str, Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    cat = Catalogue(rng)
-    texts = TextSource(rng, pool_size=max(2000, min(60_000, rows // 25)))
-    paths = {
+class _TextStats:
+    """Distinct texts and lengths of what was written, for the summary line."""
+
+    def __init__(self) -> None:
+        self.lengths: list[np.ndarray] = []
+        self.counts: dict[str, int] = {}
+
+    def add(self, texts: pd.Series) -> None:
+        nonempty = texts[texts != "-"]
+        self.lengths.append(nonempty.str.len().to_numpy())
+        for t, c in texts.value_counts().items():
+            self.counts[t] = self.counts.get(t, 0) + int(c)
+
+    def summary(self, rows: int, columns: int) -> str:
+        lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(1)
+        empty = self.counts.get("-", 0)
+        return (
+            f"rows {rows:,}; {columns} columns; empty text {empty / max(rows, 1):.1%}; "
+            f"distinct texts {len(self.counts):,} ({len(self.counts) / max(rows, 1):.1%} of rows); "
+            f"text length median {np.median(lengths):.0f}, p90 {np.percentile(lengths, 90):.0f}, "
+            f"p99 {np.percentile(lengths, 99):.0f}, max {lengths.max():.0f}"
+        )
+
+
+def output_paths(rows: int, out: Path) -> dict[str, Path]:
+    """Where each format of an N-row input is written."""
+    return {
         "csv": out / f"douyin_{rows}.csv",
         "gb18030": out / f"douyin_{rows}_gb18030.csv",
         "xlsx": out / f"douyin_{rows}.xlsx",
+        "csv9": out / f"douyin9_{rows}.csv",
     }
+
+
+def generate(rows: int, out: Path, formats: set[str], seed: int = DEFAULT_SEED, quiet: bool = False) -> dict[str, Path]:
+    """Write the asked formats of an N-row input; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = output_paths(rows, out)
+    wide = formats & {"csv", "gb18030", "xlsx"}
+    if wide:
+        _generate_wide(rows, paths, wide, seed, quiet)
+    if "csv9" in formats:
+        _generate_narrow(rows, paths["csv9"], seed, quiet)
+    if not quiet:
+        for k in sorted(formats):
+            print(f"wrote {paths[k]} ({paths[k].stat().st_size / 1e6:.0f} MB)", file=sys.stderr)
+    return {k: paths[k] for k in formats}
+
+
+def _generate_wide(rows: int, paths: dict[str, Path], formats: set[str], seed: int, quiet: bool) -> None:
+    """The 52-column CSVs and the 16-column XLSX, from one stream of rows."""
+    rng = np.random.default_rng(seed)
+    cat = Catalogue(rng)
+    texts = TextSource(rng, pool_size=max(2000, min(60_000, rows // 25)))
     fh = {k: open(paths[k], "wb") for k in ("csv", "gb18030") if k in formats}
     wb = ws = None
     if "xlsx" in formats:
@@ -443,8 +507,7 @@ def generate(rows: int, out: Path, formats: set[str], seed: int = DEFAULT_SEED, 
         ws.write_row(1, 0, [f"导出时间：2024-06-30 09:00:00  共{rows}条记录"])
         ws.write_row(2, 0, XLSX_COLUMNS)
         xrow = 3
-    stats_len: list[np.ndarray] = []
-    stats_text: dict[str, int] = {}
+    stats = _TextStats()
     t0 = time.time()
     done = 0
     while done < rows:
@@ -460,11 +523,7 @@ def generate(rows: int, out: Path, formats: set[str], seed: int = DEFAULT_SEED, 
             for values in sheet.itertuples(index=False, name=None):
                 write_row(xrow, 0, values)
                 xrow += 1
-        bt = block["用户售后说明"]
-        nonempty = bt[bt != "-"]
-        stats_len.append(nonempty.str.len().to_numpy())
-        for t, c in bt.value_counts().items():
-            stats_text[t] = stats_text.get(t, 0) + int(c)
+        stats.add(block["用户售后说明"])
         done += n
         if not quiet:
             print(f"  {done:,}/{rows:,} rows ({time.time() - t0:.0f} s)", file=sys.stderr)
@@ -472,31 +531,46 @@ def generate(rows: int, out: Path, formats: set[str], seed: int = DEFAULT_SEED, 
         f.close()
     if wb is not None:
         wb.close()
-    lengths = np.concatenate(stats_len) if stats_len else np.zeros(1)
-    empty = stats_text.get("-", 0)
-    summary = (
-        f"rows {rows:,}; empty text {empty / max(rows, 1):.1%}; distinct texts {len(stats_text):,} "
-        f"({len(stats_text) / max(rows, 1):.1%} of rows); text length median {np.median(lengths):.0f}, "
-        f"p90 {np.percentile(lengths, 90):.0f}, p99 {np.percentile(lengths, 99):.0f}, max {lengths.max():.0f}"
-    )
     for k in formats:
+        summary = stats.summary(rows, len(XLSX_COLUMNS) if k == "xlsx" else len(HEADER))
         write_stamp(paths[k], rows, seed, summary)
     if not quiet:
+        print(stats.summary(rows, len(HEADER)), file=sys.stderr)
+
+
+def _generate_narrow(rows: int, path: Path, seed: int, quiet: bool) -> None:
+    """The 9-column CSV: its own random stream and text mix (NARROW_MIX)."""
+    rng = np.random.default_rng([seed, 9])
+    cat = Catalogue(rng)
+    texts = TextSource(rng, pool_size=max(2000, min(60_000, rows // 25)), mix=NARROW_MIX)
+    stats = _TextStats()
+    t0 = time.time()
+    done = 0
+    with open(path, "wb") as f:
+        f.write(_title_lines(rows, NARROW_COLUMNS).encode("utf-8"))
+        while done < rows:
+            n = min(BLOCK, rows - done)
+            block = make_block(rng, texts, cat, n)[NARROW_COLUMNS]
+            f.write(_csv_text(block).encode("utf-8"))
+            stats.add(block["用户售后说明"])
+            done += n
+            if not quiet:
+                print(f"  {done:,}/{rows:,} rows ({time.time() - t0:.0f} s)", file=sys.stderr)
+    summary = stats.summary(rows, len(NARROW_COLUMNS))
+    write_stamp(path, rows, seed, summary)
+    if not quiet:
         print(summary, file=sys.stderr)
-        for k in formats:
-            print(f"wrote {paths[k]} ({paths[k].stat().st_size / 1e6:.0f} MB)", file=sys.stderr)
-    return {k: paths[k] for k in formats}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--out", default=str(DEFAULT_OUT))
-    ap.add_argument("--formats", default="csv,gb18030,xlsx", help="comma-separated: csv, gb18030, xlsx")
+    ap.add_argument("--formats", default="csv9,csv,gb18030,xlsx", help="comma-separated: csv9, csv, gb18030, xlsx")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = ap.parse_args(argv)
     formats = {f.strip() for f in args.formats.split(",") if f.strip()}
-    bad = formats - {"csv", "gb18030", "xlsx"}
+    bad = formats - {"csv", "gb18030", "xlsx", "csv9"}
     if bad:
         ap.error(f"unknown formats: {', '.join(sorted(bad))}")
     generate(args.rows, Path(args.out), formats, args.seed)

@@ -11,7 +11,7 @@ It is the yardstick for benchmark (b) and, being independent of the
 de-duplication and the fast paths, a cross-check of their output.
 
 Usage as a command (benchmark (b)):
-    python benchmarks/naive.py INPUT.csv -o OUTPUT.csv [--model FILE]
+    python -m benchmarks.naive INPUT.csv -o OUTPUT.csv [--model FILE]
 It reads with `read_exports` and writes with `write_table`, like `classify`.
 """
 from __future__ import annotations
