@@ -47,7 +47,7 @@ import pandas as pd
 
 from diagnose import taxonomy
 from diagnose.errors import InputError
-from diagnose.io import export
+from diagnose.io import export, redact
 from diagnose.io.privacy import mask_id
 
 # ---------------------------------------------------------------------------
@@ -1278,6 +1278,9 @@ class _Pack:
     history_summary: str
 
 
+_PACK_ID_FIELDS = frozenset(("售后单号 Return id", "订单号 Order id", "商家编码 SKU", "来源 Source"))
+
+
 def _build_pack(df: pd.DataFrame, return_id: str, orders: pd.DataFrame | None) -> _Pack:
     if "return_id" not in df.columns:
         raise InputError("the table has no return_id column", hint="run it through diagnose.io.ingest first")
@@ -1313,7 +1316,8 @@ def _build_pack(df: pd.DataFrame, return_id: str, orders: pd.DataFrame | None) -
         ("买家 Buyer (masked)", mask_id(row["buyer_id"]) if "buyer_id" in df.columns else "—"),
         ("来源 Source", f"{g('source_file')} 第 {g('source_row')} 行" if g("source_file") else ""),
     ]
-    summary = [(k, v) for k, v in summary if v]
+    # Buyer-typed text enters the pack here: redacted (ids and the source kept exact).
+    summary = [(k, v if k in _PACK_ID_FIELDS else redact.redact_text(v)) for k, v in summary if v]
 
     # timeline: canonical times, carried time columns, order file times
     events: list[tuple[pd.Timestamp, str, str]] = []
@@ -1359,8 +1363,8 @@ def _build_pack(df: pd.DataFrame, return_id: str, orders: pd.DataFrame | None) -
         if pd.notna(a_t) and pd.notna(s_t):
             timeline.append(("", "签收→申请 Sign-for to application: " + _fmt_duration((a_t - s_t).total_seconds()), "computed"))
 
-    ev_zh = [e for e in str(row["risk_evidence_zh"]).split("；") if e.strip()]
-    ev_en = [e for e in str(row.get("risk_evidence_en", "")).split("; ") if e.strip()]
+    ev_zh = redact.redact_lines(e for e in str(row["risk_evidence_zh"]).split("；") if e.strip())
+    ev_en = redact.redact_lines(e for e in str(row.get("risk_evidence_en", "")).split("; ") if e.strip())
 
     # the buyer's other returns in the data (masked)
     hist_cols = [c for c in ("return_id", "applied_at", "sku", "product_title", "return_type", "amount",
@@ -1371,7 +1375,7 @@ def _build_pack(df: pd.DataFrame, return_id: str, orders: pd.DataFrame | None) -
         bid = _clean(row["buyer_id"])
         same = (_text(df["buyer_id"], len(df)).str.strip() == bid).to_numpy().copy()
         same[hit[0]] = False
-        history = df.loc[same, hist_cols].copy()
+        history = redact.redact_frame(df.loc[same, hist_cols].copy())
         if "applied_at" in history.columns:
             history = history.sort_values("applied_at")
         if "buyer_text" in history.columns:
@@ -1383,7 +1387,8 @@ def _build_pack(df: pd.DataFrame, return_id: str, orders: pd.DataFrame | None) -
         tot = float(pd.to_numeric(allb["amount"], errors="coerce").fillna(0).sum()) if "amount" in allb.columns else 0.0
         history_summary = (f"{mask_id(bid)} 在本数据中共 {n_all} 次退货（含本单），其中仅退款 {ro} 次，"
                            f"退款金额合计 ¥{tot:,.2f}。")
-    return _Pack(rid, summary, timeline, _clean(row["buyer_text"]) if "buyer_text" in df.columns else "",
+    text = redact.redact_text(_clean(row["buyer_text"])) if "buyer_text" in df.columns else ""
+    return _Pack(rid, summary, timeline, text,
                  ev_zh, ev_en, history.reset_index(drop=True), history_summary)
 
 
@@ -1491,7 +1496,7 @@ def appeal_pack(tagged_scored: pd.DataFrame, return_id: str, fmt: str, *,
         return _pack_md(pack)
     if fmt == "html":
         return _pack_html(pack)
-    return export.to_xlsx_bytes(_pack_sheets(pack))
+    return export.to_xlsx_bytes(_pack_sheets(pack), redact=False)  # redacted field by field in _build_pack
 
 
 def risk_table(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, *, lang: str = "zh",
