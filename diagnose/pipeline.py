@@ -9,7 +9,7 @@ partitions themselves (`batch.chunked`, `batch.spark`); `tag` is both.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Literal, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -85,10 +85,16 @@ def tag(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profil
     model = resolve_model(model)
     result = read(sources, overrides=overrides, profile=profile, errors=errors, salt=salt)
     tagged = tag_frame(result.frame, model, workers=workers, progress=progress, salt=salt)
+    from diagnose.io.redact import redact_lines
+
+    # Warnings and error messages quote cells ("amount '联系138…' is not a number"):
+    # they leave the library redacted too, for the CLI and the dashboard alike.
+    files = [replace(f, issues=redact_lines(f.issues)) for f in result.files]
+    errs = [replace(e, message=redact_lines([e.message])[0]) for e in result.errors]
     return Tagged(
         frame=tagged,
-        files=list(result.files),
-        errors=list(result.errors),
+        files=files,
+        errors=errs,
         duplicates_merged=int(result.duplicates_merged),
         rows_in=int(result.rows_in),
         flagged_rows=int(result.flagged_rows),

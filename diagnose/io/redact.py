@@ -95,9 +95,10 @@ def _rules() -> tuple[_Rule, ...]:
         rf"|(?:{named}\s?){{3,}}(?:{part}\s?)*"
         rf"|{building}"
     )
-    name_value = (rf"[^\s\d{_NOT_NAME_START}\W][{_CJK}·]{{1,3}}?"
+    not_a_name = r"(?!手机|电话|地址|信息|姓名|号码|联系|先生|女士|本人|自己|买家|卖家|客服|快递)"
+    name_value = (rf"{not_a_name}[^\s\d{_NOT_NAME_START}\W][{_CJK}·]{{1,3}}?"
                   rf"(?=$|[^{_CJK}·]|电话|手机|联系|地址|收货|收件|先生|女士)"
-                  rf"|[^\s\d{_NOT_NAME_START}\W][{_CJK}]{{1,2}}"
+                  rf"|{not_a_name}[^\s\d{_NOT_NAME_START}\W][{_CJK}]{{1,2}}"
                   r"|[A-Z][a-z]+(?: [A-Z][a-z]+)?")
     return (
         (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"), EMAIL, 0, False),
