@@ -313,6 +313,7 @@ def test_chunked_run_killed_with_sigkill_leaves_no_planted_value(tmp_path):
     assert (folder.stat().st_mode & 0o777) == 0o700
     left = [p for p in out.rglob("*") if p.is_file()]
     assert any(p.suffix == ".arrow" for p in left) and not any(p.suffix == ".pkl" for p in left)
+    assert any("[手机号]".encode() in p.read_bytes() for p in left), "the slices hold the (redacted) texts"
     for p in left:
         data = p.read_bytes()
         assert not [f for f in ALL_FORMS if f.encode("utf-8") in data], p

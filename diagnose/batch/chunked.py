@@ -580,7 +580,7 @@ def _signals_exit():
         yield
     finally:
         for sig, old in previous.items():
-            signal.signal(sig, old)
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)
 
 
 # ---------------------------------------------------------------------------

@@ -351,15 +351,18 @@ def redact_frame(df: pd.DataFrame, salt: str | None = None) -> pd.DataFrame:
         hit = _candidates(s)
         if not hit.any():
             continue
-        pieces = s[hit].map(lambda v: redact_spans(v) if isinstance(v, str) else Redacted(v, ()))
+        # each distinct text once: titles, dropdowns and template texts repeat a lot
+        codes, uniques = pd.factorize(s[hit])
+        done = [redact_spans(u) if isinstance(u, str) else Redacted(u, ()) for u in uniques]
         new = s.copy()
-        new[hit] = pieces.map(lambda r: r.text)
+        new[hit] = np.array([r.text for r in done], dtype=object)[codes]
         out.isetitem(i, new)
         if col in ("buyer_text", "platform_reason") and "evidence" in out.columns:
             if removed is None:
                 removed = [()] * len(out)
-            for pos, r in zip(np.flatnonzero(hit), pieces):
-                removed[pos] = removed[pos] + r.removed
+            for pos, code in zip(np.flatnonzero(hit).tolist(), codes.tolist()):
+                if done[code].removed:
+                    removed[pos] = removed[pos] + done[code].removed
     if removed is not None:
         scrubbed = np.empty(len(out), dtype=object)
         scrubbed[:] = [scrub_words(w, r) if r else w for w, r in zip(out["evidence"], removed)]
