@@ -20,7 +20,10 @@ LEVELS = ("low", "medium", "high")  # risk levels, lowest first (diagnose.analys
 
 
 def _say(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    """Every line the CLI prints to stderr (warnings quoting cells, errors), personal data redacted."""
+    from diagnose.io.redact import redact_text
+
+    print(redact_text(str(msg)), file=sys.stderr)
 
 
 class Progress:

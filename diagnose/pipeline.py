@@ -9,7 +9,7 @@ partitions themselves (`batch.chunked`, `batch.spark`); `tag` is both.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Literal, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -62,11 +62,21 @@ def read(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profi
 
 
 def tag_frame(frame: "pd.DataFrame", model: "ReasonModel", *, workers: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> "pd.DataFrame":
-    """The tagging half: a canonical table (or a slice of one) → the tagged table."""
+              progress: Callable[[int, int], None] | None = None, salt: str | None = None) -> "pd.DataFrame":
+    """The tagging half: a canonical table (or a slice of one) → the tagged table.
+
+    The classifier reads the buyer's words as typed; the table it returns
+    leaves with personal data redacted (`diagnose.io.redact.redact_frame`:
+    phones, ids, addresses … in free text become placeholders, contact
+    columns salted hashes, evidence words cut from them dropped), so no
+    face downstream — files, reports, the dashboard, the store, temporary
+    slices — ever holds them. Row-local, so slices and partitions agree
+    with the one-pass table.
+    """
+    from diagnose.io.redact import redact_frame
     from diagnose.model.classify import classify_frame
 
-    return classify_frame(frame, model, workers=workers, progress=progress)
+    return redact_frame(classify_frame(frame, model, workers=workers, progress=progress), salt=salt)
 
 
 def tag(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profile: str | None = None,
@@ -83,11 +93,17 @@ def tag(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profil
     """
     model = resolve_model(model)
     result = read(sources, overrides=overrides, profile=profile, errors=errors, salt=salt, isolate=isolate)
-    tagged = tag_frame(result.frame, model, workers=workers, progress=progress)
+    tagged = tag_frame(result.frame, model, workers=workers, progress=progress, salt=salt)
+    from diagnose.io.redact import redact_lines
+
+    # Warnings and error messages quote cells ("amount '联系138…' is not a number"):
+    # they leave the library redacted too, for the CLI and the dashboard alike.
+    files = [replace(f, issues=redact_lines(f.issues)) for f in result.files]
+    errs = [replace(e, message=redact_lines([e.message])[0]) for e in result.errors]
     return Tagged(
         frame=tagged,
-        files=list(result.files),
-        errors=list(result.errors),
+        files=files,
+        errors=errs,
         duplicates_merged=int(result.duplicates_merged),
         rows_in=int(result.rows_in),
         flagged_rows=int(result.flagged_rows),

@@ -26,16 +26,17 @@ process killed mid-save loses at most that one uncommitted save and
 leaves the file consistent (SQLite's journal rolls it back).
 
 Personal data: no buyer identifier is stored (no buyer id, nickname or
-address column), and phone numbers, e-mail addresses and ID-card numbers
-a buyer typed into the free text are replaced by placeholders
-(`redact_contacts`) before the text is saved. The model removes long
+address column), and whatever a buyer typed into the free text that could
+reach or identify them (phones, landlines, ID and bank cards, e-mail,
+WeChat/QQ ids, addresses, names — `diagnose.io.redact`) is replaced by
+placeholders (`redact_contacts`) before the text is saved, as is the
+dropdown reason. The model removes long
 digit runs from text anyway, so training loses nothing.
 """
 from __future__ import annotations
 
 import getpass
 import os
-import re
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timezone
@@ -46,24 +47,11 @@ import pandas as pd
 
 from diagnose import settings
 from diagnose.errors import InputError
+from diagnose.io.redact import redact_text
 from diagnose.settings import DATA_DIR_ENV, DB_NAME, DEFAULT_DATA_DIR  # noqa: F401 - re-exported
 from diagnose.taxonomy import LABELS, SUB_REASON_BY_KEY, UNSPECIFIED, label_name
 
 BUSY_TIMEOUT_MS = 30_000
-
-# Contact details a buyer may type into the free text. Digits may be split
-# by spaces or dashes (138-1234-5678); full-width digits (１３８…) are turned
-# into ASCII digits before matching.
-_FULLWIDTH = {ord("０") + i: ord("0") + i for i in range(10)}
-_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[邮箱]"),
-    # mainland ID card: 17 digits + digit/X
-    (re.compile(r"(?<!\d)\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[\dXx](?!\d)"), "[身份证号]"),
-    # mainland mobile, optionally +86, with optional separators
-    (re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"), "[手机号]"),
-    # landline with area code: 010-12345678, 0755 1234 5678
-    (re.compile(r"(?<!\d)0\d{2,3}[\s-]\d{3,4}[\s-]?\d{4}(?!\d)"), "[电话]"),
-)
 
 COLUMNS: tuple[str, ...] = (
     "return_id",
@@ -139,19 +127,13 @@ def _text(value: object) -> str:
 
 
 def redact_contacts(text: str) -> str:
-    """`text` with phone numbers, e-mail addresses and ID-card numbers replaced by placeholders.
+    """`text` with the buyer's personal data replaced by placeholders (`diagnose.io.redact`).
 
     Why: a correction keeps the buyer's words (they are training data), and
-    buyers sometimes type a phone number into them; the store must not keep
-    a way to reach or identify the buyer.
+    buyers sometimes type a phone number, an address or a WeChat id into
+    them; the store must not keep a way to reach or identify the buyer.
     """
-    if not text:
-        return text
-    normalised = text.translate(_FULLWIDTH)
-    out = normalised
-    for pattern, placeholder in _REDACTIONS:
-        out = pattern.sub(placeholder, out)
-    return text if out == normalised else out
+    return redact_text(text) if text else text
 
 
 def _check_labels(new_reason: str, new_sub_reason: str | None, return_id: str) -> tuple[str, str]:
@@ -323,7 +305,7 @@ class CorrectionStore:
             rows.append((
                 return_id,
                 redact_contacts(_text(rec.get("buyer_text"))),
-                _text(rec.get("platform_reason")),
+                redact_contacts(_text(rec.get("platform_reason"))),
                 _text(rec.get("old_reason")),
                 reason,
                 sub,

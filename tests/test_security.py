@@ -461,5 +461,5 @@ def test_corrections_store_and_logs_hold_no_clear_identifiers(hostile, model, tm
     for value in CLEAR_VALUES + ["1391234567", "110101199003071234", "zhang@example.com"]:
         assert value.encode("utf-8") not in raw, f"{value} stored in clear"
         assert value not in dump and value not in caplog.text
-    assert "[手机号]" in dump and "[身份证号]" in dump and "[邮箱]" in dump
+    assert "[手机号]" in dump and "[身份证]" in dump and "[邮箱]" in dump
     assert CorrectionStore(tmp_path / "c.sqlite").count() == 5

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from diagnose.io import privacy
+from diagnose.io import privacy, redact
 from diagnose.taxonomy import DROPDOWN_EVIDENCE_PREFIX, LIST_SEPARATORS, label_name, sub_reason_name
 from ui import state
 from ui.i18n import t
@@ -74,7 +74,7 @@ def highlight(text: object, evidence: object) -> str:
     """
     if not present(text):
         return ""
-    raw = str(text)
+    raw = redact.redact_text(str(text))  # the table is redacted already; a caller's raw text is too
     words = evidence_words(evidence)
     if not words or not raw:
         return html.escape(raw)
@@ -96,7 +96,7 @@ def display_table(frame: pd.DataFrame, lang: str, extra: tuple[str, ...] = ()) -
             "needs_review", "reason_conflict", "corrected", "amount", "applied_at", "buyer_id", "product_title",
             *extra]
     shown = [c for c in cols if c in frame.columns]
-    out = frame[shown].copy()
+    out = redact.redact_frame(frame[shown])  # personal data never on screen (no-op on tagged tables)
     if "reason" in out.columns:
         out["reason"] = out["reason"].map(lambda k: label_name(str(k), lang))
     if "sub_reason" in out.columns:

@@ -27,9 +27,18 @@ The output is meant to be *byte-identical* to the one-pass path
   formatted as CSV by the workers and concatenated in order.
 * **Duplicate return ids** are merged as `read_exports` merges them: the
   *last* occurrence of an id in the file is kept, in its place. That needs
-  the whole file, so tagged slices are parked on disk (pickle, in a private
-  temporary folder next to the output) until every id has been seen; ids are compared by a
-  64-bit hash and candidates confirmed on the exact strings.
+  the whole file, so tagged slices are parked on disk until every id has
+  been seen; ids are compared by a 64-bit hash and candidates confirmed on
+  the exact strings.
+* **Parked slices** are Arrow IPC files (never pickles: loading one runs no
+  code) holding the *tagged* rows, which `pipeline.tag_frame` has already
+  redacted — no phone, id or address typed by a buyer and no contact column
+  in clear ever reaches the disk. They live in a private folder (mode 0700)
+  next to the output, named after this process, removed on every exit:
+  normal, error, Ctrl-C, SIGTERM/SIGHUP (turned into an orderly exit while
+  the run lasts). A SIGKILL cannot be caught; the folder it leaves holds
+  only redacted rows, and the next run in that folder removes folders whose
+  process is gone (`sweep_stale`).
 * **Column-wide output decisions.** The CSV writer prints a datetime column
   as dates only when every value is at midnight; that is decided over the
   kept rows of the whole file, and the slices are written with that
@@ -50,9 +59,12 @@ from __future__ import annotations
 
 import itertools
 import os
-import pickle
+import re
 import shutil
+import signal
 import tempfile
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
@@ -236,7 +248,7 @@ def classify_to_file(
 def _run(name: str, fd: int, size: int, out_path: Path, model: "ReasonModel", chunk_rows: int,
          overrides: dict[str, str], profile: str | None, salt: str | None, progress: ProgressFn | None,
          workers: int | None) -> ChunkedResult:
-    global _JOB
+    """Read the head (header, encoding, profile), then run the slices in a private folder."""
     overrides = {k: v for k, v in overrides.items() if k in ingest.P.MAPPABLE_COLUMNS}
     # --- the head: header, profile, encoding, and the user's errors -------
     head_buf = _pread(fd, min(size, _HEAD_BYTES), 0)
@@ -269,16 +281,46 @@ def _run(name: str, fd: int, size: int, out_path: Path, model: "ReasonModel", ch
     limits = ingest.current_limits()
     # Parked slices go next to the output, not to /tmp: they are about twice
     # the input's size, and /tmp is often a small disk or RAM-backed.
+    sweep_stale(out_path.parent)
     try:
-        tmp = tempfile.TemporaryDirectory(prefix=".diagnose-slices-", dir=out_path.parent)
+        tmp = tempfile.TemporaryDirectory(prefix=f"{SLICE_DIR_PREFIX}{os.getpid()}-", dir=out_path.parent)
     except OSError as exc:
         raise InputError(
             f"cannot write next to the output file ({exc.strerror or exc})",
             file=str(out_path),
             hint="check that the folder exists and that you may write there",
         ) from exc
+    plan = _Plan(name=name, fd=fd, size=size, header_row=header_row, hdr_end=hdr_end, header=header,
+                 codec=codec, bpr=bpr, report=report, salt=resolved_salt, overrides=overrides, profile=profile)
+    with tmp, _signals_exit():
+        return _run_in(Path(tmp.name), plan, out_path, model, chunk_rows, n_proc, workers, limits, progress)
+
+
+@dataclass
+class _Plan:
+    """What the head of the file decided: where the body starts, its header, encoding and report."""
+
+    name: str
+    fd: int
+    size: int
+    header_row: int
+    hdr_end: int
+    header: bytes
+    codec: str
+    bpr: float
+    report: ingest.FileReport
+    salt: str
+    overrides: dict
+    profile: str | None
+
+
+def _run_in(folder: Path, plan: _Plan, out_path: Path, model: "ReasonModel", chunk_rows: int, n_proc: int,
+            workers: int | None, limits, progress: ProgressFn | None) -> ChunkedResult:
+    """Slice, tag, park, merge and write, parking slices in the private folder `folder`."""
+    global _JOB
+    name, fd, size, header_row, report = plan.name, plan.fd, plan.size, plan.header_row, plan.report
     try:
-        slicer = _Slicer(fd, size, hdr_end, bpr)
+        slicer = _Slicer(fd, size, plan.hdr_end, plan.bpr)
         tasks = []
         first_record = header_row + 1
         while True:
@@ -287,8 +329,8 @@ def _run(name: str, fd: int, size: int, out_path: Path, model: "ReasonModel", ch
                 break
             tasks.append((len(tasks), start, stop, first_record - 2))
             first_record += count
-        _JOB = _Job(fd=fd, name=name, header=header, codec=codec, overrides=overrides, salt=resolved_salt,
-                    profile=profile, model=model, folder=Path(tmp.name),
+        _JOB = _Job(fd=fd, name=name, header=plan.header, codec=plan.codec, overrides=plan.overrides,
+                    salt=plan.salt, profile=plan.profile, model=model, folder=folder,
                     workers=1 if n_proc > 1 else workers)
         chunk_files: list[Path] = []
         id_hashes: list[np.ndarray] = []
@@ -340,7 +382,6 @@ def _run(name: str, fd: int, size: int, out_path: Path, model: "ReasonModel", ch
         return result
     finally:
         _JOB = None
-        tmp.cleanup()
 
 
 def _head_end(head: bytes, size: int) -> int:
@@ -471,6 +512,79 @@ def _write(parts: list[Path], keep: list[np.ndarray], date_only: dict[str, bool]
 
 
 # ---------------------------------------------------------------------------
+# The private folder: removed on every exit we can see, swept after the rest
+# ---------------------------------------------------------------------------
+SLICE_DIR_PREFIX = ".diagnose-slices-"
+_SLICE_DIR = re.compile(re.escape(SLICE_DIR_PREFIX) + r"(\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Remove slice folders in `folder` left by runs whose process is gone (a SIGKILL, a power cut).
+
+    Only folders this module names (``.diagnose-slices-<pid>-…``) and only
+    when that process no longer exists; returns what was removed.
+    """
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _SLICE_DIR.match(entry.name)
+        if not m or not entry.is_dir() or entry.is_symlink():
+            continue
+        pid = int(m.group(1))
+        if pid == os.getpid() or _alive(pid):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+class _Terminated(SystemExit):
+    """SIGTERM/SIGHUP during a run: unwinds like an exit, so every `finally` cleans up."""
+
+
+@contextmanager
+def _signals_exit():
+    """While the run lasts, SIGTERM and SIGHUP end it through the normal unwinding path.
+
+    Python's default for them kills the process without running `finally`
+    blocks (Ctrl-C already unwinds). Only the main thread may set handlers;
+    elsewhere (a dashboard thread) the run keeps the process's handlers.
+    Forked workers inherit the handler but only the parent owns the folder.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+    previous = {}
+
+    def handler(signum, _frame):
+        if os.getpid() != owner:
+            os._exit(128 + signum)
+        raise _Terminated(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)
+
+
+# ---------------------------------------------------------------------------
 # Work on one slice (in this process or in a forked worker)
 # ---------------------------------------------------------------------------
 @dataclass
@@ -502,21 +616,43 @@ def _tag_slice(task: tuple[int, int, int, int]):
         job.name, job.header + body, job.overrides, job.salt, job.profile, row_offset=row_offset
     )
     del body
-    tagged = pipeline.tag_frame(frame, job.model, workers=job.workers)
+    tagged = pipeline.tag_frame(frame, job.model, workers=job.workers, salt=job.salt)
     del frame
     ids = merge_key(tagged)  # the id plus a hash of the content: the same return, not just the same id
     hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy()
-    part = job.folder / f"part{index:06d}.pkl"
-    with open(part, "wb") as f:
-        pickle.dump(tagged, f, protocol=pickle.HIGHEST_PROTOCOL)
+    part = job.folder / f"part{index:06d}.arrow"
+    _park(tagged, part)
     # ids stay an Arrow string array (about 25 bytes a row, not a Python
     # object each): the parent holds every slice's ids until the end.
     return (part, rep.n_rows, rep.issues, hashes, ids.array, _date_stats(tagged), list(tagged.columns))
 
 
+def _park(frame: pd.DataFrame, part: Path) -> None:
+    """Write tagged (already redacted) rows as an Arrow IPC file: data only, nothing to execute."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f, pa.ipc.new_file(f, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _unpark(part: Path) -> pd.DataFrame:
+    """A parked slice back as the tagged frame (list columns as lists again, as tag_frame gives them)."""
+    import pyarrow as pa
+
+    with pa.memory_map(str(part), "r") as source:
+        table = pa.ipc.open_file(source).read_all()
+    frame = table.to_pandas()
+    for field in table.schema:
+        if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+            frame[field.name] = pd.Series([v.tolist() if isinstance(v, np.ndarray) else v
+                                           for v in frame[field.name]], dtype=object, index=frame.index)
+    return frame
+
+
 def _load_kept(part: Path, keep: np.ndarray) -> pd.DataFrame:
-    with open(part, "rb") as f:
-        frame = pickle.load(f)  # our own file, written by _tag_slice in a private folder
+    frame = _unpark(part)
     if not keep.all():
         frame = frame.loc[keep].reset_index(drop=True)
     return frame

@@ -8,6 +8,11 @@ formula with an apostrophe (the OWASP recommendation), and XLSX files are
 written with xlsxwriter's ``strings_to_formulas`` / ``strings_to_urls`` /
 ``strings_to_numbers`` off, so a string is always written as a string.
 
+Personal data: every table is passed through `diagnose.io.redact.redact_frame`
+first — contact columns (收货信息, 微信号, tel, consignee …) become salted
+hashes and phones, ids, addresses, e-mail and names in free text become
+placeholders — whatever path built it.
+
 Only strings are touched: a refunded amount of -12.5 stored as a float stays
 a number. Column headers are strings too (unmapped original headers are
 carried through from the merchant's file) and get the same treatment.
@@ -29,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from diagnose.errors import InputError
+from diagnose.io.redact import redact_frame
 from diagnose.taxonomy import LIST_SEPARATORS
 
 # First characters a spreadsheet reads as the start of a formula (after any
@@ -143,9 +149,9 @@ def _date_only(series: pd.Series) -> bool:
     return len(values) > 0 and bool((values == values.dt.normalize()).all())
 
 
-def _prepare(df: pd.DataFrame, *, for_csv: bool) -> pd.DataFrame:
-    """Neutralise strings and make dates, bools and odd dtypes writable."""
-    out = safe_frame(df)
+def _prepare(df: pd.DataFrame, *, for_csv: bool, redact: bool = True) -> pd.DataFrame:
+    """Redact personal data, neutralise strings and make dates, bools and odd dtypes writable."""
+    out = safe_frame(redact_frame(df) if redact else df)
     for i in range(out.shape[1]):
         s = out.iloc[:, i]
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -174,9 +180,13 @@ def _prepare(df: pd.DataFrame, *, for_csv: bool) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 # CSV
 # ---------------------------------------------------------------------------
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """The table as UTF-8-with-BOM CSV bytes, formula-safe (for downloads)."""
-    text = _prepare(df, for_csv=True).to_csv(index=False, lineterminator="\r\n")
+def to_csv_bytes(df: pd.DataFrame, *, redact: bool = True) -> bytes:
+    """The table as UTF-8-with-BOM CSV bytes, formula-safe and redacted (for downloads).
+
+    `redact=False` only for a table its caller has redacted field by field
+    (an appeal pack's summary mixes ids and text in one column).
+    """
+    text = _prepare(df, for_csv=True, redact=redact).to_csv(index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")
 
 
@@ -212,8 +222,10 @@ def _column_width(header: object, series: pd.Series) -> float:
     return float(min(max(longest + 2, 8), 60))
 
 
-def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with one sheet per table, formula-safe (for downloads).
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, redact: bool = True) -> bytes:
+    """An XLSX workbook with one sheet per table, formula-safe and redacted (for downloads).
+
+    `redact` as in `to_csv_bytes`.
 
     Raises InputError when a table has more rows than a sheet can hold.
     """
@@ -239,7 +251,7 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
                     f"table '{name}' has {len(df):,} rows, more than an Excel sheet holds",
                     hint="write a .csv file instead",
                 )
-            table = _prepare(df, for_csv=False)
+            table = _prepare(df, for_csv=False, redact=redact)
             table.to_excel(writer, sheet_name=name, index=False)
             ws = writer.sheets[name]
             ws.freeze_panes(1, 0)

@@ -31,8 +31,9 @@ def main() -> None:
     if fixes is None or fixes.empty:
         st.info(t("fx_none"))
         return
-    top_n = st.slider(t("fx_top"), min_value=1, max_value=max(1, min(100, len(fixes))),
-                      value=min(15, len(fixes)), key="fx_top")
+    # A slider needs min < max: with a single fix there is nothing to choose, so none is drawn.
+    top_n = 1 if len(fixes) == 1 else st.slider(t("fx_top"), min_value=1, max_value=min(100, len(fixes)),
+                                                  value=min(15, len(fixes)), key="fx_top")
     phrases = rep.phrases
     fix_col = "fix_zh" if lang == "zh" else "fix_en"
     for rec in fixes.head(top_n).to_dict("records"):

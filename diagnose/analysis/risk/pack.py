@@ -25,6 +25,7 @@ from diagnose.analysis.risk.appeal import deadline_status, quality_appeal_list
 from diagnose.analysis.risk.config import LEVEL_ZH
 from diagnose.analysis.risk.cues import TextFeatures
 from diagnose.errors import InputError
+from diagnose.io import redact
 from diagnose.io import export
 from diagnose.io.privacy import mask_id
 
@@ -96,6 +97,8 @@ def build_pack(df: pd.DataFrame, return_id: str, orders: pd.DataFrame | None, *,
     """Everything the pack shows for one return, as plain values (the templates only lay it out)."""
     if "return_id" not in df.columns:
         raise InputError("the table has no return_id column", hint="read the export with diagnose.io first")
+    # Buyer-typed text enters the pack from here: redacted once (ids kept exact, contacts hashed).
+    df = redact.redact_frame(df.reset_index(drop=True))
     rid = str(return_id).strip()
     hit = np.flatnonzero((_text(df["return_id"], len(df)).str.strip() == rid).to_numpy())
     if len(hit) == 0:

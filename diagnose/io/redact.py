@@ -1,0 +1,370 @@
+"""Personal data out of everything diagnose writes, shows, stores or logs.
+
+Why one module: buyers type their phone number, address, WeChat id or name
+into the free text ("请联系我13812345678，地址…"), and exports carry contact
+columns (收货信息, 微信号, tel, consignee …). Each way out — the classify and
+risk tables, report and appeal packs, the dashboard, the corrections store,
+CLI messages, the chunked path's temporary slices — calls the functions
+here, so a format caught once is caught everywhere.
+
+What is replaced (by a typed placeholder, so the sentence still reads):
+
+* mobile numbers in every spelling — ``13812345678``, ``138-1234-5678``,
+  ``138 1234 5678``, ``138.1234.5678``, ``+86 …``, full-width digits → [手机号]
+* landlines with an area code — ``0571-8888 6666``, ``(010)12345678`` → [电话]
+* ID-card numbers, 18 digits (last may be X) and the old 15 digits → [身份证]
+* bank card numbers, 16-19 digits (spaces or dashes allowed) → [银行卡]
+* e-mail addresses → [邮箱]
+* WeChat / QQ ids introduced by 微信, vx, wx, QQ, 扣扣 … → [微信号] / [QQ号]
+* street addresses — after 地址/住址, or a run of 省/市/区/路/号/栋/单元/室
+  parts with a house or room number → [地址]
+* a name introduced by 收货人/收件人/联系人/姓名 → [姓名]
+
+What is left alone: prices (``59.90``), sizes (``160/100斤``, ``36码``),
+dates, counts, and long numbers introduced as an order or tracking number
+(``订单号 3712…``); identifier columns (return_id, order_id, sku …) are never
+rewritten. Matching runs on a copy where full-width characters and dash
+variants are folded to ASCII one character for one, and the replacement is
+made at the same places in the original text, so nothing else changes.
+
+Contact columns (`is_contact_column`) are not redacted but hashed with the
+install's salt — the same salted SHA-256 ingest uses for buyer ids — so two
+returns with one phone can still be matched, and the value cannot be read.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+# ---------------------------------------------------------------------------
+# Placeholders
+# ---------------------------------------------------------------------------
+MOBILE = "[手机号]"
+LANDLINE = "[电话]"
+ID_CARD = "[身份证]"
+BANK_CARD = "[银行卡]"
+EMAIL = "[邮箱]"
+WECHAT = "[微信号]"
+QQ = "[QQ号]"
+ADDRESS = "[地址]"
+NAME = "[姓名]"
+PLACEHOLDERS: tuple[str, ...] = (MOBILE, LANDLINE, ID_CARD, BANK_CARD, EMAIL, WECHAT, QQ, ADDRESS, NAME)
+
+# ---------------------------------------------------------------------------
+# Folding: one character for one, so spans found in the fold fit the original
+# ---------------------------------------------------------------------------
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII
+_FOLD.update({0x3000: 0x20, 0x00A0: 0x20, 0x2212: 0x2D, 0xFE63: 0x2D, 0x3002: 0x3002})
+_FOLD.update({c: 0x2D for c in range(0x2010, 0x2016)})  # hyphens and dashes
+
+
+def _fold(text: str) -> str:
+    return text.translate(_FOLD)
+
+
+_CJK = r"\u4e00-\u9fff"
+# Characters that do not start a place or person name ("我家在…", "收货人不在家").
+_NOT_NAME_START = "的在是我你他她它们到了和与给从把被请帮送寄发改为就也还都要不没已很太说让这那个"
+
+_ORDER_CUE = re.compile(
+    r"(?:订单号?|单号|运单号?|快递单?号?|物流单?号?|售后单?号?|退款编号|退货单号|编号|工单号?|"
+    r"order\s*(?:id|no\.?|number)?|tracking\s*(?:no\.?|number)?)[\s:#=是为]*$",
+    re.IGNORECASE,
+)
+
+# (pattern, placeholder, group to replace, skip-after-order-cue)
+_Rule = tuple[re.Pattern[str], str, str | int, bool]
+
+
+def _rules() -> tuple[_Rule, ...]:
+    sep = r"[ .\-]?"
+    named = (rf"[^\s\d{_NOT_NAME_START}\W][{_CJK}]{{0,7}}?"
+             r"(?:省|自治区|特别行政区|市|区|县|旗|镇|乡|街道|大道|路|街|巷|胡同|村|小区|花园|家园|公寓|大厦|广场|新村|苑)")
+    numbered = r"\d+(?:-\d+)*\s*(?:号楼|号院|号|栋|幢|座|单元|室|楼|层|弄)"
+    building = (rf"\d+\s*(?:栋|幢|座|号楼)\s*(?:\d+\s*单元\s*)?(?:\d+\s*(?:室|号|层|楼))?"
+                rf"|\d+\s*单元\s*\d+\s*(?:室|号)?")
+    part = rf"(?:{named}|{numbered})"
+    address_run = (
+        # a named part and a numbered part, or three named parts, possibly spaced
+        rf"(?:{named}\s?)+(?:{numbered}\s?)+(?:{part}\s?)*"
+        rf"|(?:{named}\s?){{3,}}(?:{part}\s?)*"
+        rf"|{building}"
+    )
+    not_a_name = r"(?!手机|电话|地址|信息|姓名|号码|联系|先生|女士|本人|自己|买家|卖家|客服|快递)"
+    name_value = (rf"{not_a_name}[^\s\d{_NOT_NAME_START}\W][{_CJK}·]{{1,3}}?"
+                  rf"(?=$|[^{_CJK}·]|电话|手机|联系|地址|收货|收件|先生|女士)"
+                  rf"|{not_a_name}[^\s\d{_NOT_NAME_START}\W][{_CJK}]{{1,2}}"
+                  r"|[A-Z][a-z]+(?: [A-Z][a-z]+)?")
+    return (
+        (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"), EMAIL, 0, False),
+        (re.compile(rf"(?<![\dA-Za-z])[1-9]\d{{5}} ?(?:18|19|20)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+                    rf" ?\d{{3}}[\dXx](?![\dA-Za-z])"), ID_CARD, 0, True),
+        (re.compile(rf"(?<!\d)(?:(?:\+|00)?86{sep}|\(\+?86\) ?)?1[3-9]\d{sep}\d{{4}}{sep}\d{{4}}(?!\d)"),
+         MOBILE, 0, False),
+        (re.compile(r"(?<![\d.])\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?(?![\d.])"), BANK_CARD, 0, True),
+        (re.compile(r"(?<![\d.])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![\d.])"),
+         ID_CARD, 0, True),
+        (re.compile(r"(?<!\d)(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?\d{3,4}[ \-]?\d{4}(?:-\d{1,4})?(?!\d)"),
+         LANDLINE, 0, False),
+        (re.compile(r"(?<![A-Za-z\[])(?:微信号?|威信|薇信|v信|vx|wx|weixin|wechat)(?:号|id)?"
+                    r"(?:[\s:=]|是|为|加)*(?P<v>[A-Za-z][A-Za-z0-9_\-]{5,19}|\d{5,12})(?![A-Za-z0-9_\-])",
+                    re.IGNORECASE), WECHAT, "v", False),
+        (re.compile(r"(?<![A-Za-z\[])(?:qq|扣扣|企鹅)(?:号码|号)?(?:[\s:=]|是|为|加)*(?P<v>[1-9]\d{4,11})(?!\d)",
+                    re.IGNORECASE), QQ, "v", False),
+        (re.compile(rf"(?<!\[)(?:收货地址|收件地址|详细地址|家庭地址|地址|住址|address)(?:是|为|改为|改成|在)?[\s:]*"
+                    rf"(?P<v>[^，,。;！!？?\n\[]{{2,60}}?)"
+                    rf"(?=$|[，,。;！!？?\n\[]|\s*(?:电话|手机|联系|收货人|收件人|姓名))",
+                    re.IGNORECASE), ADDRESS, "v", False),
+        (re.compile(address_run), ADDRESS, 0, False),
+        (re.compile(rf"(?<!\[)(?:收货人|收件人|联系人|姓名|consignee|receiver|recipient)(?:姓名)?(?:是|为|叫)?[\s:]*"
+                    rf"(?P<v>{name_value})", re.IGNORECASE), NAME, "v", False),
+    )
+
+
+_RULES = _rules()
+_ADDRESS_VALUE = re.compile(r"\d|省|自治区|市|区|县|镇|乡|街|路|巷|村|号|栋|幢|单元|室|楼|苑|小区|大厦|road|street|rd|st\b",
+                            re.IGNORECASE)
+
+# A cheap test that a text may hold something to redact; most texts do not,
+# and a column is screened in one vectorised pass before any rule runs.
+CANDIDATE = re.compile(
+    r"[0-9０-９]{5}|[0-9０-９][ .\-－—‐　][0-9０-９]|@|＠|微信|威信|薇信|[vV]信|[vVwW][xX]|weixin|wechat|"
+    r"[qQＱｑ][qQＱｑ]|扣扣|企鹅|收货|收件|联系人|姓名|地址|住址|address|consignee|receiver|recipient|"
+    r"[0-9０-９]\s*(?:号|栋|幢|座|单元|室|楼|层|弄)|(?:省|自治区|市|区|县)",
+    re.IGNORECASE,
+)
+
+
+_CANDIDATE_I = "(?i)" + CANDIDATE.pattern  # inline flag: pandas keeps Arrow's regex engine
+
+
+class Redacted(NamedTuple):
+    """A redacted text and the original pieces that were taken out of it."""
+
+    text: str
+    removed: tuple[str, ...]
+
+
+def _after_order_cue(folded: str, start: int) -> bool:
+    return bool(_ORDER_CUE.search(folded[max(0, start - 14):start]))
+
+
+def redact_spans(text: str) -> Redacted:
+    """`text` with personal data replaced, and the removed original pieces.
+
+    Why the pieces: evidence words and phrases are cut from the same text;
+    `scrub_words` drops those that lie inside a removed piece (a name, an
+    id), which a placeholder in the text alone would not reveal.
+    """
+    if not text or not CANDIDATE.search(text):
+        return Redacted(text, ())
+    orig, folded = text, _fold(text)
+    removed: list[str] = []
+    for pattern, placeholder, group, skip_orders in _RULES:
+        spans = []
+        for m in pattern.finditer(folded):
+            s, e = m.span(group)
+            if s == e or (skip_orders and _after_order_cue(folded, m.start())):
+                continue
+            if placeholder == ADDRESS and group == "v" and not _ADDRESS_VALUE.search(m.group(group)):
+                continue  # "地址不对" is a complaint, not an address
+            spans.append((s, e))
+        if not spans:
+            continue
+        o_parts, f_parts, pos = [], [], 0
+        for s, e in spans:
+            o_parts += [orig[pos:s], placeholder]
+            f_parts += [folded[pos:s], placeholder]
+            removed.append(orig[s:e].strip())
+            pos = e
+        orig = "".join(o_parts) + orig[pos:]
+        folded = "".join(f_parts) + folded[pos:]
+    return Redacted(orig, tuple(r for r in removed if r))
+
+
+def redact_text(text: object) -> object:
+    """One text with personal data replaced by typed placeholders; non-strings unchanged."""
+    if not isinstance(text, str):
+        return text
+    return redact_spans(text).text
+
+
+def redact_lines(lines: Iterable[str]) -> list[str]:
+    """Messages (CLI warnings, errors) with any quoted personal data replaced."""
+    return [redact_text(str(line)) for line in lines]
+
+
+def _candidates(s: pd.Series) -> np.ndarray:
+    """Which cells of a text column may hold something to redact (one vectorised pass)."""
+    try:
+        hit = s.str.contains(_CANDIDATE_I, regex=True, na=False)
+    except (AttributeError, TypeError, ValueError):  # lists, mixed objects
+        hit = s.map(lambda v: isinstance(v, str) and bool(CANDIDATE.search(v)))
+    return np.asarray(hit.fillna(False), dtype=bool)
+
+
+def redact_series(s: pd.Series) -> pd.Series:
+    """A text column with personal data replaced; untouched cells keep their values and dtype."""
+    hit = _candidates(s)
+    if not hit.any():
+        return s
+    out = s.copy()
+    out[hit] = s[hit].map(redact_text)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Evidence words and phrases
+# ---------------------------------------------------------------------------
+def scrub_words(words: object, removed: Iterable[str]) -> object:
+    """Evidence words of one row without those cut from a removed piece (a name, an id).
+
+    A word that still holds personal data by itself (an id, a phone) is
+    redacted; one that is part of a removed piece is dropped.
+    """
+    if not isinstance(words, (list, tuple, np.ndarray)):
+        return words
+    pieces = [_fold(p).lower() for p in removed]
+    out = []
+    for w in words:
+        w = str(w)
+        key = _fold(w).lower().replace(" ", "")
+        if key and any(key in p.replace(" ", "") for p in pieces):
+            continue
+        out.append(redact_text(w))
+    return out if not isinstance(words, tuple) else tuple(out)
+
+
+# ---------------------------------------------------------------------------
+# Columns
+# ---------------------------------------------------------------------------
+# Contact columns: hashed on every path out. CJK cues match anywhere in the
+# header; Latin cues match a whole word of it (so "tel" is not "hotel").
+_CONTACT_CJK = ("收货信息", "收件信息", "收货地址", "收件地址", "收货人", "收件人", "联系人", "联系方式", "联系电话",
+                "地址", "住址", "电话", "手机", "微信", "qq", "扣扣", "证件", "身份证", "银行卡", "卡号", "邮箱",
+                "姓名", "买家备注", "买家留言备注")
+_CONTACT_WORDS = frozenset((
+    "tel", "telephone", "phone", "phoneno", "phonenumber", "mobile", "mobileno", "cellphone", "cell",
+    "consignee", "receiver", "recipient", "contact", "contacts", "email", "mail", "wechat", "weixin",
+    "qq", "address", "addr", "idcard", "idno", "passport",
+))
+_CONTACT_PREFIXES = ("consignee", "receiver", "recipient", "contact", "phone", "mobile", "email", "address",
+                     "wechat", "telephone")
+# Identifier and code columns: never rewritten (an order id may look like a card number).
+ID_COLUMNS = frozenset((
+    "return_id", "order_id", "sub_order_id", "sku", "product_id", "buyer_id", "source_file", "source_row",
+    "platform", "row_issues", "reason", "reason_zh", "sub_reason", "dropdown_label", "return_type",
+    "risk_level", "risk_signals", "skipped_signals",
+))
+_ID_HEADER = re.compile(r"单号|编号|编码|货号|订单号|条码|(?:^|[\s_\-])id$|^id(?:[\s_\-]|$)|[a-z]Id$|sku", re.IGNORECASE)
+_HASHED = re.compile(r"^[0-9a-f]{16}$")
+
+
+def _words(header: str) -> list[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", header)
+    return [w for w in re.split(r"[^0-9a-z]+", spaced.lower()) if w]
+
+
+def is_contact_column(header: object) -> bool:
+    """True when a column's header names a buyer's contact, address, account or id document."""
+    h = str(header).strip()
+    if h.startswith("orig:"):
+        h = h[5:]
+    low = h.lower()
+    if any(cue in low for cue in _CONTACT_CJK):
+        return True
+    words = _words(h)
+    if any(w in _CONTACT_WORDS for w in words):
+        return True
+    joined = "".join(words)
+    return any(joined.startswith(p) or joined.endswith(p) for p in _CONTACT_PREFIXES)
+
+
+def is_identifier_column(header: object) -> bool:
+    """True for id/code columns whose values must be written exactly as read."""
+    h = str(header)
+    return h in ID_COLUMNS or bool(_ID_HEADER.search(h))
+
+
+def _salted(salt: str | None) -> Callable[[str], str]:
+    if not salt:
+        from diagnose.io.privacy import install_salt
+
+        salt = install_salt()
+    base = hashlib.sha256((salt + "\x1f").encode("utf-8"))
+
+    def digest(value: str) -> str:
+        h = base.copy()
+        h.update(value.encode("utf-8"))
+        return h.hexdigest()[:16]
+    return digest
+
+
+def hash_column(s: pd.Series, salt: str | None = None) -> pd.Series:
+    """A contact column as salted hashes (values already hashed by ingest are kept).
+
+    The salt is looked up only when some value still needs hashing.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    texts = [str(v).strip() for v in uniques]
+    todo = [i for i, t in enumerate(texts) if t and not _HASHED.match(t)]
+    if not todo and all(isinstance(v, str) and v == t for v, t in zip(uniques, texts)):
+        return s
+    if todo:
+        digest = _salted(salt)
+        for i in todo:
+            texts[i] = digest(texts[i])
+    mapped = np.array(texts + [None], dtype=object)
+    out = pd.Series(mapped[codes], index=s.index, dtype=object)
+    return out.astype(s.dtype) if s.dtype != object else out
+
+
+def _textual(s: pd.Series) -> bool:
+    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+
+
+def redact_frame(df: pd.DataFrame, salt: str | None = None) -> pd.DataFrame:
+    """A copy of a table fit to leave the program: contact columns hashed, free text redacted.
+
+    Identifier columns (`is_identifier_column`) are kept as they are; every
+    other text column has each cell passed through `redact_spans`; an
+    ``evidence`` column of word lists is scrubbed against the pieces taken
+    out of that row's buyer text and dropdown reason. Idempotent: a table
+    redacted once comes out of a second pass unchanged.
+    """
+    out = df.copy(deep=False)
+    removed: list[tuple[str, ...]] | None = None
+    for i, col in enumerate(list(out.columns)):
+        s = out.iloc[:, i]
+        if not _textual(s) or col == "evidence":
+            continue
+        if is_contact_column(col):
+            out.isetitem(i, hash_column(s, salt))
+            continue
+        if is_identifier_column(col):
+            continue
+        hit = _candidates(s)
+        if not hit.any():
+            continue
+        # each distinct text once: titles, dropdowns and template texts repeat a lot
+        codes, uniques = pd.factorize(s[hit])
+        done = [redact_spans(u) if isinstance(u, str) else Redacted(u, ()) for u in uniques]
+        new = s.copy()
+        new[hit] = np.array([r.text for r in done], dtype=object)[codes]
+        out.isetitem(i, new)
+        if col in ("buyer_text", "platform_reason") and "evidence" in out.columns:
+            if removed is None:
+                removed = [()] * len(out)
+            for pos, code in zip(np.flatnonzero(hit).tolist(), codes.tolist()):
+                if done[code].removed:
+                    removed[pos] = removed[pos] + done[code].removed
+    if removed is not None:
+        scrubbed = np.empty(len(out), dtype=object)
+        scrubbed[:] = [scrub_words(w, r) if r else w for w, r in zip(out["evidence"], removed)]
+        out["evidence"] = scrubbed
+    return out
