@@ -19,7 +19,7 @@ COLUMNS = ("basis", "week", "returns", "orders", "rate", "mature", "partial")
 
 
 def _week(days: pd.Series) -> pd.Series:
-    return (days - pd.to_timedelta(days.dt.dayofweek, unit="D")).dt.normalize()
+    return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.normalize()
 
 
 def cohort_trend(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, *, as_of: object = None,

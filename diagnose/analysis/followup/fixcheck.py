@@ -5,7 +5,8 @@ SKU are split at the fix date by the day they are counted on (order date
 when known, `timeline.event_dates`). Both windows have the same length: the
 requested window cut to what has been observed after the fix — and, when
 returns are counted by order date, the last `maturity_days` before the data
-ends are left out, because returns from those orders are still arriving.
+ends are left out, because returns from those orders are still arriving —
+and to what the data holds before the fix.
 
 With an order export the measure is the target reason's returns per order
 line of the SKU, over the returns whose order is in that export (returns
@@ -56,14 +57,15 @@ def _side(rows: pd.DataFrame, days: pd.Series, start, end, target: str, order_da
     return _Side(int(hit.sum()), int(len(part)), n_orders, float(timeline.money(part[hit]).sum()))
 
 
-def _window(fix_day: pd.Timestamp, as_of: pd.Timestamp | None, by_order: bool, s: FollowupSettings,
-            window: int) -> int:
-    """Days each side covers: the window cut to what is observed (and mature) after the fix."""
+def _window(fix_day: pd.Timestamp, span: tuple, by_order: bool, s: FollowupSettings, window: int) -> int:
+    """Days each side covers: the window cut to what is observed (and mature) after the fix, and before it."""
+    first, as_of = span
     if as_of is None:
         return 0
     last = as_of - pd.Timedelta(days=s.maturity_days) if by_order else as_of
     observed = (last - fix_day).days + 1
-    return max(0, min(window, observed))
+    before = (fix_day - first).days if first is not None else window
+    return max(0, min(window, observed, before))
 
 
 def _verdict(before: _Side, after: _Side, length: int, s: FollowupSettings) -> tuple[float | None, str, str]:
@@ -117,7 +119,8 @@ def check_one(tagged: pd.DataFrame, fix: dict, orders: pd.DataFrame | None = Non
         order_days = None
     rows, row_days = tagged[mask], day[mask]
     by_order = bool(len(rows)) and bool((basis[mask] == "order").mean() >= 0.5)
-    length = _window(fix_day, timeline.data_as_of(tagged, as_of), by_order, s, window)
+    first = day.min() if day.notna().any() else None
+    length = _window(fix_day, (first, timeline.data_as_of(tagged, as_of)), by_order, s, window)
     start, end = fix_day - pd.Timedelta(days=length), fix_day + pd.Timedelta(days=length)
     before = _side(rows, row_days, start, fix_day, target, order_days)
     after = _side(rows, row_days, fix_day, end, target, order_days)

@@ -71,7 +71,7 @@ def read_supplier_map(path: str) -> pd.DataFrame:
 
 
 def _week(days: pd.Series) -> pd.Series:
-    return (days - pd.to_timedelta(days.dt.dayofweek, unit="D")).dt.normalize()
+    return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.normalize()
 
 
 def _test(c: int, seen: float, share: float) -> float:
