@@ -35,6 +35,7 @@ PAGES = [
     ("drilldown", ":material/manage_search:"), ("fixes", ":material/build:"),
     ("malicious", ":material/gpp_maybe:"), ("corrections", ":material/edit_note:"),
     ("downloads", ":material/download:"),
+    ("followup", ":material/published_with_changes:"),
 ]
 pages = [
     st.Page(f"ui/pages/{name}.py", title=t(f"nav_{name}"), icon=icon, url_path=name, default=(name == "overview"))

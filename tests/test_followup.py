@@ -441,3 +441,78 @@ def test_every_sample_comment_fits_its_product(sample_rows):
                 misfits.append((source, product, pattern, text))
     assert not misfits, sorted({(m[1], m[2], m[3]) for m in misfits})[:20]
     assert rows["buyer_text"].fillna("").str.len().gt(0).sum() > 2500  # the check saw the comments
+
+
+# --------------------------------------------------------------------------
+# the dashboard (AppTest)
+# --------------------------------------------------------------------------
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def app_env(tmp_path, sample_dir, monkeypatch):
+    monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DIAGNOSE_SAMPLE_DIR", str(sample_dir))
+    return tmp_path / "data"
+
+
+def _app(page: str | None = None, lang: str = "zh"):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    if lang != "zh":
+        at.segmented_control(key="lang").set_value(lang)
+        at.run()
+    if page:
+        at.switch_page(f"ui/pages/{page}.py")
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _page_text(at) -> str:
+    parts = [x.value for x in at.markdown] + [x.value for x in at.caption] + [x.value for x in at.warning] + \
+        [x.value for x in at.error] + [x.value for x in at.get("html")]
+    return "\n".join(str(p) for p in parts).replace("\\", "")
+
+
+def test_followup_page_shows_a_verdict_a_spike_and_size_advice_out_of_the_box(app_env):
+    at = _app("followup")
+    assert at.title[0].value == "修复跟踪：改了之后有没有用"
+    text = _page_text(at)
+    assert "DR-2401 · 有改善" in text and "SH-8801 · 无明显变化" in text and "PC-1301 · 还太早" in text
+    assert "供应商 嘉兴华纺服饰：3 个 SKU（HT-6001, JK-3305, TS-1102）" in text
+    assert "说偏小" in text and "DR-2401" in text  # size advice for the dress
+    assert "未成熟的订单周" in text
+    spikes = [d.value for d in at.dataframe][0]
+    assert {"HT-6001", "JK-3305", "TS-1102"} <= set(spikes["sku"])
+    # alerts at the top, money first
+    assert at.warning and "供应商批次问题" in at.warning[0].value
+    before = [m for m in at.metric if m.label == "修复前"]
+    assert before and before[0].value.endswith("%")
+
+
+def test_followup_page_in_english(app_env):
+    at = _app("followup", lang="en")
+    text = _page_text(at)
+    assert at.title[0].value == "Follow-up: did the fix work?"
+    assert "DR-2401 · Improved" in text and "runs small" in text
+
+
+def test_mark_as_fixed_on_the_fixes_page_reaches_the_follow_up(app_env):
+    from diagnose.store import FixLog
+
+    at = _app("fixes")
+    forms = [f for f in at.get("form")]
+    assert forms, "no mark-as-fixed form"
+    submit = [b for b in at.button if b.label == "保存修复记录"]
+    submit[0].click()
+    at.run()
+    assert not at.exception
+    fixes = FixLog(app_env / "corrections.sqlite").list()
+    assert len(fixes) == 1
+    sku = fixes.iloc[0]["sku"]
+    at.switch_page("ui/pages/followup.py")
+    at.run()
+    assert f"{sku} · 还太早" in _page_text(at)  # fixed today: too early to judge
