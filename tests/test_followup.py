@@ -85,12 +85,13 @@ def test_a_fix_too_early_says_which_minimum():
     # data ends 2024-04-30 (last return): minus 14 days of maturity leaves 7 days after the fix
     row = check_fixes(returns, _fix(), orders).iloc[0]
     assert row["verdict"] == "too early"
-    assert row["window_days"] == 7 and "minimum 14" in row["why"]
+    assert row["window_days"] == 7 and "minimum 14" in row["why"] and row["why_code"] == "days"
     # enough days, but too few orders after the fix
     few = FollowupSettings(min_orders_after=1000)
     orders, returns = _orders_and_returns("A", [("2024-02-10", 60, 10, "s...."), ("2024-04-10", 80, 10, "s" + "." * 24)])
     row = check_fixes(returns, _fix(), orders, window=60, settings=few).iloc[0]
     assert row["verdict"] == "too early" and "600 orders" in row["why"] and "1000" in row["why"]
+    assert row["why_code"] == "orders"
 
 
 def test_order_date_attribution_at_the_fix_boundary():
@@ -482,6 +483,7 @@ def test_followup_page_shows_a_verdict_a_spike_and_size_advice_out_of_the_box(ap
     assert at.title[0].value == "修复跟踪：改了之后有没有用"
     text = _page_text(at)
     assert "DR-2401 · 有改善" in text and "SH-8801 · 无明显变化" in text and "PC-1301 · 还太早" in text
+    assert "修复后只观察到 0 天（至少需要 14 天）" in text and "修复前 22 / 168，修复后 2 / 156" in text
     assert "供应商 嘉兴华纺服饰：3 个 SKU（HT-6001, JK-3305, TS-1102）" in text
     assert "说偏小" in text and "DR-2401" in text  # size advice for the dress
     assert "未成熟的订单周" in text
@@ -516,3 +518,17 @@ def test_mark_as_fixed_on_the_fixes_page_reaches_the_follow_up(app_env):
     at.switch_page("ui/pages/followup.py")
     at.run()
     assert f"{sku} · 还太早" in _page_text(at)  # fixed today: too early to judge
+
+
+def test_cohort_rates_count_only_returns_of_the_orders_file():
+    orders, returns = _orders_and_returns("A", [("2024-03-04", 56, 5, "s.........")], lag_days=3)
+    other = returns.assign(return_id=returns["return_id"] + "-tb", order_id="TB" + returns["order_id"],
+                           订单付款时间=returns["applied_at"] - pd.Timedelta(days=3))
+    both = cohort_trend(pd.concat([returns, other], ignore_index=True), orders)
+    alone = cohort_trend(returns, orders)
+    cols = ["week", "returns", "orders", "rate"]
+    pd.testing.assert_frame_equal(both.loc[both["basis"] == "ordered", cols].reset_index(drop=True),
+                                  alone.loc[alone["basis"] == "ordered", cols].reset_index(drop=True))
+    # without an order file the carried order time still gives a cohort series (no rates)
+    series = cohort_trend(other)
+    assert series.loc[series["basis"] == "ordered", "returns"].sum() == len(other)

@@ -312,4 +312,9 @@ STRINGS.update({
     "fu_mature": ("完整", "complete"),
     "fu_young_weeks": ("未成熟的订单周：{weeks}", "Order weeks not yet mature: {weeks}"),
     "fx_mark_fixed": ("标记为已修复", "Mark as fixed"),
+    "fu_counts": ("修复前 {rb} / {nb}，修复后 {ra} / {na}，p = {p}", "Before {rb} / {nb}, after {ra} / {na}, p = {p}"),
+    "fu_why_days": ("修复后只观察到 {n} 天（至少需要 {min} 天）", "Only {n} days observed after the fix (minimum {min})"),
+    "fu_why_orders": ("修复后只有 {n} 个订单（至少需要 {min} 个）", "Only {n} orders after the fix (minimum {min})"),
+    "fu_why_returns": ("修复后只有 {n} 条退货（至少需要 {min} 条）", "Only {n} returns after the fix (minimum {min})"),
+    "fu_why_baseline": ("修复前没有可比较的数据", "Nothing to compare before the fix"),
 })

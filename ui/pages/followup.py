@@ -21,7 +21,9 @@ from diagnose.taxonomy import label_name, sub_reason_name
 from ui import common, state
 from ui.i18n import t
 
-VERDICT_ICON = {"improved": "✅", "unchanged": "➖", "regressed": "⚠️", "too early": "⏳"}
+# Material icons are served by Streamlit itself (an emoji needs a font the laptop may lack).
+VERDICT_ICON = {"improved": ":material/check_circle:", "unchanged": ":material/remove_circle_outline:",
+                "regressed": ":material/warning:", "too early": ":material/hourglass_empty:"}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -76,10 +78,29 @@ def _fix_chart(r: dict) -> alt.Chart:
     df = pd.DataFrame({"side": [t("fu_before"), t("fu_after")], "rate": [r["before_rate"] or 0.0, r["after_rate"] or 0.0],
                        "n": [r["before_returns"], r["after_returns"]]})
     return alt.Chart(df).mark_bar().encode(
-        x=alt.X("side:N", title=None, sort=None), y=alt.Y("rate:Q", title=t("fu_rate"), axis=alt.Axis(format="%")),
+        x=alt.X("side:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)), y=alt.Y("rate:Q", title=t("fu_rate"), axis=alt.Axis(format="%")),
         color=alt.Color("side:N", legend=None, scale=alt.Scale(range=["#9aa5b1", "#E4572E"])),
         tooltip=[alt.Tooltip("side:N"), alt.Tooltip("rate:Q", format=".1%"), alt.Tooltip("n:Q", title=t("fu_returns"))],
     ).properties(height=140)
+
+
+def _p(value) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{value:.4f}" if value >= 0.0001 else f"{value:.1e}"
+
+
+def _why(r: dict) -> str:
+    """Why a fix is "too early", in the UI language (the library's `why` is English)."""
+    s = followup.DEFAULTS
+    code = r["why_code"]
+    if code == "days":
+        return t("fu_why_days", n=r["window_days"], min=s.min_days_after)
+    if code == "orders":
+        return t("fu_why_orders", n=r["after_orders"], min=s.min_orders_after)
+    if code == "returns":
+        return t("fu_why_returns", n=r["after_total"], min=s.min_returns_after)
+    return t("fu_why_baseline")
 
 
 def _fixes(table: pd.DataFrame, lang: str, sample: bool) -> None:
@@ -98,19 +119,20 @@ def _fixes(table: pd.DataFrame, lang: str, sample: bool) -> None:
             with head:
                 verdict = t(f"fu_v_{r['verdict'].replace(' ', '_')}")
                 st.markdown(f"**{VERDICT_ICON[r['verdict']]} {common.md_escape(r['sku'])} · {verdict}**")
-                st.caption(common.md_escape(t("fu_fix_line", date=r["fix_date"], kind=r["kind"],
+                st.caption(common.md_escape(t("fu_fix_line", date=r["fix_date"], kind=t(f"fu_kind_{r['kind']}"),
                                                 reason=label_name(r["target_reason"], lang), days=r["window_days"],
                                                 basis=t("fu_by_order") if r["counted_by"] == "order date" else t("fu_by_applied"))))
-                m1, m2, m3 = st.columns(3)
+                m1, m2 = st.columns(2)
                 per = r["measure"] == "per order"
-                m1.metric(t("fu_before"), _rate(r["before_rate"]),
-                          help=f"{r['before_returns']} / {r['before_orders'] if per else r['before_total']}")
-                m2.metric(t("fu_after"), _rate(r["after_rate"]),
-                          help=f"{r['after_returns']} / {r['after_orders'] if per else r['after_total']}")
-                m3.metric("p", "—" if pd.isna(r["p_value"]) else f"{r['p_value']:.4f}")
+                base_b = r["before_orders"] if per else r["before_total"]
+                base_a = r["after_orders"] if per else r["after_total"]
+                m1.metric(t("fu_before"), _rate(r["before_rate"]), help=f"{r['before_returns']} / {base_b}")
+                m2.metric(t("fu_after"), _rate(r["after_rate"]), help=f"{r['after_returns']} / {base_a}")
+                st.caption(t("fu_counts", rb=r["before_returns"], nb=base_b, ra=r["after_returns"], na=base_a,
+                             p=_p(r["p_value"])))
                 st.caption(t("fu_measure_order") if per else t("fu_measure_share"))
                 if r["verdict"] == "too early":
-                    st.caption(common.md_escape(r["why"]))
+                    st.caption(_why(r))
                 if common.present(r.get("note")):
                     st.caption(common.md_escape(r["note"]))
             with chart:

@@ -27,8 +27,9 @@ def cohort_trend(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, *, as
     """Weekly returns by application week (basis "applied") and by order week (basis "ordered").
 
     The "ordered" rows exist only for returns whose order date is known;
-    `orders` and `rate` (returns ÷ order lines placed that week) only when an
-    order export is given.
+    with an order export they count only the returns of its orders, and
+    `orders` and `rate` (returns ÷ order lines placed that week) are filled,
+    so returns from another platform are never divided by these orders.
     """
     end = timeline.data_as_of(tagged, as_of)
     if end is None or len(tagged) == 0:
@@ -38,7 +39,11 @@ def cohort_trend(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, *, as
     frames = [pd.DataFrame({"basis": "applied", "week": aw.index, "returns": aw.to_numpy(),
                             "orders": pd.NA, "rate": pd.NA, "mature": True,
                             "partial": [(w + pd.Timedelta(days=6)) > end for w in aw.index]})]
-    ordered = timeline.order_dates(tagged, orders).dropna().dt.normalize()
+    ordered = timeline.order_dates(tagged, orders)
+    if orders is not None and len(orders) and timeline.in_orders(tagged, orders).any():
+        # A rate needs the same orders on both sides: only returns of orders in the order export.
+        ordered = ordered[timeline.in_orders(tagged, orders).to_numpy(bool)]
+    ordered = ordered.dropna().dt.normalize()
     if len(ordered):
         ow = _week(ordered).value_counts().sort_index()
         n_orders = pd.Series(dtype=float)

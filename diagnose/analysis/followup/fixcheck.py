@@ -34,7 +34,7 @@ COLUMNS: tuple[str, ...] = (
 )
 EXTRA_COLUMNS: tuple[str, ...] = (
     "window_days", "before_total", "after_total", "before_rate", "after_rate", "measure", "counted_by",
-    "amount_after", "why", "note",
+    "amount_after", "why", "why_code", "note",
 )
 VERDICTS = ("improved", "unchanged", "regressed", "too early")
 
@@ -69,26 +69,26 @@ def _window(fix_day: pd.Timestamp, span: tuple, by_order: bool, s: FollowupSetti
 
 
 def _verdict(before: _Side, after: _Side, length: int, s: FollowupSettings) -> tuple[float | None, str, str]:
-    """(p value, verdict, why) for one fix."""
+    """(p value, verdict, why) for one fix; `why` starts with a code word (days, orders, returns, baseline, test)."""
     use_orders = before.orders is not None and after.orders is not None and (before.orders + after.orders) > 0
     if length < s.min_days_after:
-        return None, "too early", f"{length} days observed after the fix (minimum {s.min_days_after})"
+        return None, "too early", f"days:{length} days observed after the fix (minimum {s.min_days_after})"
     if use_orders and after.orders < s.min_orders_after:
-        return None, "too early", f"{after.orders} orders after the fix (minimum {s.min_orders_after})"
+        return None, "too early", f"orders:{after.orders} orders after the fix (minimum {s.min_orders_after})"
     if not use_orders and after.total < s.min_returns_after:
-        return None, "too early", f"{after.total} returns after the fix (minimum {s.min_returns_after})"
+        return None, "too early", f"returns:{after.total} returns after the fix (minimum {s.min_returns_after})"
     base_b = before.orders if use_orders else before.total
     base_a = after.orders if use_orders else after.total
     if base_b <= 0:
-        return None, "too early", "nothing to compare before the fix"
+        return None, "too early", "baseline:nothing to compare before the fix"
     table = [[before.target, max(0, base_b - before.target)], [after.target, max(0, base_a - after.target)]]
     p = float(fisher_exact(table, alternative="two-sided")[1])
     rate_b, rate_a = before.target / base_b, after.target / base_a
     if p < s.alpha and rate_a < rate_b:
-        return p, "improved", f"p = {p:.4f} < {s.alpha}"
+        return p, "improved", f"test:p = {p:.4f} < {s.alpha}"
     if p < s.alpha and rate_a > rate_b:
-        return p, "regressed", f"p = {p:.4f} < {s.alpha}"
-    return p, "unchanged", f"p = {p:.4f} ≥ {s.alpha}"
+        return p, "regressed", f"test:p = {p:.4f} < {s.alpha}"
+    return p, "unchanged", f"test:p = {p:.4f} ≥ {s.alpha}"
 
 
 def _sku_orders(orders: pd.DataFrame | None, key: str) -> pd.Series | None:
@@ -124,7 +124,8 @@ def check_one(tagged: pd.DataFrame, fix: dict, orders: pd.DataFrame | None = Non
     start, end = fix_day - pd.Timedelta(days=length), fix_day + pd.Timedelta(days=length)
     before = _side(rows, row_days, start, fix_day, target, order_days)
     after = _side(rows, row_days, fix_day, end, target, order_days)
-    p, verdict, why = _verdict(before, after, length, s)
+    p, verdict, coded = _verdict(before, after, length, s)
+    why_code, why = coded.split(":", 1)
     use_orders = before.orders is not None and (before.orders + (after.orders or 0)) > 0
     base = (lambda side: side.orders) if use_orders else (lambda side: side.total)
     rate = lambda side: (side.target / base(side)) if base(side) else None  # noqa: E731
@@ -136,7 +137,7 @@ def check_one(tagged: pd.DataFrame, fix: dict, orders: pd.DataFrame | None = Non
         "before_rate": rate(before), "after_rate": rate(after),
         "measure": "per order" if use_orders else "share of returns",
         "counted_by": "order date" if by_order else "application date",
-        "amount_after": after.amount, "why": why, "note": fix.get("note", "") or "",
+        "amount_after": after.amount, "why": why, "why_code": why_code, "note": fix.get("note", "") or "",
     }
 
 
