@@ -226,7 +226,9 @@ def main() -> None:
     st.title(t("fu_title"))
     st.caption(t("fu_scope"))
     fixes, fix_rev, sample = _fix_list(c)
-    key = (c.loaded.key, c.revision, fix_rev, sample, c.loaded.orders_name or "")
+    orders = c.loaded.orders
+    orders_key = int(pd.util.hash_pandas_object(orders, index=False).sum()) if orders is not None else 0
+    key = (c.loaded.key, c.revision, fix_rev, sample, orders_key)
     with st.spinner(t("loading")):
         out = _computed(key, c.table, c.loaded.orders, fixes)
     _alerts(out["alerts"], c.lang)
