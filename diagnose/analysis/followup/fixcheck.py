@@ -70,7 +70,7 @@ def _window(fix_day: pd.Timestamp, span: tuple, by_order: bool, s: FollowupSetti
 
 def _verdict(before: _Side, after: _Side, length: int, s: FollowupSettings) -> tuple[float | None, str, str]:
     """(p value, verdict, why) for one fix; `why` starts with a code word (days, orders, returns, baseline, test)."""
-    use_orders = before.orders is not None and after.orders is not None and (before.orders + after.orders) > 0
+    use_orders = before.orders is not None and after.orders is not None  # the SKU is in the order export
     if length < s.min_days_after:
         return None, "too early", f"days:{length} days observed after the fix (minimum {s.min_days_after})"
     if use_orders and after.orders < s.min_orders_after:
@@ -126,7 +126,7 @@ def check_one(tagged: pd.DataFrame, fix: dict, orders: pd.DataFrame | None = Non
     after = _side(rows, row_days, fix_day, end, target, order_days)
     p, verdict, coded = _verdict(before, after, length, s)
     why_code, why = coded.split(":", 1)
-    use_orders = before.orders is not None and (before.orders + (after.orders or 0)) > 0
+    use_orders = before.orders is not None
     base = (lambda side: side.orders) if use_orders else (lambda side: side.total)
     rate = lambda side: (side.target / base(side)) if base(side) else None  # noqa: E731
     return {
