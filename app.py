@@ -36,6 +36,7 @@ PAGES = [
     ("malicious", ":material/gpp_maybe:"), ("corrections", ":material/edit_note:"),
     ("downloads", ":material/download:"),
     ("metrics", ":material/monitoring:"),
+    ("followup", ":material/published_with_changes:"),
 ]
 pages = [
     st.Page(f"ui/pages/{name}.py", title=t(f"nav_{name}"), icon=icon, url_path=name, default=(name == "overview"))

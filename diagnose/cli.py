@@ -268,6 +268,152 @@ def cmd_spark(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# follow-up: the fix log, `fix check` and `alerts` (diagnose.analysis.followup)
+# ---------------------------------------------------------------------------
+def _fix_log(args: argparse.Namespace):
+    from diagnose.store import FixLog
+
+    return FixLog(args.store) if getattr(args, "store", None) else FixLog()
+
+
+def _followup_orders(args: argparse.Namespace):
+    """Every --orders file read and stacked (one order table), or None."""
+    import pandas as pd
+
+    from diagnose.io import parse_overrides, read_orders
+
+    paths = getattr(args, "orders", None) or []
+    if not paths:
+        return None
+    return pd.concat([read_orders(p, overrides=parse_overrides(args.map)) for p in paths], ignore_index=True)
+
+
+def _fix_list_for(args: argparse.Namespace):
+    from diagnose.analysis.followup import read_fixes_csv
+
+    return read_fixes_csv(args.fixes) if getattr(args, "fixes", None) else _fix_log(args).list()
+
+
+def _out_format(path: str, allowed: tuple[str, ...]) -> str:
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in allowed:
+        raise InputError(f"cannot tell the output format from {Path(path).name!r}",
+                         hint="name the output " + " or ".join(f"OUT.{a}" for a in allowed))
+    return fmt
+
+
+def _write_text(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the file ({exc.strerror or exc})", file=str(path)) from exc
+
+
+def cmd_fix_add(args: argparse.Namespace) -> int:
+    log = _fix_log(args)
+    fix_id = log.add(args.sku, args.date, args.kind, reason=args.reason, note=args.note or "")
+    row = log.list().set_index("id").loc[fix_id]
+    _say(f"fix {fix_id} recorded in {log.path}: {row['sku']} on {row['fix_date']}, {row['kind']} "
+         f"(re-measures {row['target_reason']})")
+    return 0
+
+
+def cmd_fix_list(args: argparse.Namespace) -> int:
+    fixes = _fix_log(args).list()
+    if args.output:
+        _write_table(fixes, args.output)
+        _say(f"wrote {len(fixes):,} fixes to {args.output}")
+    else:
+        print(fixes.to_string(index=False) if len(fixes) else "no fixes recorded")
+    return 0
+
+
+def _fixcheck_markdown(table, settings) -> str:
+    from diagnose.analysis.followup.fixcheck import COLUMNS
+
+    rate = lambda v: "—" if v is None or v != v else f"{v:.1%}"  # noqa: E731
+    lines = ["# Fix check", "", "| " + " | ".join(COLUMNS) + " | measure | window_days |",
+             "|" + "---|" * (len(COLUMNS) + 2)]
+    for r in table.to_dict("records"):
+        cells = [str(r[c]) if r[c] is not None and r[c] == r[c] else "" for c in COLUMNS]
+        cells[8] = f"{r['p_value']:.4f}" if r["p_value"] is not None and r["p_value"] == r["p_value"] else ""
+        cells = [c.replace("|", "\\|") for c in cells]
+        lines.append("| " + " | ".join(cells) + f" | {r['measure']} ({rate(r['before_rate'])} → "
+                     f"{rate(r['after_rate'])}) | {r['window_days']} |")
+    lines += ["", f"Minimums: {settings.min_days_after} days after the fix; {settings.min_orders_after} orders "
+              f"after it (with orders) or {settings.min_returns_after} returns (without); order cohorts are "
+              f"judged {settings.maturity_days} days after they end; Fisher's exact test at {settings.alpha}.", ""]
+    return "\n".join(lines)
+
+
+def cmd_fix_check(args: argparse.Namespace) -> int:
+    from diagnose.analysis.followup import DEFAULTS, check_fixes
+
+    fmt = _out_format(args.output, ("csv", "md"))
+    fixes = _fix_list_for(args)
+    orders = _followup_orders(args)
+    result = read_and_tag(args)
+    table = check_fixes(result.frame, fixes, orders, window=args.window, as_of=args.as_of)
+    if fmt == "csv":
+        _write_table(table, args.output)
+    else:
+        _write_text(args.output, _fixcheck_markdown(table, DEFAULTS))
+    counts = table["verdict"].value_counts()
+    _say(f"checked {len(table):,} fixes: " + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in
+                                                      ("improved", "unchanged", "regressed", "too early")))
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from diagnose.analysis.followup import build_alerts, digest_html, digest_markdown, read_supplier_map
+
+    fmt = _out_format(args.output, ("md", "html"))
+    suppliers = read_supplier_map(args.suppliers) if args.suppliers else None
+    fixes = _fix_list_for(args)
+    orders = _followup_orders(args)
+    result = read_and_tag(args)
+    alerts = build_alerts(result.frame, orders, fixes, since=args.since, suppliers=suppliers)
+    _write_text(args.output, digest_markdown(alerts, args.lang) if fmt == "md" else digest_html(alerts, args.lang))
+    _say(f"wrote {len(alerts):,} alerts to {args.output}")
+    return 0
+
+
+def _followup_parsers(sub) -> None:
+    """`fix add|list|check` and `alerts`."""
+    store_help = "fix log database (default: $DIAGNOSE_DATA_DIR/corrections.sqlite)"
+    fix = sub.add_parser("fix", help="record fixes and check whether they worked",
+                         description="The fix log: what ops changed on a SKU, and whether returns fell after it.")
+    fix_sub = fix.add_subparsers(dest="fix_command", required=True)
+    p = _command(fix_sub, "add", cmd_fix_add, "record a fix made on a SKU (or product id)")
+    p.add_argument("sku", metavar="SKU")
+    p.add_argument("--date", required=True, help="the day the fix went live (YYYY-MM-DD)")
+    p.add_argument("--kind", required=True, help="size_chart, listing, supplier, qc, packaging or other")
+    p.add_argument("--reason", help="the return reason it targets (default: the kind's; needed for 'other')")
+    p.add_argument("--note", help="what was changed")
+    p.add_argument("--store", help=store_help)
+    p = _command(fix_sub, "list", cmd_fix_list, "show every recorded fix")
+    p.add_argument("--store", help=store_help)
+    p.add_argument("-o", "--output", help="write them to a .csv or .xlsx instead")
+    p = _command(fix_sub, "check", cmd_fix_check, "compare the targeted reason before and after each fix")
+    _add_input_args(p)
+    p.add_argument("--orders", nargs="+", metavar="ORDERS", help="order export(s): rates per order, order dates")
+    p.add_argument("--window", type=int, default=None, help="days on each side of the fix (default 60)")
+    p.add_argument("--as-of", help="the day the data runs to (default: the latest application day)")
+    p.add_argument("--fixes", help="read the fixes from this CSV (sku,fix_date,kind,note) instead of the log")
+    p.add_argument("--store", help=store_help)
+    p.add_argument("-o", "--output", required=True, help="OUT.csv or OUT.md")
+    p = _command(sub, "alerts", cmd_alerts, "digest of new quality spikes, supplier batches and regressed fixes")
+    _add_input_args(p)
+    p.add_argument("--orders", nargs="+", metavar="ORDERS", help="order export(s)")
+    p.add_argument("--since", help="only alerts starting on or after this day (YYYY-MM-DD)")
+    p.add_argument("--suppliers", help="CSV mapping SKU to supplier (sku,supplier)")
+    p.add_argument("--fixes", help="read the fixes from this CSV instead of the log")
+    p.add_argument("--store", help=store_help)
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("-o", "--output", required=True, help="digest.md or digest.html")
+
+
+# ---------------------------------------------------------------------------
 # parser
 # ---------------------------------------------------------------------------
 def _command(sub, name: str, func: Callable, help: str, **kw) -> argparse.ArgumentParser:
@@ -340,6 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
                  description="Tag every return like `classify`, as a Spark job. Reads CSV/TSV/XLSX/XLS "
                              "exports and Parquet tables; writes Parquet. See docs/SPARK.md.")
     spark_arguments(p)
+    _followup_parsers(sub)
     return parser
 
 

@@ -94,6 +94,83 @@ _INSERT_SQL = (
 )
 
 
+# -- schema versions and migrations -------------------------------------------
+# The database carries its schema version in `schema_version` (one row).
+# A file from before versioning (the corrections table and nothing else) is
+# version 1. Each migration moves the file up one version inside the same
+# BEGIN IMMEDIATE transaction that records the new version, so a crash or a
+# concurrent opener never sees a half-migrated file, and no existing row is
+# rewritten: corrections survive every migration untouched.
+SCHEMA_VERSION = 2
+
+_FIXES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS fixes (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    sku           TEXT NOT NULL,
+    fix_date      TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    target_reason TEXT NOT NULL,
+    note          TEXT NOT NULL DEFAULT '',
+    created_at    TEXT NOT NULL,
+    user          TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS fixes_sku ON fixes (sku);
+"""
+
+# version reached -> statements that reach it from the version before
+_MIGRATIONS: dict[int, str] = {
+    1: _SCHEMA,
+    2: _FIXES_SCHEMA,
+}
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version of an open database: 0 for an empty file, 1 for today's unversioned store."""
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")}
+    if "schema_version" in names:
+        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+    if "corrections" in names:
+        return 1 if "corrections_return_id" in names else 0
+    return 0
+
+
+def migrate(conn: sqlite3.Connection, where: str = "") -> int:
+    """Bring the database up to `SCHEMA_VERSION`; returns the version it started at.
+
+    Why a transaction per open: several processes may open an old file at
+    once; the version is read again after BEGIN IMMEDIATE takes the write
+    lock, so exactly one of them migrates and the others find it done.
+    """
+    start = schema_version(conn)
+    if start > SCHEMA_VERSION:
+        raise InputError(
+            f"the store has schema version {start}, newer than this program understands ({SCHEMA_VERSION})",
+            file=where or None, hint="upgrade diagnose, or point DIAGNOSE_DATA_DIR at another folder",
+            code="store_too_new", params={"version": start, "supported": SCHEMA_VERSION},
+        )
+    if start == SCHEMA_VERSION:
+        return start
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = schema_version(conn)
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in _MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        if current < SCHEMA_VERSION:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                         "(version INTEGER NOT NULL, migrated_at TEXT NOT NULL)")
+            conn.execute("INSERT INTO schema_version (version, migrated_at) VALUES (?, ?)",
+                         (SCHEMA_VERSION, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return start
+
+
 def default_data_dir() -> Path:
     """The folder for the dashboard's persistent data (``$DIAGNOSE_DATA_DIR`` or ``./data``)."""
     return settings.data_dir()
@@ -184,19 +261,7 @@ class CorrectionStore:
                 # WAL lets readers go on while one writer commits; the mode is
                 # stored in the file, so setting it once per open is enough.
                 conn.execute("PRAGMA journal_mode=WAL")
-                have = {r[0] for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE name IN ('corrections', 'corrections_return_id')")}
-                if len(have) < 2:  # a new file: create the schema in one write transaction
-                    conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        for statement in _SCHEMA.split(";"):
-                            if statement.strip():
-                                conn.execute(statement)
-                        conn.execute("COMMIT")
-                    except BaseException:
-                        if conn.in_transaction:
-                            conn.execute("ROLLBACK")
-                        raise
+                migrate(conn, str(self.path))
         except InputError:
             raise
         except (OSError, sqlite3.Error) as exc:
@@ -205,6 +270,10 @@ class CorrectionStore:
                 file=str(self.path),
                 hint=f"set {DATA_DIR_ENV} to a writable folder, or move the damaged file aside",
             ) from exc
+
+    def fix_log(self) -> "FixLog":
+        """The fix log kept in the same database file (see `FixLog`)."""
+        return FixLog(self.path)
 
     # -- plumbing -----------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -400,3 +469,99 @@ def _set(frame: pd.DataFrame, column: str, mask, values) -> None:
         updated = col.astype(object)
         updated.iloc[mask.nonzero()[0]] = values
     frame[column] = updated
+
+
+# ---------------------------------------------------------------------------
+# The fix log: what ops changed on a product, and when
+# ---------------------------------------------------------------------------
+# Each kind of fix aims at one return reason; `fix check` re-measures that
+# reason before and after the fix date. "other" names no reason by itself.
+FIX_KINDS: dict[str, str | None] = {
+    "size_chart": "sizing",
+    "listing": "mismatch",
+    "supplier": "quality",
+    "qc": "quality",
+    "packaging": "logistics",
+    "other": None,
+}
+
+FIX_COLUMNS: tuple[str, ...] = ("id", "sku", "fix_date", "kind", "target_reason", "note", "created_at", "user")
+
+
+def _fix_date(value: object) -> str:
+    """A fix date as ISO ``YYYY-MM-DD``; anything unreadable is an InputError."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    text = _text(value).strip()
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if not text or pd.isna(stamp):
+        raise InputError(f"cannot read the fix date {text!r}", hint="write it as YYYY-MM-DD, e.g. 2024-04-10",
+                         code="bad_fix_date", params={"value": text})
+    return stamp.date().isoformat()
+
+
+def fix_target(kind: str, reason: str | None = None) -> tuple[str, str]:
+    """The (kind, target reason) pair of a fix, checked: an explicit reason overrides the kind's."""
+    kind = _text(kind).strip().lower()
+    if kind not in FIX_KINDS:
+        raise InputError(f"unknown fix kind {kind!r}", hint="use one of " + ", ".join(FIX_KINDS),
+                         code="bad_fix_kind", params={"value": kind})
+    target = _text(reason).strip() or FIX_KINDS[kind]
+    if not target:
+        raise InputError("a fix of kind 'other' needs the reason it targets",
+                         hint="add --reason, one of " + ", ".join(LABELS), code="fix_needs_reason")
+    if target not in LABELS:
+        raise InputError(f"unknown reason {target!r}", hint="use one of " + ", ".join(LABELS),
+                         code="bad_reason", params={"value": target})
+    return kind, target
+
+
+class FixLog:
+    """Fixes ops recorded (SKU, date, kind, target reason, note), in the corrections database.
+
+    Same file, same rules as `CorrectionStore`: WAL, a fresh connection per
+    call, each write one BEGIN IMMEDIATE transaction, parameterised SQL. The
+    log is append-only; `list` returns every fix, oldest first.
+    """
+
+    def __init__(self, path: str | Path | None = None):
+        self._store = CorrectionStore(path)  # opens (and migrates) the file
+        self.path = self._store.path
+
+    def add(self, sku: str, fix_date: object, kind: str, *, reason: str | None = None, note: str = "",
+            user: str | None = None) -> int:
+        """Record one fix; returns its id."""
+        sku = _text(sku).strip()
+        if not sku:
+            raise InputError("a fix needs the SKU (or product id) it was made on", code="fix_needs_sku")
+        kind, target = fix_target(kind, reason)
+        row = (sku, _fix_date(fix_date), kind, target, redact_contacts(_text(note).strip()),
+               datetime.now(timezone.utc).isoformat(timespec="seconds"), _text(user) or _default_user())
+        try:
+            with closing(self._store._connect()) as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    cur = conn.execute(
+                        "INSERT INTO fixes (sku, fix_date, kind, target_reason, note, created_at, user) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as exc:
+            raise InputError(f"cannot save the fix ({exc})", file=str(self.path),
+                             hint=f"check that {DATA_DIR_ENV} points to a writable folder") from exc
+        return int(cur.lastrowid)
+
+    def list(self) -> pd.DataFrame:
+        """Every recorded fix, oldest first (columns `FIX_COLUMNS`)."""
+        frame = self._store._query("SELECT " + ", ".join(FIX_COLUMNS) + " FROM fixes ORDER BY id")
+        return frame if len(frame.columns) else pd.DataFrame(columns=list(FIX_COLUMNS))
+
+    def revision(self) -> int:
+        """Grows with every recorded fix (a cache key)."""
+        return int(self._store._query("SELECT COALESCE(MAX(id), 0) AS rev FROM fixes")["rev"].iloc[0])

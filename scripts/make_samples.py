@@ -73,111 +73,166 @@ TEMPLATE_TEXTS = (
 )
 
 # ---------------------------------------------------------------------------
-# Buyer texts, written for these samples. Blocks: "## label|sub|categories".
-# Categories: apparel shoes electronics beauty fresh home books toys baby, or *.
+# Buyer texts, written for these samples. Blocks: "## label|sub|tags".
+# A tag is a category (apparel shoes electronics beauty fresh home books toys
+# baby), a product kind (Product.kinds: mango, earbuds, dress, legs …), or *
+# for a line that fits any product. A product draws only lines whose tags
+# include its category or one of its kinds, so a citrus gift box never reads
+# "rice has bugs". Placeholders: {size} (the size bought), {height}, {hw}
+# (height/weight such as "160/100斤").
 # ---------------------------------------------------------------------------
 TEXT_POOL = """
-## sizing|small|apparel
-衣服偏小，平时穿M的这个M根本穿不上
-腰围太小了，拉链拉不上去
-尺码偏小一码，建议商家在详情页写清楚
-按尺码表买的还是小，胳膊那里勒得慌
-太紧了 肩膀抬不起来
-小了小了，想换大一号，直接退了重拍
+## sizing|small|wear
+衣服偏小，平时穿{size}的这个{size}根本穿不上
 穿上绷得紧紧的，肚子那里特别明显
-胸围太小，扣子扣不上
 这码数也太小了吧，跟我别的衣服同码差一大截
 穿不进去，尺码明显偏小
-长度短了，坐下来就露腰
-袖子太短，手腕露一截
+平时穿{size}，这件{size}穿着像小一码，偏小
+{hw}按尺码表拍的{size}，结果小了一码
+{height}的我穿{size}都勒，偏小得厉害
+## sizing|small|waist
+腰围太小了，拉链拉不上去
+## sizing|small|apparel
+尺码偏小一码，建议商家在详情页写清楚
+小了小了，想换大一号，直接退了重拍
 偏小！！！买大一码都还是紧
-160的我穿S都勒，偏小得厉害
-裤腰小一号，蹲下来勒肚子
-小了一码，孩子穿着喊难受
+## sizing|small|upper
+按尺码表买的还是小，胳膊那里勒得慌
+太紧了 肩膀抬不起来
 腋下紧得不行，抬手就感觉要崩线
 穿上憋得慌，喘不过气来
-太小了 我老公穿不了
 胸围小了，穿上全是横褶
-平时穿L，这件L穿着像M，偏小
-领口太紧，套头的时候卡脑袋
-裙子腰那里太小了，吸着气才扣上
-码偏小 肉肉的姐妹一定拍大一码
 背后绷得很，一抬手就紧
+## sizing|small|buttoned
+胸围太小，扣子扣不上
+## sizing|small|top
+长度短了，坐下来就露腰
+## sizing|small|longsleeve
+袖子太短，手腕露一截
+## sizing|small|legs
+裤腰小一号，蹲下来勒肚子
+## sizing|small|men,unisex
+太小了 我老公穿不了
+## sizing|small|pullover
+领口太紧，套头的时候卡脑袋
+## sizing|small|dress
+裙子腰那里太小了，吸着气才扣上
+## sizing|small|women
+码偏小 肉肉的姐妹一定拍大一码
+## sizing|small|hat
+帽子偏小，头围58的戴着勒脑门
+帽围太小，戴一会儿额头勒出印子
 ## sizing|small|shoes
 鞋子偏小半码，大脚趾顶得疼
 挤脚，走两步就磨脚后跟
-鞋码偏小，平时38这双38穿不进
+鞋码偏小，平时{size}这双{size}穿不进
 夹脚 脚背那里特别紧
-鞋头太窄了顶脚
 这个鞋真的小 建议大家买大一码
-后跟太紧了，磨出两个血泡
 脚宽的别买，偏小偏窄
-小了一码，孩子穿着喊脚疼
 码数偏小，换货麻烦直接退了
-平时穿41码的，41穿着顶脚趾
-## sizing|large|apparel
+## sizing|small|closed
+鞋头太窄了顶脚
+后跟太紧了，磨出两个血泡
+平时穿{size}码的，{size}穿着顶脚趾
+## sizing|small|kids
+小了一码，孩子穿着喊脚疼
+## sizing|large|upper
 偏大，整个人像套了个麻袋
-太大了，平时穿L买的M还是大
+肩线都掉到胳膊上了，码偏大
+衣服肥得很，显得人很壮
+## sizing|large|wear
+太大了，买的{size}跟别家大一码一样
+大了一码，穿着空荡荡的
+{hw}按身高体重选的{size}，结果大了不少
+太宽松了，不是我想要的修身效果
+## sizing|large|legs
 腰围大了一圈，要系皮带才行
 裤子太长了，拖地
-肩线都掉到胳膊上了，码偏大
-大了一码，穿着空荡荡的
-衣服肥得很，显得人很壮
+裤腰松垮垮的，一走路就往下掉
+裤长太长了，{height}穿着还要挽两道
+## sizing|large|longsleeve
 袖子长出一截，盖住手了
+## sizing|large|apparel
 码子偏大，建议拍小一号
 大了！！！换小一码
-按照身高体重选的码，结果大了不少
-宝宝穿着太大了，领口都要滑下来
-裤腰松垮垮的，一走路就往下掉
-裤长太长了，165穿着还要挽两道
-太宽松了，不是我想要的修身效果
+## sizing|large|hat
+帽子太大了，风一吹就掉
 ## sizing|large|shoes
 鞋子偏大，走路掉跟
-太松了，鞋带系最紧都不跟脚
 鞋码偏大半码，脚在里面晃
+## sizing|large|laced
+太松了，鞋带系最紧都不跟脚
+## sizing|large|closed
 大了一码，塞了鞋垫还是大
 偏大，穿着像拖鞋一样
-## sizing|fit|apparel
+## sizing|fit|dress
 版型很奇怪，腰线位置不对
-尺码表和实物对不上，量了一下差了好几厘米
 不合身，肩宽合适但是腰那里很紧
+## sizing|fit|apparel
+尺码表和实物对不上，量了一下差了好几厘米
 尺码不准，同一个码两件大小都不一样
+## sizing|fit|legs
 裤长合适但是大腿那里卡住了，版型不行
+## sizing|fit|top
 上衣短下摆宽，版型不适合我
-码数不对劲，上身不伦不类
 尺码表写的衣长68，实际量才62
+## sizing|fit|upper
+码数不对劲，上身不伦不类
 ## sizing|fit|shoes
 不合脚，脚背高的穿着难受
+同样是{size}码，左脚合适右脚挤，尺码不准
+## sizing|fit|closed
 鞋楦太窄，尺码不标准
-同样是39码，左脚合适右脚挤，尺码不准
-## quality|pilling_fading|apparel
+## quality|pilling_fading|pill
 洗了一次就起球了，质量太差
-第一次洗就掉色，把别的衣服都染了
-缩水严重，洗完小了一圈
-领口洗完变形了，松松垮垮
-掉毛严重，穿一天身上全是毛
-起皱起得厉害，熨都熨不平
 起球起得跟穿了三年一样
+## quality|pilling_fading|washable
+第一次洗就掉色，把别的衣服都染了
+## quality|pilling_fading|wear
+缩水严重，洗完小了一圈
+## quality|pilling_fading|pullover
+领口洗完变形了，松松垮垮
+## quality|pilling_fading|knit,down
+掉毛严重，穿一天身上全是毛
+## quality|pilling_fading|woven
+起皱起得厉害，熨都熨不平
+## quality|pilling_fading|knit,jacket
 无语！！！洗一次缩水两个码，袖子短了一大截
+## quality|pilling_fading|down
 羽绒服跑绒，黑裤子上全是白毛
+## quality|pilling_fading|knit
 毛衣一穿就起球，胳膊下面全是小球球
+## quality|pilling_fading|hat
+帽子洗了一次就褪色发白
 ## quality|workmanship|apparel
 线头特别多，还有一处开线
-袖子缝线开了，穿了一天就开线
-衣服上有个小洞，不知道是不是本来就有
 收到就有一块污渍，洗不掉
+## quality|workmanship|upper
+袖子缝线开了，穿了一天就开线
+## quality|workmanship|wear
+衣服上有个小洞，不知道是不是本来就有
+## quality|workmanship|zip
 拉链坏了，拉两下就卡住
+## quality|workmanship|buttoned
 扣子掉了一颗，做工太粗糙
+## quality|workmanship|dress
 裙摆走线是歪的
+## quality|workmanship|legs
 裤子裆部开线了，尴尬死了
-印花一洗就裂了
 松紧带没弹性了才穿两次
+## quality|workmanship|tee
+印花一洗就裂了
+## quality|workmanship|jacket,down
 做工不行，内衬都是歪的
-## quality|poor_material|apparel
+## quality|workmanship|hat
+帽檐的缝线歪歪扭扭，还有线头
+## quality|poor_material|woven
 面料很薄，透光，跟几十块的地摊货一样
+## quality|poor_material|wear
 面料扎人，穿着浑身痒
-质量差到离谱，手感很廉价
 说实话这个价位不该是这种面料，太薄了
+## quality|poor_material|apparel
+质量差到离谱，手感很廉价
 ## quality|odor|apparel
 有股很重的味道，晾了三天还有
 一打开快递一股刺鼻的化学味
@@ -185,124 +240,171 @@ TEXT_POOL = """
 开胶了，才穿一个星期
 鞋底断了，走路咯吱响
 鞋面有划痕，做工差
-鞋带孔脱线，质量不行
 鞋垫脱胶，走路往前跑
 鞋跟那里裂开了
-鞋面折痕处起皮了，质量太差
 鞋底有胶水印，脏兮兮的
 垃圾！！！鞋底穿一周就断了，走路差点摔倒，你们自己看看照片
+## quality|workmanship|laced
+鞋带孔脱线，质量不行
+## quality|workmanship|closed
+鞋面折痕处起皮了，质量太差
 ## quality|odor|shoes
 一股刺鼻的胶味，熏得头疼
 鞋子味道很大，放阳台两天还是臭
 ## quality|malfunction|shoes
 走路有异响，每一步都吱吱叫
 穿了两天鞋底就磨平了，防滑纹都没了
-## quality|malfunction|electronics
+## quality|malfunction|powerbank
 充电宝充不进电，插上没反应
+## quality|malfunction|earbuds
 耳机左耳没声音
-蓝牙老是断连，隔一会就断
-用了三天就开不了机
-屏幕有坏点，还闪屏
-数据线接触不良，要扭着角度才能充
-手表续航很差，半天就没电
-充电的时候发烫，烫手，不敢用
 耳机有电流声，滋滋的
-键盘有几个键失灵
-充一晚上还是充不满
-连不上手机，试了好几次配对都失败
-死机，一直重启
-收到就是坏的，通电没反应
-电池鼓包了，太吓人了
-用了一个星期充电口就松了
-按键不灵敏，按好几下才有反应
-黑屏了，怎么按都没反应
 降噪一开就有底噪，嗡嗡响
-信号很差，经常断网
-插上电脑识别不了
-气死我了！！刚用两天屏幕就黑了，充电也没反应，什么垃圾质量！！
 我真的服了，耳机左耳完全没声音，换了三台手机都一样
 右边耳机充不进电，盒子灯一直闪
-键盘连击，打一个字母出来三个
+## quality|malfunction|bluetooth
+蓝牙老是断连，隔一会就断
+连不上手机，试了好几次配对都失败
+## quality|malfunction|device
+用了三天就开不了机
+用了一个星期充电口就松了
+充一晚上还是充不满
+## quality|malfunction|watch
+屏幕有坏点，还闪屏
+手表续航很差，半天就没电
+死机，一直重启
+黑屏了，怎么按都没反应
+气死我了！！刚用两天屏幕就黑了，充电也没反应，什么垃圾质量！！
 表带扣坏了，戴着戴着就掉
-## quality|workmanship|electronics
+## quality|malfunction|cable
+数据线接触不良，要扭着角度才能充
+## quality|malfunction|powerbank,watch,cable
+充电的时候发烫，烫手，不敢用
+## quality|malfunction|keyboard
+键盘有几个键失灵
+键盘连击，打一个字母出来三个
+## quality|malfunction|device,keyboard
+收到就是坏的，通电没反应
+## quality|malfunction|powerbank,watch
+电池鼓包了，太吓人了
+## quality|malfunction|watch,keyboard
+按键不灵敏，按好几下才有反应
+## quality|malfunction|keyboard,cable
+插上电脑识别不了
+## quality|workmanship|phonecase
 手机壳边缘有毛刺，刮手
 壳子装上去四个角就裂了
+## quality|workmanship|cable
 数据线外皮没几天就裂开了
+## quality|workmanship|watch
 表盘有划痕，明显做工粗糙
+## quality|workmanship|keyboard
 键帽印刷歪了，还有一个掉漆
-## quality|poor_material|electronics
+## quality|workmanship|earbuds
+充电仓盖子合不上，做工粗糙
+## quality|workmanship|powerbank
+充电宝外壳接缝很大，捏着咯吱响
+## quality|poor_material|phonecase
 壳子软塌塌的，很廉价的感觉
+## quality|poor_material|cable
 用料太差了，线材细得像头发
-## quality|skin_reaction|beauty
+## quality|skin_reaction|face
 用了两天脸上起红疹，过敏了
+过敏体质慎买，我用完脸肿了
+## quality|skin_reaction|cream,sunscreen
 擦完脸刺痛，发红
 闷痘，用完下巴长了一堆痘
+## quality|skin_reaction|shampoo
 洗完头皮特别痒
+## quality|skin_reaction|sunscreen,shampoo
 用了辣眼睛，眼泪直流
-过敏体质慎买，我用完脸肿了
+## quality|skin_reaction|mask
 敷完面膜脸又红又烫
+## quality|skin_reaction|lipstick
 涂完嘴唇发痒起皮
-## quality|spoiled|beauty
+## quality|spoiled|cream
 面霜有一股怪味，像是变质了
+## quality|spoiled|cream,sunscreen,lipstick
 膏体分层了，出油
+## quality|spoiled|cream,lipstick
 打开就是一股哈喇味，是不是过期了
-## quality|workmanship|beauty
+## quality|workmanship|lipstick
 口红断了，拧出来就断
+## quality|workmanship|shampoo
 泵头坏的，按不出来
+## quality|workmanship|cream,sunscreen,shampoo
 盖子是裂的，漏了一点出来
-## quality|poor_material|beauty
+## quality|poor_material|sunscreen
 防晒霜搓泥，一抹全是泥
+## quality|poor_material|mask
 面膜纸干巴巴的，精华很少
+## quality|poor_material|lipstick
 口红干得很，涂上起皮卡纹
-## quality|odor|beauty
+## quality|odor|cream,shampoo,sunscreen,mask
 味道太冲了，刺鼻，不像宣传的淡香
+## quality|odor|shampoo
 洗发水一股工业香精味，熏人
-## quality|spoiled|fresh
+## quality|spoiled|mango
 芒果烂了好几个，一箱有一半是坏的
-打开就是一股馊味
-橘子发霉了，长白毛
-樱桃不新鲜，软塌塌的还有烂果
-牛肉干过期了，看生产日期都过了保质期
-大米里有虫子
 水果有黑斑，切开里面全黑了
+芒果里面是坏的，外面看着好好的
+太过分了，一箱芒果烂了七个，全是黑斑流水，这叫新鲜？
+## quality|spoiled|fruit
+打开就是一股馊味
 果子蔫了，一点水分都没有
 好几个坏果，闻着发酸
-吃着有哈喇味，明显放太久了
-有虫眼，还有虫子爬出来
-肉干发硬，还有点发霉
-收到的橘子一捏就出水，烂了
-芒果里面是坏的，外面看着好好的
 烂果率太高了，二十个烂了八个
-米有霉味，不敢吃
-樱桃核都发黑了，不新鲜
-太过分了，一箱芒果烂了七个，全是黑斑流水，这叫新鲜？
-丑橘烂了一半，整箱都是酸臭味
 开箱全是烂的，汁水把箱子都泡软了
+## quality|spoiled|citrus
+橘子发霉了，长白毛
+收到的橘子一捏就出水，烂了
+丑橘烂了一半，整箱都是酸臭味
 橘子皮上全是霉点
-## quality|poor_material|fresh
+## quality|spoiled|cherry
+樱桃不新鲜，软塌塌的还有烂果
+樱桃核都发黑了，不新鲜
+## quality|spoiled|jerky
+牛肉干过期了，看生产日期都过了保质期
+吃着有哈喇味，明显放太久了
+肉干发硬，还有点发霉
+## quality|spoiled|rice
+大米里有虫子
+有虫眼，米里还有虫子爬出来
+米有霉味，不敢吃
+大米有一股陈米味，不像新米
+## quality|poor_material|fruit
 酸得没法吃，像没熟就摘的
+## quality|poor_material|mango
 芒果是生的，放了五天还是硬的还发酸
-## quality|malfunction|home
+## quality|malfunction|tumbler
 保温杯漏水，包里全湿了
 保温效果很差，两小时就凉了
 杯盖拧不紧，一倒就洒
+## quality|malfunction|kettle
 水壶用了一周就不加热了
 烧水的时候噪音特别大
 水壶底座接触不良，时好时坏
-## quality|odor|home
+## quality|odor|pillow
 枕头有很重的异味，放阳台吹了几天还有
+## quality|odor|kettle
 水壶烧水有塑料味
+## quality|odor|bedding
 床品甲醛味太重，熏得睡不着
+## quality|odor|storage
 收纳箱一股刺鼻的塑料味
-## quality|pilling_fading|home
+## quality|pilling_fading|bedding
 四件套一洗就掉色，水都是红的
 床单起球，睡了一周就起球
 被套洗了一次就缩了
+## quality|pilling_fading|pillow
 枕头睡几天就塌了，不回弹
-## quality|workmanship|home
+## quality|workmanship|storage
 收纳箱卡扣断了
+## quality|workmanship|storage,tumbler
 做工粗糙，边缘有毛刺划手
-杯子内壁有锈点，这是304？
+## quality|workmanship|tumbler
+杯子内壁有锈点，这是316？
+## quality|workmanship|bedding
 四件套线头一大把，还有一处破洞
 ## quality|workmanship|books
 书有好几页缺页
@@ -315,66 +417,80 @@ TEXT_POOL = """
 ## quality|poor_material|books
 纸张很薄，透字严重
 纸质太差了，一翻就皱
-## quality|malfunction|toys
+## quality|malfunction|rc
 遥控车开两下就不动了
 遥控失灵，距离一远就没反应
 玩具车轮子掉了
 电池仓的盖子盖不上
+车灯玩了一天就不亮了
+## quality|malfunction|blocks
 积木拼不紧，一碰就散
-玩了一天就不亮了
-## quality|workmanship|toys
+## quality|workmanship|blocks
 积木有毛刺，怕划到孩子的手
+## quality|workmanship|plush
 公仔掉毛，孩子抱一下满身毛
 毛绒玩具缝线开了，棉花都露出来了
-## quality|odor|toys
+## quality|odor|plush
 娃娃有股刺鼻的味道，不敢给孩子玩
+## quality|odor|blocks
 积木塑料味特别重
-## quality|skin_reaction|baby
+## quality|skin_reaction|diaper
 纸尿裤用了宝宝红屁股，过敏了
 用了两片宝宝屁股起红疹
-## quality|malfunction|baby
+## quality|malfunction|diaper
 纸尿裤侧漏，晚上床单都湿了
-辅食碗吸盘吸不住，一推就掉
 纸尿裤起坨，吸水性差
-## mismatch|color_difference|*
+## quality|malfunction|bowl
+辅食碗吸盘吸不住，一推就掉
+## quality|workmanship|bowl
+碗边有一圈毛边，怕刮到宝宝的嘴
+## mismatch|color_difference|apparel,shoes,electronics,home,toys,baby
 色差太大了，图片是奶白色，收到是土黄色
 颜色跟图片不一样，实物暗很多
 有色差，比图片上的粉要艳很多
 颜色偏黄，和卖家秀不一样
 实物颜色很深，显得老气
 色差严重!!! 图片滤镜开太大了吧
-同一个颜色两件深浅不一样
 颜色浅了好几个度
 跟图片的颜色差别很大，不是我想要的那种绿
-## mismatch|color_difference|electronics
+## mismatch|color_difference|apparel,shoes,home,bedding
+同一个颜色两件深浅不一样
+## mismatch|color_difference|phonecase
 手机壳颜色差太多，说是雾霾蓝结果是灰的
 说是透明壳，收到就是发黄的
-图上是奶茶色，到手是土棕色，色差太离谱
 壳子颜色和详情页差很多，偏紫
-## mismatch|color_difference|beauty
+## mismatch|color_difference|electronics
+图上是奶茶色，到手是土棕色，色差太离谱
+## mismatch|color_difference|lipstick
 口红色号和试色完全不是一个颜色
 试色图是豆沙色，实际涂上是橘色
 ## mismatch|color_difference|apparel
 买的藏青色，收到跟黑色一样
 米白色收到是灰白色，色差
-## mismatch|color_difference|home
+## mismatch|color_difference|bedding
 四件套颜色和详情页不一样，偏灰
 ## mismatch|wrong_item|*
+收到的东西和我下单的不是同一款
+发错货了，和订单上的商品对不上
+## mismatch|wrong_item|apparel,shoes,electronics,home,toys,baby
 发错货了，我买的黑色发来白色
 商家寄错了颜色，麻烦核对一下
-收到的是儿童款，我拍的是成人款
+## mismatch|wrong_item|storage
 发来的规格不对，我买的是大号收到小号
-## mismatch|wrong_item|apparel
+## mismatch|wrong_item|wear
 买的M码给我发了L
+## mismatch|wrong_item|pullover
 发错款式了，我买的是圆领，来的是V领
-## mismatch|wrong_item|shoes
+## mismatch|wrong_item|sneakers,sandals
 买的38码鞋，发来39码
 一双鞋两只码数不一样，一只37一只38
-## mismatch|wrong_item|electronics
+## mismatch|wrong_item|phonecase
 型号不对，我要的是15的壳，发来的是14的
+## mismatch|wrong_item|cable
 数据线接口不对，我要Type-C发来的是安卓口
-## mismatch|wrong_item|fresh
-拍的是芒果，给我寄来的是橘子？？
+## mismatch|wrong_item|mango
+拍的是芒果，寄来的是别的水果？？
+## mismatch|wrong_item|jerky
 发成了别的口味，我要的是原味
 ## mismatch|wrong_item|books
 不是我买的那本书，书名都不一样
@@ -382,86 +498,119 @@ TEXT_POOL = """
 少发了一个，拍了两件只收到一件
 说好送的赠品没有
 打开是空盒，什么都没有
-## mismatch|missing_parts|toys
+## mismatch|missing_parts|blocks
 积木少了好多块，拼不完整
-遥控车没有遥控器？？？
-少了两个小零件，说明书上有的实物没有
 积木缺件，拼到一半发现少了轮子
-## mismatch|missing_parts|electronics
+## mismatch|missing_parts|rc
+遥控车没有遥控器？？？
+## mismatch|missing_parts|blocks,rc
+少了两个小零件，说明书上有的实物没有
+## mismatch|missing_parts|earbuds,watch,powerbank
 缺配件，没有充电线
+## mismatch|missing_parts|earbuds
 盒子里少一个耳机套
+## mismatch|missing_parts|powerbank,earbuds
 漏发了说明书和挂绳
-## mismatch|missing_parts|fresh
+## mismatch|missing_parts|mango
 称了一下只有4斤，说好的5斤，缺斤少两
+## mismatch|missing_parts|citrus
+称了一下不到7斤，说好的8斤礼盒装
+## mismatch|missing_parts|rice
+称了只有9斤多，说好的10斤
+## mismatch|missing_parts|fruit
 分量不足，半箱都不到
-## mismatch|missing_parts|books
+## mismatch|missing_parts|novelset
 套装少了一本，只有五本
-## mismatch|missing_parts|beauty
+## mismatch|missing_parts|encyclopedia
+说是全8册，只收到7本
+## mismatch|missing_parts|mask
 面膜说是10片，数了只有8片
-## mismatch|missing_parts|home
+## mismatch|missing_parts|bedding
 四件套少了一个枕套
+## mismatch|missing_parts|storage
+说是三只装，只收到两只
 ## mismatch|not_as_pictured|*
 实物和图片差别太大，完全不是一个东西
 和直播间展示的完全不一样
 买家秀和卖家秀差别太大了
 图片上看着很大，实物小得可怜
-## mismatch|not_as_pictured|apparel
+## mismatch|not_as_pictured|wear
 货不对板，图片上的是厚款，收到的是薄的
+## mismatch|not_as_pictured|tee,dress,trousers
 说是纯棉，摸着全是化纤
-## mismatch|not_as_pictured|shoes
+## mismatch|not_as_pictured|sneakers,sandals
 材质和描述的不一样，写的是真皮其实是PU
+## mismatch|not_as_pictured|running,sneakers
 详情页写的防水，踩个水坑就湿透了
-## mismatch|not_as_pictured|electronics
+## mismatch|not_as_pictured|watch
 宣传说续航7天，实际一天都撑不到
+## mismatch|not_as_pictured|earbuds
 跟描述严重不符，说有降噪根本没有
+## mismatch|not_as_pictured|powerbank
 说是快充，充满要四个小时
 标题写的20000毫安，实测容量一半都不到
+## mismatch|not_as_pictured|electronics
 参数虚标，跟宣传的不符
-## mismatch|not_as_pictured|home
-说是实木的，其实是压缩板
-说是304不锈钢，磁铁一吸就吸上了
-## mismatch|not_as_pictured|fresh
+## mismatch|not_as_pictured|tumbler
+说是316不锈钢，磁铁一吸就吸上了
+## mismatch|not_as_pictured|fruit
 说是新鲜现摘的，收到一看明显是冷库货
 说是大果，收到全是乒乓球大小
-## mismatch|not_as_pictured|books
+## mismatch|not_as_pictured|encyclopedia
 说是精装版，收到是平装的
-## mismatch|counterfeit|*
+## mismatch|counterfeit|apparel,shoes,electronics,beauty,home,toys,baby,books
 怀疑是假货，包装印刷粗糙
+## mismatch|counterfeit|apparel,shoes,electronics,beauty,home,toys,baby
 不是正品，防伪码查不到
+## mismatch|counterfeit|electronics,beauty,toys,home,shoes
 明显是二手的，盒子有拆封痕迹
+## mismatch|counterfeit|apparel,shoes,electronics,beauty
 高仿货，logo都印歪了
+## mismatch|counterfeit|fresh
+怀疑不是产地直发，和详情页写的产地不一样
 ## mismatch|counterfeit|books
 盗版书，纸张发灰，还有错别字
 这是盗版吧，和书店买的正版完全不一样
 书是盗版的，字迹模糊还有重影
 这本书一看就是盗印的，版权页都是糊的
 盗版！！图片都是黑白复印的
+## mismatch|counterfeit|encyclopedia
 和孩子学校发的正版一对比，明显是盗版
-## mismatch|counterfeit|electronics
+## mismatch|counterfeit|earbuds
 耳机被人用过，耳塞上有污渍
+## mismatch|counterfeit|watch
 翻新机吧，外壳有使用痕迹
 扫码显示已经激活过了
 ## mismatch|counterfeit|beauty
 和专柜的对比了，味道颜色都不一样，假的
 批号查不到，怀疑是假货
-## logistics|damaged_in_transit|*
+## logistics|damaged_in_transit|electronics,home,beauty,toys,baby
 外包装破损，东西也摔坏了
+运输过程中摔坏了
+## logistics|damaged_in_transit|*
 快递太暴力了，盒子压扁了
 包装太简陋，一个塑料袋就寄来了，盒子压扁
-运输过程中摔坏了
-## logistics|damaged_in_transit|home
-快递把箱子压坏了，里面的杯子碎了
+## logistics|damaged_in_transit|wear,hat
+包裹破了，衣服上全是泥
+## logistics|damaged_in_transit|tumbler
+快递把箱子压坏了，杯子被压凹了一块
+## logistics|damaged_in_transit|kettle
 泡沫都碎了，水壶磕出一个坑
-## logistics|damaged_in_transit|beauty
+## logistics|damaged_in_transit|shampoo
 收到时箱子都湿了，洗发水漏了一半
+## logistics|damaged_in_transit|cream
 面霜瓶子碎了，洒了一盒子
-## logistics|damaged_in_transit|fresh
+## logistics|damaged_in_transit|mango
 芒果在路上压烂了，纸箱都变形了
+## logistics|damaged_in_transit|cherry
 樱桃压坏了流了一箱子汁水
+## logistics|damaged_in_transit|citrus
 外箱被扎破了，橘子滚出来好几个
+## logistics|damaged_in_transit|rice,jerky
+外袋破了个口子，撒了一箱子
 ## logistics|damaged_in_transit|books
 书的封面被压折了，外箱破了个大洞
-## logistics|damaged_in_transit|electronics
+## logistics|damaged_in_transit|watch
 运输过程中摔坏了，屏幕碎了
 ## logistics|lost|*
 显示已签收但是我根本没收到
@@ -480,7 +629,7 @@ TEXT_POOL = """
 下单一周还没揽件
 超时未发货，申请退款
 物流龟速，等不了了
-## logistics|slow|fresh
+## logistics|slow|fruit
 等了十天才到，水果都不新鲜了
 ## logistics|courier_service|*
 快递员不送上门，让我自己去驿站拿
@@ -488,29 +637,43 @@ TEXT_POOL = """
 快递放驿站也不通知，放了好几天
 ## changed_mind|dislike|*
 不喜欢，效果不好
-收到感觉一般，没有想象中好看，不是质量问题
 送人的，对方不喜欢
-孩子不喜欢这个颜色
-东西没问题，就是我不太喜欢这个风格
 质量没问题，就是不喜欢
+## changed_mind|dislike|apparel,shoes,electronics,home,toys,baby,beauty
+收到感觉一般，没有想象中好看，不是质量问题
+## changed_mind|dislike|toys,baby,kids
+孩子不喜欢这个颜色
+## changed_mind|dislike|apparel,shoes,home,electronics
+东西没问题，就是我不太喜欢这个风格
+## changed_mind|dislike|cream,sunscreen,mask
 试了一下效果一般，不太适合我的肤质，没有过敏
+## changed_mind|dislike|apparel,shoes,electronics,home,toys
 想换个颜色，先退了
-## changed_mind|dislike|apparel
+## changed_mind|dislike|wear
 不喜欢，上身效果不好
 老公说不好看，退了
-和衣服不搭，退
-不适合我，显黑
 穿着显胖，不适合我这种身材
+## changed_mind|dislike|wear,hat
+不适合我，显黑
+## changed_mind|dislike|hat
+和衣服不搭，退
+## changed_mind|dislike|apparel
 尺码没问题，就是颜色不喜欢
+## changed_mind|dislike|fresh
+口感不是我喜欢的，退了吧
+## changed_mind|dislike|books
+内容不是我想要的，翻了两页就不想看了
 ## changed_mind|ordered_wrong|*
 拍错了，麻烦退一下
 买多了，退一件
-颜色选错了，我自己的问题
 重复下单了
-点错了规格，本来想买大号
 买了两个一样的，退一个
 下单下快了，其实不需要
-## changed_mind|ordered_wrong|apparel
+## changed_mind|ordered_wrong|apparel,shoes,electronics,home,toys
+颜色选错了，我自己的问题
+## changed_mind|ordered_wrong|apparel,shoes,home
+点错了规格，本来想买大一号的
+## changed_mind|ordered_wrong|wear,shoes
 买错尺寸了，我自己没看清
 ## changed_mind|price|*
 刚买就降价了，退了重新拍
@@ -520,10 +683,7 @@ TEXT_POOL = """
 ## changed_mind|no_need|*
 不想要了
 七天无理由退货
-家里之前买过一个，用不着了
 冲动消费了，想了想还是退了吧
-买了才发现用不上
-朋友送了一个一样的
 暂时不需要了，谢谢
 行程变了，暂时用不上
 家里人不让买
@@ -531,7 +691,11 @@ TEXT_POOL = """
 没啥问题 就是不想要了
 无理由退
 不需要了
-## changed_mind|no_need|books
+## changed_mind|no_need|apparel,shoes,electronics,beauty,home,books,toys,baby
+家里之前买过一个，用不着了
+买了才发现用不上
+朋友送了一个一样的
+## changed_mind|no_need|exam
 考完试了用不着了
 ## malicious|threat|*
 不给退款就给差评，你看着办
@@ -548,12 +712,14 @@ TEXT_POOL = """
 赔钱，不然差评
 ## malicious|compensation_demand|fresh
 食品有问题，按法律退一赔十
-## malicious|used_then_refund|*
+## malicious|used_then_refund|beauty
 用完了效果不明显，要求全额退款
+## malicious|used_then_refund|electronics,toys,home,baby,shoes
+用了一个月了，不想用了，全额退款
 ## malicious|used_then_refund|fresh
 已经吃完了，味道一般，申请退款
 吃了一半觉得不好吃，仅退款
-## malicious|used_then_refund|apparel
+## malicious|used_then_refund|wear,hat
 穿了几次参加完活动了，退了吧
 衣服洗过了，不想要了，退款
 ## malicious|used_then_refund|books
@@ -583,87 +749,130 @@ TEXT_POOL = """
 感觉不怎么样
 不满意
 包装太丑了，送人拿不出手
-## other|unspecified|electronics
+## other|unspecified|watch
 APP太难用了，老是要重新登录
+## other|unspecified|electronics
 没有中文说明书，看不懂
-## other|service|home
-安装师傅乱收费
 """
 
 EN_POOL = """
-## sizing|small|apparel
-Runs small. Ordered my usual size and it is tight across the chest
+## sizing|small|upper
+Runs small. Ordered my usual size {size} and it is tight across the chest
+## sizing|small|zip
 Way too small, could not zip it up
-The sleeves are too short for me
+## sizing|small|waist
 Tight around the waist, size up if you order
+## sizing|small|apparel
 Smaller than the size chart says
+## sizing|small|wear
+Ordered {size} as always and it fits like one size down
 ## sizing|small|shoes
 Runs half a size small, toes hit the front
 Too narrow, pinches on the sides
-## sizing|large|apparel
+## sizing|large|wear
 Too big, I am swimming in it
+## sizing|large|apparel
 Fits large, had to size down
+## sizing|large|legs
 Way too long, drags on the floor
-## sizing|large|shoes
+## sizing|large|closed
 Heel slips out, a full size too big
-## sizing|fit|apparel
+## sizing|large|shoes
+A half size too big, my foot slides around
+## sizing|fit|waist
 The cut is strange, waist sits too high
-## quality|pilling_fading|apparel
+## sizing|fit|apparel
+Measurements do not match the size chart
+## sizing|fit|shoes
+Odd fit, tight at the toes and loose at the heel
+## quality|pilling_fading|pill
 Pilling after the first wear
+## quality|pilling_fading|washable
 Color faded after one wash
 Shrank a whole size in the wash
-## quality|workmanship|apparel
+## quality|workmanship|wear
 Seams came apart after one wash
-Zipper broke the second time I used it
 Loose threads everywhere and a small hole near the hem
+## quality|workmanship|zip
+Zipper broke the second time I used it
 ## quality|workmanship|shoes
 The sole came unglued after a week
+## quality|workmanship|closed
 Stitching on the toe split open
-## quality|malfunction|electronics
+## quality|malfunction|device,keyboard
 Stopped working after 3 days
-Left earbud does not charge
-Keeps disconnecting from my phone every few minutes
-Battery drains in a couple of hours
-Screen flickers and then goes black
-Cable only charges at a certain angle
-Gets very hot while charging, scared to use it
-Power bank will not hold a charge
-Several keys stopped responding
 Dead on arrival, no lights at all
-## quality|workmanship|electronics
+## quality|malfunction|earbuds
+Left earbud does not charge
+## quality|malfunction|bluetooth
+Keeps disconnecting from my phone every few minutes
+## quality|malfunction|watch,earbuds
+Battery drains in a couple of hours
+## quality|malfunction|watch
+Screen flickers and then goes black
+## quality|malfunction|cable
+Cable only charges at a certain angle
+## quality|malfunction|powerbank,watch,cable
+Gets very hot while charging, scared to use it
+## quality|malfunction|powerbank
+Power bank will not hold a charge
+## quality|malfunction|keyboard
+Several keys stopped responding
+## quality|workmanship|phonecase
 Case cracked at the corners within days
-## quality|odor|home
+Edges of the case are rough and sharp
+## quality|workmanship|cable
+The cable jacket split near the plug
+## quality|odor|pillow,bedding,storage
 Strong chemical smell that will not go away
+## quality|odor|pillow
 Pillow smells like plastic
-## quality|malfunction|home
+## quality|malfunction|tumbler
 Lid leaks, coffee all over my bag
 Does not keep drinks warm for more than an hour
+## quality|malfunction|kettle
 Kettle stopped heating after a week
-## quality|malfunction|toys
+## quality|workmanship|bedding
+Bedding seams split after one wash
+## quality|pilling_fading|bedding
+Sheets pilled after a week
+## quality|workmanship|storage
+Clip on the storage box snapped
+## quality|malfunction|rc
 Remote car stopped moving after ten minutes
-## quality|workmanship|toys
+## quality|workmanship|plush
 Plush toy seam ripped open, stuffing coming out
+## quality|workmanship|blocks
+Bricks do not click together properly
 ## mismatch|color_difference|*
 Color is nothing like the picture
 The blue is actually grey in person
 Much darker than the photos
 ## mismatch|wrong_item|*
 Received a different model than I ordered
-Wrong size sent, ordered M and got XL
 Wrong color in the box
+## mismatch|wrong_item|wear
+Wrong size sent, ordered M and got XL
 ## mismatch|missing_parts|*
+Parts of the order were missing from the box
+## mismatch|missing_parts|earbuds,watch,powerbank
 Missing the charging cable
+## mismatch|missing_parts|blocks,storage,bedding
 Several pieces missing from the set
+## mismatch|missing_parts|cable
 Only one in the box, listing says two
 ## mismatch|not_as_pictured|*
-Not as described, it is polyester not cotton
 Much smaller than it looks in the listing
+## mismatch|not_as_pictured|tee,bedding
+Not as described, it is polyester not cotton
+## mismatch|not_as_pictured|powerbank
 Advertised 20000mAh, tested at less than half
 ## mismatch|counterfeit|*
 Looks like a used item, box was already opened
 Fake, the logo is crooked
-## logistics|damaged_in_transit|*
+## logistics|damaged_in_transit|electronics,home,toys
 Box was crushed and the item inside is broken
+## logistics|damaged_in_transit|*
 Arrived damaged and wet
 ## logistics|slow|*
 Arrived late, no longer needed
@@ -680,13 +889,17 @@ Price dropped right after I bought it
 ## changed_mind|ordered_wrong|*
 Ordered by mistake
 Bought two by accident
+## changed_mind|ordered_wrong|wear,shoes
 Ordered the wrong size, my fault
 ## changed_mind|dislike|*
 Did not like the color
 Not my style after all
+## changed_mind|dislike|apparel,shoes
 Does not look good on me
-## malicious|used_then_refund|*
+## malicious|used_then_refund|wear,shoes
 Wore it to the party, returning now
+## malicious|used_then_refund|electronics,home,toys
+Used it for a month, want a full refund anyway
 ## other|service|*
 Seller never replied to my messages
 ## other|value|*
@@ -749,8 +962,8 @@ class Product:
 
 
 PRODUCTS: tuple[Product, ...] = (
-    Product("DR-2401", "apparel", "法式碎花收腰连衣裙", "M码/蓝色碎花", 159.0, .30, 2.2, "Floral wrap midi dress",
-            skew={"sizing": .58}, sub={"sizing": ("small", .72)}),
+    Product("DR-2401", "apparel", "法式碎花收腰连衣裙", "M码/蓝色碎花", 159.0, .30, 3.0, "Floral wrap midi dress",
+            skew={"sizing": .75}, sub={"sizing": ("small", .8)}),
     Product("TS-1102", "apparel", "纯棉圆领短袖T恤", "L码/白色", 49.9, .12, 1.6, "Cotton crew neck T-shirt",
             sub={"quality": ("pilling_fading", .6)}),
     Product("JK-3305", "apparel", "男士休闲工装夹克", "XL码/军绿", 239.0, .16, 1.0, None),
@@ -813,6 +1026,71 @@ PRODUCTS: tuple[Product, ...] = (
     Product("BB-5005", "baby", "宝宝硅胶吸盘辅食碗", "粉色", 39.0, .08, .5, None),
 )
 
+# What each product is, finer than its category: the pool tags a line may name.
+KINDS: dict[str, tuple[str, ...]] = {
+    "DR-2401": ("dress", "wear", "upper", "waist", "zip", "buttoned", "washable", "woven", "women"),
+    "TS-1102": ("tee", "wear", "upper", "top", "pullover", "pill", "washable", "woven", "unisex"),
+    "JK-3305": ("jacket", "wear", "upper", "top", "longsleeve", "zip", "buttoned", "washable", "men"),
+    "PT-2208": ("trousers", "wear", "waist", "legs", "zip", "washable", "woven", "women"),
+    "SW-5510": ("sweater", "wear", "upper", "top", "longsleeve", "pullover", "knit", "pill", "washable", "unisex"),
+    "DJ-7701": ("down", "wear", "upper", "top", "longsleeve", "zip", "unisex"),
+    "HT-6001": ("hat", "washable"),
+    "SH-8801": ("sneakers", "closed", "laced"),
+    "SH-8802": ("running", "closed", "laced", "men"),
+    "SH-8803": ("sandals",),
+    "SH-8804": ("kids", "closed", "laced"),
+    "PC-1301": ("phonecase",),
+    "EP-2201": ("earbuds", "device", "bluetooth"),
+    "PB-3301": ("powerbank", "device"),
+    "CB-4401": ("cable",),
+    "WT-5501": ("watch", "device", "bluetooth"),
+    "KB-6601": ("keyboard",),
+    "SK-1001": ("cream", "face"),
+    "LS-1002": ("lipstick",),
+    "SP-1003": ("shampoo",),
+    "SN-1004": ("sunscreen", "face"),
+    "MK-1005": ("mask", "face"),
+    "FR-2001": ("mango", "fruit"),
+    "0073102": ("citrus", "fruit"),
+    "FR-2003": ("cherry", "fruit"),
+    "FD-2004": ("jerky",),
+    "FD-2005": ("rice",),
+    "HM-3001": ("pillow",),
+    "HM-3002": ("tumbler",),
+    "HM-3003": ("bedding",),
+    "HM-3004": ("storage",),
+    "HM-3005": ("kettle",),
+    "0045001": ("encyclopedia", "kids"),
+    "BK-4002": ("exam",),
+    "BK-4003": ("novelset",),
+    "TY-5001": ("blocks", "kids"),
+    "TY-5002": ("rc", "kids"),
+    "TY-5003": ("plush", "kids"),
+    "BB-5004": ("diaper",),
+    "BB-5005": ("bowl",),
+}
+LETTER_SIZES = ("S", "M", "L", "XL")
+SIZES: dict[str, tuple[str, ...]] = {
+    "DR-2401": LETTER_SIZES, "TS-1102": LETTER_SIZES + ("XXL",), "JK-3305": ("L", "XL", "XXL"),
+    "PT-2208": LETTER_SIZES, "SW-5510": LETTER_SIZES, "DJ-7701": LETTER_SIZES + ("XXL",),
+    "SH-8801": ("36", "37", "38", "39"), "SH-8802": ("40", "41", "42", "43", "44"),
+    "SH-8803": ("35", "36", "37", "38"), "SH-8804": ("28", "29", "30", "31", "32"),
+}
+
+
+def tags_of(p: Product) -> tuple[str, ...]:
+    """The pool tags a product may draw: its category and its kinds."""
+    return (p.category,) + KINDS[p.code]
+
+
+def spec_for(p: Product, size: str) -> str:
+    """The product's 规格 with the size bought in place of the default one ("M码/蓝色碎花" → "L码/蓝色碎花")."""
+    if not size:
+        return p.spec
+    head, sep, tail = p.spec.partition("码")
+    return f"{size}码{tail}" if sep else p.spec
+
+
 TEMPLATE_BUYER_COUNT = 14  # different buyers pasting each template text
 
 # ---------------------------------------------------------------------------
@@ -858,22 +1136,15 @@ def _label_weights(p: Product) -> dict[str, float]:
     return weights
 
 
-def _pool_for(pool, label: str, sub: str | None, category: str):
-    def ok(item, want_sub: bool, want_cat: bool) -> bool:
-        lab, s, cats, _ = item
-        if lab != label:
-            return False
-        if want_sub and sub and s != sub:
-            return False
-        if want_cat:
-            return category in cats or "*" in cats
-        return True
+def _pool_for(pool, label: str, sub: str | None, tags: tuple[str, ...]):
+    """Lines of `label` (preferably of `sub`) that fit a product with these tags.
 
-    for want_sub, want_cat in ((True, True), (False, True), (True, False), (False, False)):
-        found = [item for item in pool if ok(item, want_sub, want_cat)]
-        if found:
-            return found
-    return [item for item in pool if item[0] == label]
+    The product fit is never relaxed: when no line of the wanted sub-reason
+    fits, another sub-reason of the same label that fits is used.
+    """
+    fits = [item for item in pool if item[0] == label and ("*" in item[2] or set(item[2]) & set(tags))]
+    exact = [item for item in fits if not sub or item[1] == sub]
+    return exact or fits
 
 
 PREFIXES = ("亲，", "老板，", "你好，", "唉，", "客服你好，", "")
@@ -895,15 +1166,28 @@ class Case:
     applied: dt.datetime
     buyer: str
     conflict: bool = False  # dropdown says quality, text says changed mind
+    size: str = ""          # the size bought (apparel and shoes), part of 商品规格
 
 
-def pick_case(g: Gen, p: Product, pool, lang: str = "zh") -> tuple[str, str, str]:
+def fill(g: Gen, text: str, size: str) -> str:
+    """A pool line with its placeholders filled: the size bought, a height, a height/weight."""
+    if "{" not in text:
+        return text
+    height = g.r.randrange(152, 186)
+    weight = int((height - 105) * 2 * g.r.uniform(.85, 1.25))
+    hw = g.r.choice((f"{height}/{weight}斤，", f"身高{height} 体重{weight}斤，", f"{height}cm {weight}斤，"))
+    return text.format(size=size or "M", height=height, hw=hw)
+
+
+def pick_case(g: Gen, p: Product, pool, lang: str = "zh", size: str = "") -> tuple[str, str, str]:
     label = g.weighted(_label_weights(p))
     sub = None
     if label in p.sub and g.r.random() < p.sub[label][1]:
         sub = p.sub[label][0]
-    choices = _pool_for(pool, label, sub, p.category)
+    choices = _pool_for(pool, label, sub, tags_of(p))
+    assert choices, f"no {lang} text for {label} fits {p.code}"
     lab, s, _cats, text = g.r.choice(choices)
+    text = fill(g, text, size)
     if lang == "zh" and g.r.random() < .22:
         text = g.r.choice(PREFIXES) + text + g.r.choice(SUFFIXES)
     return lab, s, text
@@ -917,7 +1201,8 @@ def make_cases(g: Gen, n: int, products: tuple[Product, ...], pool, lang: str = 
     cases: list[Case] = []
     for _ in range(n):
         p = g.r.choices(products, weights=weights, k=1)[0]
-        label, sub, text = pick_case(g, p, pool, lang)
+        size = g.r.choice(SIZES[p.code]) if p.code in SIZES else ""
+        label, sub, text = pick_case(g, p, pool, lang, size)
         ordered = START + dt.timedelta(seconds=g.r.randrange(ORDER_DAYS * 24 * 3600))
         signed = ordered + dt.timedelta(hours=g.r.randrange(30, 100), seconds=g.r.randrange(3600))
         applied = signed + dt.timedelta(seconds=g.r.randrange(40 * 60, 7 * 24 * 3600))
@@ -943,7 +1228,7 @@ def make_cases(g: Gen, n: int, products: tuple[Product, ...], pool, lang: str = 
         quantity = 1 if g.r.random() < .9 else 2
         if g.r.random() < .15:
             text = ""
-        cases.append(Case(p, label, sub, text, rtype, quantity, ordered, signed, applied, buyer))
+        cases.append(Case(p, label, sub, text, rtype, quantity, ordered, signed, applied, buyer, size=size))
 
     if not abuse:
         return cases
@@ -955,6 +1240,7 @@ def make_cases(g: Gen, n: int, products: tuple[Product, ...], pool, lang: str = 
             c = cases[g.r.randrange(len(cases))]
             p = g.r.choice(cheap)
             c.product, c.buyer, c.return_type = p, buyer, "refund_only"
+            c.size = g.r.choice(SIZES[p.code]) if p.code in SIZES else ""
             c.label = "malicious" if j % 3 == 0 else "changed_mind"
             c.sub = "refund_without_return"
             c.text = g.r.choice(("不想要了", "", "东西有问题，仅退款", "仅退款", "拍错了", "不想要了，直接退款吧"))
@@ -1057,7 +1343,10 @@ DOUYIN_HEADER = (
     "退货物流状态", "售后完结时间", "订单备注", "用户售后说明", "售后备注", "操作人", "协商记录", "换货商品信息",
     "商家编码", "门店名称",
 )
-DOUYIN_EXTRA = ("签收时间", "用户昵称")  # optional columns, not in the platform's own export
+# Optional columns, not in the platform's own export: sign-for time and
+# nickname (risk scoring), and three a merchant adds from the ERP export —
+# the variant bought, the supplier and the production batch (follow-up).
+DOUYIN_EXTRA = ("签收时间", "用户昵称", "商品规格", "供应商", "生产批次")
 
 DOUYIN_ORDER_HEADER = (
     "主订单编号", "子订单编号", "选购商品", "商品规格", "商品数量", "商品ID", "商家编码", "货号", "商品单价",
@@ -1074,20 +1363,98 @@ def tab(x: str) -> str:
     return "\t" + x
 
 
+# ---------------------------------------------------------------------------
+# Follow-up patterns (Douyin sample): fixes, a bad supplier batch
+# ---------------------------------------------------------------------------
+# (SKU, fix date, kind, note): what ops "did" mid-period. The dress's size
+# chart fix works (its sizing returns from later orders fall by 85 %); the sneakers' does not (nothing changes); the phone case's
+# listing fix is too recent to judge.
+SAMPLE_FIXES = (
+    ("DR-2401", dt.datetime(2024, 4, 10), "size_chart", "尺码表加上胸围、腰围实测值，详情页提示偏小拍大一码"),
+    ("SH-8801", dt.datetime(2024, 4, 15), "size_chart", "详情页补充脚长对照表"),
+    ("PC-1301", dt.datetime(2024, 5, 20), "listing", "主图换成实拍图，标明雾霾蓝偏灰"),
+)
+FIX_EFFECT = {"DR-2401": ("sizing", .85)}   # SKU -> (reason, share of its later returns removed)
+# One supplier's batch goes bad for two weeks of orders across three SKUs.
+BAD_SUPPLIER = "嘉兴华纺服饰"
+BAD_SKUS = ("TS-1102", "JK-3305", "HT-6001")
+BAD_START, BAD_END = dt.datetime(2024, 4, 8), dt.datetime(2024, 4, 22)
+BAD_SHARE = .5   # share of the batch's order lines that come back for workmanship
+BAD_BATCH = "HF-2404-07"
+SUPPLIERS: dict[str, tuple[str, str]] = {}
+for _p in PRODUCTS:
+    SUPPLIERS[_p.code] = {
+        "apparel": ("嘉兴华纺服饰", "HF") if _p.code in BAD_SKUS else ("杭州云裳制衣", "YS"),
+        "shoes": ("晋江步云鞋业", "BY"), "electronics": ("深圳声科电子", "SK"), "beauty": ("广州美研日化", "MY"),
+        "fresh": ("产地合作社直采", "CD"), "home": ("义乌家居优选", "JJ"), "books": ("新知图书发行", "XZ"),
+        "toys": ("汕头乐趣玩具", "LQ"), "baby": ("宁波贝贝用品", "BB"),
+    }[_p.category]
+
+
+def batch_of(p: Product, ordered: dt.datetime) -> str:
+    """The production batch an order line shipped from: one per supplier and half month, plus the bad one."""
+    name, code = SUPPLIERS[p.code]
+    if p.code in BAD_SKUS and BAD_START <= ordered < BAD_END:
+        return BAD_BATCH
+    return f"{code}-{ordered:%y%m}-{'01' if ordered.day <= 15 else '02'}"
+
+
+def followup_patterns(g: Gen, cases: list[Case]) -> list[Case]:
+    """The Douyin returns with the fix effects put in: later returns of the fixed reason removed."""
+    kept: list[Case] = []
+    fix_day = {sku: when for sku, when, _kind, _note in SAMPLE_FIXES}
+    for c in cases:
+        effect = FIX_EFFECT.get(c.product.code)
+        if effect and c.label == effect[0] and c.ordered >= fix_day[c.product.code] and g.r.random() < effect[1]:
+            continue
+        kept.append(c)
+    return kept
+
+
+def batch_case(g: Gen, line: dict) -> Case:
+    """A workmanship return on a kept order line of the bad batch (same order, buyer and size)."""
+    p: Product = line["product"]
+    lines = [item for item in _pool_for(POOL_ZH, "quality", "workmanship", tags_of(p)) if item[1] == "workmanship"]
+    text = fill(g, g.r.choice(lines)[3], line["size"])
+    if g.r.random() < .3:
+        text = g.r.choice(PREFIXES) + text + g.r.choice(SUFFIXES)
+    applied = line["signed"] + dt.timedelta(hours=g.r.randrange(6, 5 * 24), seconds=g.r.randrange(3600))
+    return Case(p, "quality", "workmanship", text, "return_refund", line["qty"], line["ordered"], line["signed"],
+                applied, line["buyer"], size=line["size"])
+
+
+def write_followup(out: Path) -> None:
+    """sample_data/followup/fixes.csv: the sample fix log the dashboard shows with the sample data."""
+    folder = out / "followup"
+    folder.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(("sku", "fix_date", "kind", "note"))
+    for sku, when, kind, note in SAMPLE_FIXES:
+        w.writerow((sku, when.strftime("%Y-%m-%d"), kind, note))
+    (folder / "fixes.csv").write_bytes(buf.getvalue().encode("utf-8"))
+
+
 def write_douyin(g: Gen, out: Path) -> None:
     products = PRODUCTS
     product_ids = {p.code: g.digits(19, "3") for p in products}
     cases = make_cases(g, 1495, products, POOL_ZH)
 
     # Orders: every return belongs to an order line; other lines were kept.
+    # Sales per SKU follow the returns as drawn, before the follow-up
+    # patterns change them (a fix removes returns, not orders).
     lines: list[dict] = []
+    planned_units: dict[str, int] = {p.code: 0 for p in products}
+    for c in cases:
+        planned_units[c.product.code] += c.quantity
+    cases = followup_patterns(g, cases)
     returned_units: dict[str, int] = {p.code: 0 for p in products}
     for c in cases:
         returned_units[c.product.code] += c.quantity
     case_line: list[int] = []
     for c in cases:
         lines.append(dict(product=c.product, qty=c.quantity, ordered=c.ordered, buyer=c.buyer,
-                          returned=True, signed=c.signed))
+                          returned=True, signed=c.signed, size=c.size))
         case_line.append(len(lines) - 1)
     # Buyers of the kept lines: some of the returning buyers shop again, most
     # orders come from buyers who never return anything. Serial refunders keep
@@ -1096,7 +1463,7 @@ def write_douyin(g: Gen, out: Path) -> None:
     shoppers = [g.nickname() for _ in range(4000)]
     serial_kept = list(SERIAL_REFUNDERS)
     for p in products:
-        target_units = math.ceil(returned_units[p.code] / p.rate) if returned_units[p.code] else 40
+        target_units = math.ceil(planned_units[p.code] / p.rate) if planned_units[p.code] else 40
         sold = returned_units[p.code]
         while sold < target_units:
             qty = 1 if g.r.random() < .85 else g.r.choice((2, 3))
@@ -1109,8 +1476,19 @@ def write_douyin(g: Gen, out: Path) -> None:
                 buyer = shoppers[min(len(shoppers) - 1, int(g.r.paretovariate(1.1)) - 1)] \
                     if g.r.random() < .25 else g.r.choice(shoppers)
             lines.append(dict(product=p, qty=qty, ordered=ordered, buyer=buyer, returned=False,
-                              signed=ordered + dt.timedelta(hours=g.r.randrange(30, 100))))
+                              signed=ordered + dt.timedelta(hours=g.r.randrange(30, 100)),
+                              size=g.r.choice(SIZES[p.code]) if p.code in SIZES else ""))
             sold += qty
+    # The bad batch: kept order lines of its SKUs placed in the bad weeks come back for workmanship.
+    for idx, line in enumerate(lines):
+        if line["returned"] or line["product"].code not in BAD_SKUS or not BAD_START <= line["ordered"] < BAD_END:
+            continue
+        if g.r.random() < BAD_SHARE:
+            line["returned"] = True
+            cases.append(batch_case(g, line))
+            case_line.append(idx)
+    by_time = sorted(range(len(cases)), key=lambda i: cases[i].applied)
+    cases, case_line = [cases[i] for i in by_time], [case_line[i] for i in by_time]
     order_of_line: list[int] = list(range(len(lines)))
     g.r.shuffle(order_of_line)
     main_ids: list[str] = [""] * len(lines)
@@ -1167,7 +1545,7 @@ def write_douyin(g: Gen, out: Path) -> None:
             fmt(closed), "-", c.text or "-",
             g.r.choice(("-", "-", "-", "已联系买家", "缺货，协商退款")), g.r.choice(("系统", "客服小美", "客服阿诚")),
             log, "尺码：大一码" if c.return_type == "exchange" else "-", tab(p.code), "-",
-            fmt(c.signed), c.buyer,
+            fmt(c.signed), c.buyer, spec_for(p, c.size), SUPPLIERS[p.code][0], batch_of(p, c.ordered),
         ]
         assert len(row) == len(DOUYIN_HEADER) + len(DOUYIN_EXTRA)
         rows.append(row)
@@ -1197,7 +1575,7 @@ def write_douyin(g: Gen, out: Path) -> None:
         shipped_at = line["ordered"] + dt.timedelta(hours=g.r.randrange(4, 30))
         done = line["signed"] + dt.timedelta(days=g.r.randrange(3, 10)) if line["signed"] else None
         w.writerow([
-            tab(main_ids[idx]), tab(sub_ids[idx]), p.title, p.spec, line["qty"], tab(product_ids[p.code]),
+            tab(main_ids[idx]), tab(sub_ids[idx]), p.title, spec_for(p, line["size"]), line["qty"], tab(product_ids[p.code]),
             tab(p.code), p.code.split("-")[0], money(p.price), money(p.price * line["qty"]), "0.00",
             money(g.r.choice((0.0, 3.0, 5.0))), g.r.choice(("抖音支付", "微信", "支付宝")),
             fmt(line["ordered"]), fmt(line["ordered"] + dt.timedelta(minutes=g.r.randrange(1, 20))),
@@ -1665,6 +2043,7 @@ def main(argv: list[str] | None = None) -> int:
     bad.mkdir(parents=True, exist_ok=True)
     # One generator per file, so changing one file's recipe leaves the others alone.
     write_douyin(Gen(SEED + 1), samples)
+    write_followup(samples)
     write_taobao(Gen(SEED + 2), samples)
     write_amazon(Gen(SEED + 3), samples)
     write_pdd(Gen(SEED + 4), samples)

@@ -6,7 +6,7 @@ import html
 import streamlit as st
 
 from diagnose.taxonomy import UNSPECIFIED, label_name, sub_reason_name
-from ui import common
+from ui import common, state
 from ui.i18n import t
 
 
@@ -16,6 +16,35 @@ def _examples_html(examples: str) -> str:
         return ""
     items = "".join(f"<li>“{html.escape(q)}”</li>" for q in quotes)
     return f'<div style="color:#444;font-size:0.9rem"><b>{html.escape(t("fx_examples"))}</b><ul style="margin:2px 0 0 0">{items}</ul></div>'
+
+
+# The kind of fix a suggested fix most likely is, by the reason it is about.
+_KIND_FOR_REASON = {"sizing": "size_chart", "mismatch": "listing", "quality": "qc", "logistics": "packaging"}
+
+
+def _mark_fixed(rec: dict, lang: str) -> None:
+    """"Mark as fixed": record the fix in the fix log, to be re-measured on the follow-up page."""
+    from datetime import date
+
+    from diagnose.errors import InputError
+    from diagnose.store import FIX_KINDS
+
+    store = state.ctx().store
+    if store is None:
+        return
+    rank = int(rec["rank"])
+    with st.expander(t("fx_mark_fixed")), st.form(f"fx_fixed_{rank}", clear_on_submit=True):
+        kinds = list(FIX_KINDS)
+        kind = st.selectbox(t("fu_fix_kind"), kinds, index=kinds.index(_KIND_FOR_REASON.get(rec["reason"], "other")),
+                            format_func=lambda k: t(f"fu_kind_{k}"), key=f"fx_fixed_kind_{rank}")
+        when = st.date_input(t("fu_fix_date"), value=date.today(), key=f"fx_fixed_date_{rank}")
+        note = st.text_input(t("fu_fix_note"), value=rec.get(f"fix_{lang}", ""), key=f"fx_fixed_note_{rank}")
+        if st.form_submit_button(t("fu_fix_save")):
+            try:
+                store.fix_log().add(str(rec["sku"]), when, kind, reason=rec["reason"], note=note)
+                st.success(t("fu_fix_saved", sku=common.md_escape(rec["sku"])))
+            except InputError as exc:
+                st.error(common.md_escape(str(exc)))
 
 
 def main() -> None:
@@ -58,6 +87,7 @@ def main() -> None:
                              + "、".join(f"<code>{html.escape(w)}</code>" for w in words) + "</div>")
             if body:
                 st.html(body)
+            _mark_fixed(rec, lang)
 
 
 main()
