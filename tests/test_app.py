@@ -120,7 +120,7 @@ def test_sample_data_loads_and_overview_metrics_show(env, sample_tagged):
     assert as_int(metric(at, "待复核")) == int(sample_tagged["needs_review"].sum())
     assert as_int(metric(at, "疑似恶意")) == int((sample_tagged["reason"] == "malicious").sum())
     assert metric(at, "退款金额").startswith("¥")
-    assert metric(at, "下拉与文字冲突率").endswith("%")
+    assert metric(at, "下拉冲突率").endswith("%")
     assert any("示例数据" in c.value for c in at.sidebar.caption)
 
 

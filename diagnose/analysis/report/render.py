@@ -70,7 +70,7 @@ _T = {
         "plat_unknown": "平台未知",
         "basis_line": "退货率所用订单文件：{file}（{platform}，{rows} 行订单）",
         "basis_window": "；订单与退货都限于 {start} 至 {end}",
-        "basis_without": "；{platforms} 没有订单文件，这些平台的 {n} 条退货不计算退货率",
+        "basis_without": "；{platforms}没有订单文件，这些平台的 {n} 条退货不计算退货率",
         "basis_unknown": "；无法确定订单文件属于哪个平台，而退货来自多个平台，因此不计算退货率",
     },
     "en": {
