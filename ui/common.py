@@ -201,12 +201,11 @@ _LANG_SCRIPT = """<script>
 def page_language(lang: str) -> None:
     """Set the page's <html lang> (zh-CN or en): screen readers, fonts and translators read it.
 
-    Streamlit serves its page as lang="en"; a zero-height component (same
-    origin as the app) corrects it on every run.
+    Streamlit serves its page as lang="en"; a 1-pixel iframe in the
+    sidebar (same origin as the app; our own fixed script, never user text)
+    corrects it on every run (1 px high: Streamlit refuses 0).
     """
-    import streamlit.components.v1 as components
-
-    components.html(_LANG_SCRIPT.format(lang="zh-CN" if lang == "zh" else "en"), height=0)
+    st.sidebar.iframe(_LANG_SCRIPT.format(lang="zh-CN" if lang == "zh" else "en"), height=1)
 
 
 HISTORY_KEYS = {

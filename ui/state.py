@@ -230,8 +230,9 @@ def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: t
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
-def load_orders(sha: str, _source: tuple[str, bytes]) -> tuple[pd.DataFrame | None, str | None]:
-    """The order export as a DataFrame, or (None, error message)."""
+def load_orders(sha: str, _source: tuple[str, bytes], name: str = "") -> tuple[pd.DataFrame | None, str | None]:
+    """The order export as a DataFrame, or (None, error message); keyed on bytes and name
+    (the name is in the table's source_file and may tell the platform)."""
     from diagnose.io.ingest import read_orders
 
     try:
@@ -266,7 +267,8 @@ def load_current(model) -> Loaded:
     # cache_data hands out a copy; attach the orders to it
     loaded.is_sample = is_sample
     if orders_src is not None:
-        loaded.orders, loaded.orders_error = load_orders(orders_src.sha, (orders_src.name, orders_src.data))
+        loaded.orders, loaded.orders_error = load_orders(orders_src.sha, (orders_src.name, orders_src.data),
+                                                                 orders_src.name)
         loaded.orders_name = orders_src.name
         loaded.orders_platform = orders_platform_for(orders_src.name, loaded.tagged, is_sample)
     st.session_state[_LOADED] = ((key, okey), loaded)

@@ -58,7 +58,7 @@ def metrics(c: state.Context, rep) -> None:
     if key == "sku":
         label, helptext = t("m_skus"), t("m_skus_help")
     else:
-        label, helptext = t("m_products"), t("m_products_help", key=t(f"key_{key}"))
+        label, helptext = t("m_products"), t("m_products_help", name=t(f"key_{key}"))
     row2[2].metric(label, f"{tot.get('skus', 0):,}", _delta_count(tot.get("skus", 0), p("skus")),
                    delta_color="off", border=True, help=helptext)
     if prev_info:
@@ -69,7 +69,7 @@ def metrics(c: state.Context, rep) -> None:
         st.caption(t("cmp_none"))
     st.caption(t("ov_malicious_note", n=tot["malicious"]))
     if key != "sku":
-        st.info(t("ov_product_key", key=t(f"key_{key}")))
+        st.info(t("ov_product_key", name=t(f"key_{key}")))
 
 
 def main() -> None:

@@ -103,6 +103,13 @@ def product_keys(tagged: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         fill = key.isna() & values.notna()
         key = key.where(~fill, values)
         used = used.where(~fill, column)
+    # Ingest fills a missing SKU column with the product id; a SKU equal to the
+    # product id on every row is that fill, so say "product id".
+    if "product_id" in tagged.columns and (used == "sku").any():
+        pid = _clean_ids(tagged["product_id"])
+        has_sku = (used == "sku").to_numpy(bool)
+        if bool((pid[has_sku] == key[has_sku]).all()):
+            used = used.where(~has_sku, "product_id")
     return key, used
 
 

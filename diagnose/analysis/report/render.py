@@ -278,12 +278,12 @@ def rate_basis_text(report: Report, lang: str = "zh") -> str:
     text = t["basis_line"].format(file=_esc(b.orders_file) or "-", platform=plat, rows=_int(b.order_rows))
     if b.date_from is not None:
         text += t["basis_window"].format(start=_date(b.date_from), end=_date(b.date_to))
-    if b.platforms_without_orders:
+    if b.orders_platform is None and b.returns_matched == 0:
+        text += t["basis_unknown"]
+    elif b.platforms_without_orders:
         names = "、".join(platform_name(p, lang) for p in b.platforms_without_orders) if lang == "zh" \
             else ", ".join(platform_name(p, lang) for p in b.platforms_without_orders)
         text += t["basis_without"].format(platforms=names, n=_int(b.returns_unmatched))
-    elif b.orders_platform is None and b.returns_matched == 0:
-        text += t["basis_unknown"]
     return text
 
 
