@@ -66,7 +66,7 @@ def _canonical_columns() -> list[str]:
 
 
 def _file_details(f, lang: str) -> None:
-    c1, c2, c3, c4 = st.columns(4)
+    (c1, c2), (c3, c4) = st.columns(2), st.columns(2)  # four across cut "抖音/抖店" at 1024 px
     c1.metric(t("up_profile"), platform_name(f.profile, lang))
     c2.metric(t("up_encoding"), f.encoding or "—")
     c3.metric(t("up_header_row"), f.header_row if f.header_row is not None else "—")
