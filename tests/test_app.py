@@ -286,7 +286,7 @@ def test_mapping_correction_reingests(env, tmp_path):
     submit.click()
     run(at)
     assert not at.error, [e.value for e in at.error]
-    assert "buyer_text←买家留的话" in texts(at)
+    assert "买家原话←买家留的话" in texts(at)  # the canonical column in Chinese, not buyer_text
     goto(at, "drilldown")
     assert "鞋子偏小" in "".join(h.value for h in at.get("html"))
 
@@ -366,6 +366,9 @@ def test_highlight_escapes_buyer_text_first():
     # evidence words that are themselves markup-looking are escaped too
     assert highlight("a<b>c", ["<b>"]) == "a<mark>&lt;b&gt;</mark>c"
     assert highlight(None, ["x"]) == ""
+    # English evidence is marked as whole words only
+    assert highlight("Cup too small, size up", ["size up", "up"]) == "Cup too small, <mark>size up</mark>"
+    assert highlight("x <b> y", ["<b>"]) == "x <mark>&lt;b&gt;</mark> y"
 
 
 def test_downloads_are_formula_safe(env, sample_tagged):

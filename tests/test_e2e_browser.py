@@ -353,5 +353,15 @@ def test_layout_at_laptop_widths(server, width):
                     ARTIFACTS.mkdir(exist_ok=True)
                     page.screenshot(path=str(ARTIFACTS / f"overview_{width}.png"), full_page=True)
             assert len(titles) == len(LAYOUT_PAGES), titles
+            # in English too: the money figure and the labels are longer there
+            page.goto(server)
+            expect(page.locator('[data-testid="stMetric"]:visible').first).to_be_visible(timeout=TIMEOUT_MS)
+            page.locator('[data-testid="stSidebar"] button').filter(has_text="English").first.click()
+            expect(page.locator("h1").filter(has_text="Return diagnosis overview")).to_be_visible(timeout=TIMEOUT_MS)
+            page.wait_for_function("() => document.documentElement.lang === 'en'")
+            page.wait_for_timeout(1500)
+            cut = [v for v in page.evaluate(TRUNCATED_JS) if v["sw"] > v["cw"] + 1 or v["text"].endswith("…")]
+            assert not cut, f"English overview at {width}px: truncated metric values {cut}"
+            assert "Overview" in page.title()
         finally:
             browser.close()

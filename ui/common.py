@@ -66,6 +66,9 @@ def evidence_words(evidence: object) -> list[str]:
     return sorted(words, key=len, reverse=True)
 
 
+_ENGLISH_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9' ]*")
+
+
 def highlight(text: object, evidence: object) -> str:
     """Buyer text as safe HTML: escaped first, then evidence words wrapped in <mark>.
 
@@ -78,7 +81,9 @@ def highlight(text: object, evidence: object) -> str:
     words = evidence_words(evidence)
     if not words or not raw:
         return html.escape(raw)
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    # English evidence matches whole words only ("up" must not light up "cup").
+    pattern = re.compile("|".join(rf"\b{re.escape(w)}\b" if _ENGLISH_WORD.fullmatch(w) else re.escape(w) for w in words),
+                         re.IGNORECASE)
     out, pos = [], 0
     for m in pattern.finditer(raw):
         if m.start() == m.end():

@@ -265,6 +265,26 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+# Canonical column names as the UI shows them (upload page mapping table and form).
+COLUMN_NAMES: dict[str, tuple[str, str]] = {
+    "return_id": ("售后单号", "Return ID"), "order_id": ("订单号", "Order ID"), "sku": ("SKU（商家编码）", "SKU"),
+    "product_id": ("商品ID", "Product ID"), "product_title": ("商品名称", "Product title"),
+    "platform_reason": ("下拉原因", "Dropdown reason"), "buyer_text": ("买家原话", "Buyer text"),
+    "return_type": ("售后类型", "Return type"), "amount": ("退款金额", "Refund amount"),
+    "applied_at": ("申请时间", "Applied at"), "signed_at": ("签收时间", "Signed for at"),
+    "buyer_id": ("买家", "Buyer"), "status": ("售后状态", "Status"), "quantity": ("数量", "Quantity"),
+    "shop": ("店铺", "Shop"), "platform": ("平台", "Platform"), "source_file": ("来源文件", "Source file"),
+    "source_row": ("来源行", "Source row"), "row_issues": ("字段问题", "Row issues"),
+    "ordered_at": ("下单时间", "Ordered at"), "sub_order_id": ("子订单号", "Sub-order ID"),
+}
+
+
+def column_name(key: str) -> str:
+    """A canonical column's name in the session's language (unknown keys as they are)."""
+    pair = COLUMN_NAMES.get(str(key))
+    return (pair[0] if lang() == "zh" else pair[1]) if pair else str(key)
+
+
 def lang() -> str:
     """The UI language of this session ('zh' by default)."""
     value = st.session_state.get(LANG_KEY, "zh")

@@ -13,7 +13,7 @@ import streamlit as st
 from diagnose.io import CANONICAL_COLUMNS
 from ui import common, state
 from ui.filters import platform_name
-from ui.i18n import t
+from ui.i18n import column_name, t
 
 RETURNS_KEY = "uploader_returns"
 ORDERS_KEY = "uploader_orders"
@@ -71,7 +71,7 @@ def _file_details(f, lang: str) -> None:
     c2.metric(t("up_encoding"), f.encoding or "—")
     c3.metric(t("up_header_row"), f.header_row if f.header_row is not None else "—")
     c4.metric(t("up_n_rows"), f"{f.n_rows:,}")
-    mapping = pd.DataFrame({t("up_canonical"): list(f.mapping.keys()),
+    mapping = pd.DataFrame({t("up_canonical"): [column_name(k) for k in f.mapping.keys()],
                             t("up_original"): [str(v) for v in f.mapping.values()]})
     st.markdown(f"**{t('up_mapping')}**")
     st.dataframe(mapping, hide_index=True, width="stretch")
@@ -108,7 +108,7 @@ def _mapping_form(loaded: state.Loaded) -> None:
             for i, canon in enumerate(_canonical_columns()):
                 options = [""] + headers
                 value = current.get(canon, "")
-                label = canon + (f"（{detected[canon]}）" if canon in detected else "")
+                label = column_name(canon) + (f"（{detected[canon]}）" if canon in detected else "")
                 if value and value not in options:
                     options.append(value)
                 pick = cols[i % 3].selectbox(label, options, index=options.index(value) if value in options else 0,
@@ -122,7 +122,7 @@ def _mapping_form(loaded: state.Loaded) -> None:
             st.session_state[state.PROFILE] = profile or None
             st.rerun()
         if current or st.session_state.get(state.PROFILE):
-            st.caption(t("up_overrides_active", m=common.md_escape(", ".join(f"{k}←{v}" for k, v in current.items()) or "—")))
+            st.caption(t("up_overrides_active", m=common.md_escape(", ".join(f"{column_name(k)}←{v}" for k, v in current.items()) or "—")))
             if st.button(t("up_reset_map")):
                 st.session_state.pop(state.OVERRIDES, None)
                 st.session_state.pop(state.PROFILE, None)
