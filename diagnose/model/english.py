@@ -289,36 +289,40 @@ def overlay(out: pd.DataFrame, texts: pd.Series, drops: pd.Series, review_thresh
     """Re-tag the English rows of a classified table in place (classify_frame's hook).
 
     Works per distinct (text, reason code) pair, so repeated comments cost
-    once. Rows with no English text are left exactly as the model tagged
-    them, apart from an Amazon code's sub-reason on code-only rows.
+    once, and by position (the table's index may repeat labels). Rows with
+    no English text are left exactly as the model tagged them, apart from an
+    Amazon code's sub-reason on code-only rows.
     """
     if not len(out):
         return out
-    key = pd.DataFrame({"t": texts.to_numpy(dtype=object), "d": drops.to_numpy(dtype=object)})
-    uniq_texts = pd.unique(key["t"])
-    eng = {t for t in uniq_texts if is_english(t)}
-    mask = key["t"].isin(eng).to_numpy(bool)
-    _code_only_subs(out, key, mask)
+    t_arr = texts.to_numpy(dtype=object)
+    d_arr = drops.to_numpy(dtype=object)
+    eng = {t for t in pd.unique(t_arr) if is_english(t)}
+    mask = pd.Series(t_arr).isin(eng).to_numpy(bool)
+    _code_only_subs(out, t_arr, d_arr, mask)
     if not mask.any():
         return out
     lex = lex or default_lexicon()
-    pairs = key[mask].drop_duplicates()
-    tags = {(t, d): tag_text(t, d, lex) for t, d in pairs.itertuples(index=False)}
-    rows = [tags[(t, d)] for t, d in key[mask].itertuples(index=False)]
-    idx = out.index[mask]
-    out.loc[idx, "reason"] = [r.reason for r in rows]
-    out.loc[idx, "reason_zh"] = [taxonomy.LABEL_ZH[r.reason] for r in rows]
-    out.loc[idx, "sub_reason"] = [r.sub_reason for r in rows]
+    cache: dict[tuple[str, str], Tag] = {}
+    rows = []
+    for t, d in zip(t_arr[mask], d_arr[mask]):
+        if (t, d) not in cache:
+            cache[(t, d)] = tag_text(t, d, lex)
+        rows.append(cache[(t, d)])
     conf = np.round([r.confidence for r in rows], 4)
-    out.loc[idx, "confidence"] = conf
-    ev = pd.Series([_with_code(r.evidence, d, r.reason) for r, d in zip(rows, key.loc[mask, "d"])],
-                   index=idx, dtype=object)
-    evidence = out["evidence"].copy()
-    evidence.loc[idx] = ev
-    out["evidence"] = evidence
-    out.loc[idx, "needs_review"] = conf < review_threshold
-    out.loc[idx, "reason_conflict"] = [r.conflict for r in rows]
-    out.loc[idx, "p_malicious"] = np.round([r.p_malicious for r in rows], 4)
+    evidence = np.empty(len(rows), dtype=object)
+    evidence[:] = [_with_code(r.evidence, d, r.reason) for r, d in zip(rows, d_arr[mask])]
+    values = {
+        "reason": [r.reason for r in rows], "reason_zh": [taxonomy.LABEL_ZH[r.reason] for r in rows],
+        "sub_reason": [r.sub_reason for r in rows], "confidence": conf, "evidence": evidence,
+        "needs_review": conf < review_threshold, "reason_conflict": [r.conflict for r in rows],
+        "p_malicious": np.round([r.p_malicious for r in rows], 4),
+    }
+    for col, new in values.items():
+        arr = out[col].to_numpy(dtype=object if col in ("reason", "reason_zh", "sub_reason", "evidence") else None,
+                                copy=True)
+        arr[mask] = new
+        out[col] = arr
     return out
 
 
@@ -328,15 +332,21 @@ def _with_code(evidence: list[str], code: str, reason: str) -> list[str]:
     return list(evidence)
 
 
-def _code_only_subs(out: pd.DataFrame, key: pd.DataFrame, english: np.ndarray) -> None:
+def _code_only_subs(out: pd.DataFrame, t_arr: np.ndarray, d_arr: np.ndarray, english: np.ndarray) -> None:
     """Rows with an Amazon code and no words: the code's sub-reason where the model left none."""
-    empty = key["t"].map(lambda t: not str(t).strip()).to_numpy(bool) & ~english
+    empty = (pd.Series(t_arr, dtype="string").fillna("").str.strip() == "").to_numpy(bool) & ~english
     if not empty.any() or "sub_reason" not in out.columns:
         return
-    idx = out.index[empty & (out["sub_reason"].astype(str) == UNSPECIFIED).to_numpy(bool)]
-    if len(idx):
-        codes = key.loc[out.index.get_indexer(idx), "d"].to_numpy()
-        out.loc[idx, "sub_reason"] = [code_sub_reason(c, str(r)) for c, r in zip(codes, out.loc[idx, "reason"])]
+    subs = out["sub_reason"].to_numpy(dtype=object, copy=True)
+    reasons = out["reason"].to_numpy(dtype=object)
+    todo = np.flatnonzero(empty & (subs == UNSPECIFIED))
+    if not len(todo):
+        return
+    key = pd.Series(d_arr[todo]).astype(str) + "\0" + pd.Series(reasons[todo]).astype(str)
+    codes, uniques = pd.factorize(key)
+    mapped = np.array([code_sub_reason(*u.split("\0", 1)) for u in uniques], dtype=object)
+    subs[todo] = mapped[codes]
+    out["sub_reason"] = subs
 
 
 # ---------------------------------------------------------------------------
