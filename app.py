@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import filters, state
-from ui.common import md_escape
+from ui.common import error_text, md_escape, page_language
 from ui.i18n import LANG_KEY, t
 
 # The favicon is an inline SVG served by this server: a ":material/…:" or emoji
@@ -43,6 +43,9 @@ pages = [
     for name, icon in PAGES
 ]
 nav = st.navigation(pages)
+# Each page gets its own browser-tab title, and the page says which language it is in.
+st.set_page_config(page_title=f"{nav.title} · {t('app_title')}", page_icon=PAGE_ICON, layout="wide")
+page_language(lang)
 
 # --- shared data -------------------------------------------------------------------
 with st.spinner(t("loading")):
@@ -51,14 +54,10 @@ with st.spinner(t("loading")):
 if ctx.model_error:
     st.error(t("model_error", msg=md_escape(ctx.model_error)))
 elif ctx.loaded is not None:
-    for name, msg in ctx.loaded.errors:
-        safe = md_escape(msg)  # the message quotes the user's file (names, headers): no Markdown from it
-        text = t("mapping_error", msg=safe) if name == state.MAPPING_ERROR else t("file_error", msg=safe)
-        if "--map" in msg:
-            text += "\n\n" + t("map_hint")
-        st.error(text)
+    for err in ctx.loaded.errors:
+        st.error(error_text(err, lang))
     if ctx.loaded.orders_error:
-        st.warning(t("orders_error", msg=md_escape(ctx.loaded.orders_error)))
+        st.warning(error_text(("__orders__", ctx.loaded.orders_error), lang))
     if ctx.table is not None:
         ctx.filters = filters.render(ctx.table, ctx.loaded.key, lang)
         ctx.filtered = filters.apply(ctx.table, ctx.filters)

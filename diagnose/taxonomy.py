@@ -279,6 +279,29 @@ DROPDOWN_RULES: tuple[tuple[str, str], ...] = (
     ("其它", "other"),
 )
 
+# Amazon reason codes -> the sub-reason they imply (matched like DROPDOWN_RULES,
+# case-insensitively by substring). Used for English comments and code-only
+# rows when the words name no sub-reason (diagnose.model.english).
+AMAZON_CODE_SUB_REASONS: tuple[tuple[str, str], ...] = (
+    ("apparel_too_small", "too_small"),
+    ("app-too-small", "too_small"),
+    ("apparel_too_large", "too_large"),
+    ("app-too-large", "too_large"),
+    ("apparel_style", "dislike"),
+    ("did_not_like", "dislike"),
+    ("defective", "malfunction"),
+    ("missing_parts", "missing_parts"),
+    ("switcheroo", "wrong_item"),
+    ("ordered_wrong_item", "ordered_wrong"),
+    ("misordered", "ordered_wrong"),
+    ("unwanted_item", "not_needed"),
+    ("found_better_price", "price"),
+    ("damaged_by_carrier", "damaged_in_transit"),
+    ("damaged_by_fc", "damaged_in_transit"),
+    ("missed_estimated_delivery", "slow"),
+    ("never_arrived", "lost"),
+)
+
 # Dropdown reasons that platforms count against the shop's quality score
 # (品质退货率): the ones buyers pick to make the merchant pay shipping.
 QUALITY_DROPDOWN_LABELS: frozenset[str] = frozenset({"quality", "mismatch"})

@@ -120,7 +120,7 @@ def test_sample_data_loads_and_overview_metrics_show(env, sample_tagged):
     assert as_int(metric(at, "待复核")) == int(sample_tagged["needs_review"].sum())
     assert as_int(metric(at, "疑似恶意")) == int((sample_tagged["reason"] == "malicious").sum())
     assert metric(at, "退款金额").startswith("¥")
-    assert metric(at, "下拉与文字冲突率").endswith("%")
+    assert metric(at, "下拉冲突率").endswith("%")
     assert any("示例数据" in c.value for c in at.sidebar.caption)
 
 
@@ -286,7 +286,7 @@ def test_mapping_correction_reingests(env, tmp_path):
     submit.click()
     run(at)
     assert not at.error, [e.value for e in at.error]
-    assert "buyer_text←买家留的话" in texts(at)
+    assert "买家原话←买家留的话" in texts(at)  # the canonical column in Chinese, not buyer_text
     goto(at, "drilldown")
     assert "鞋子偏小" in "".join(h.value for h in at.get("html"))
 
@@ -366,6 +366,9 @@ def test_highlight_escapes_buyer_text_first():
     # evidence words that are themselves markup-looking are escaped too
     assert highlight("a<b>c", ["<b>"]) == "a<mark>&lt;b&gt;</mark>c"
     assert highlight(None, ["x"]) == ""
+    # English evidence is marked as whole words only
+    assert highlight("Cup too small, size up", ["size up", "up"]) == "Cup too small, <mark>size up</mark>"
+    assert highlight("x <b> y", ["<b>"]) == "x <mark>&lt;b&gt;</mark> y"
 
 
 def test_downloads_are_formula_safe(env, sample_tagged):
@@ -379,3 +382,155 @@ def test_downloads_are_formula_safe(env, sample_tagged):
     assert "'=HYPERLINK" in csv
     data = report_xlsx_bytes(build_report(sample_tagged), "zh")
     assert data[:2] == b"PK"
+
+
+# --------------------------------------------------------------------------
+# issue 13: what a merchant sees
+# --------------------------------------------------------------------------
+def _columns_config(df_element) -> dict:
+    import json
+
+    return json.loads(df_element.proto.columns or "{}")
+
+
+def test_rates_match_the_order_files_platform_and_say_which_file(env, sample_tagged, sample_dir):
+    """Item 2: the sample's Douyin orders divide only Douyin returns; other platforms get no rate."""
+    from diagnose.analysis.report import build_report
+    from diagnose.io.ingest import read_orders
+
+    at = new_app()
+    basis = [c.value for c in at.caption if "退货率所用订单文件" in c.value]
+    assert basis, "the rate table does not say which orders file it uses"
+    assert "douyin\\_orders.csv" in basis[0] and "抖音" in basis[0] and "拼多多" in basis[0]
+    expected = build_report(sample_tagged, read_orders(sample_dir / "douyin_orders.csv"), orders_platform="douyin")
+    shown = [d for d in at.dataframe if "return_rate" in d.value.columns][0]
+    got = shown.value.set_index("sku")["return_rate"]
+    want = expected.return_rates.set_index("sku")["return_rate"]
+    for sku in got.index[:5]:
+        assert got[sku] == pytest.approx(want[sku])
+    douyin_only = sample_tagged[sample_tagged["platform"] == "douyin"]
+    returned = shown.value["returned_units"].sum()
+    assert returned <= douyin_only["quantity"].fillna(1).sum()
+    # every header is translated and priority is explained
+    config = _columns_config(shown)
+    assert config["sold_units"]["label"] == "销售件数" and config["priority"]["label"] == "优先级"
+    assert "退货率 × 退货条数" in config["priority"]["help"]
+    assert config["spike"]["label"] == "异常" and config["returns"]["label"] == "退货条数"
+
+
+def test_date_filter_narrows_orders_too(env, sample_tagged, sample_dir):
+    from diagnose.analysis.report import build_report
+    from diagnose.io.ingest import read_orders
+
+    at = new_app()
+    dates = pd.to_datetime(sample_tagged["applied_at"]).dropna()
+    end = dates.max().date()
+    start = end - timedelta(days=13)
+    at.sidebar.date_input[0].set_value((start, end))
+    run(at)
+    basis = [c.value for c in at.caption if "退货率所用订单文件" in c.value][0]
+    assert f"{start.isoformat()} 至 {end.isoformat()}" in basis
+    rows = sample_tagged[(dates.reindex(sample_tagged.index).dt.date >= start)
+                         & (dates.reindex(sample_tagged.index).dt.date <= end)]
+    expected = build_report(rows, read_orders(sample_dir / "douyin_orders.csv"), orders_platform="douyin",
+                            date_window=(start, end)).return_rates
+    shown = [d for d in at.dataframe if "return_rate" in d.value.columns][0].value
+    top = shown.iloc[0]
+    assert top["sold_units"] == expected.set_index("sku").loc[top["sku"], "sold_units"]
+
+
+def test_quality_rate_uses_the_same_basis(env):
+    at = goto(new_app(), "malicious")
+    assert any("品质退货率只计 抖音" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_uploaded_orders_ask_for_their_platform_when_returns_mix(env, sample_dir):
+    at = goto(new_app(), "upload")
+    a, b = sample_dir / "douyin_aftersales.csv", sample_dir / "pdd_aftersales.csv"
+    at.file_uploader[0].upload(a.name, a.read_bytes()).upload(b.name, b.read_bytes())
+    run(at)
+    orders = (sample_dir / "douyin_orders.csv").read_bytes()
+    at.file_uploader[1].upload("orders_may.csv", orders)  # a name that does not say the platform
+    run(at)
+    assert any("请选择订单文件所属平台" in w.value for w in at.warning)
+    goto(at, "overview")
+    assert any("不计算退货率" in i.value for i in at.info)
+    goto(at, "upload")
+    at.selectbox(key="orders_platform_pick").set_value("douyin")
+    run(at)
+    goto(at, "overview")
+    basis = [c.value for c in at.caption if "退货率所用订单文件" in c.value][0]
+    assert "orders\\_may.csv" in basis and "抖音" in basis and "拼多多没有订单文件" in basis
+
+
+def test_restoring_the_samples_clears_old_uploads_and_their_errors(env, sample_dir):
+    """Item 8: after 恢复示例数据 the next upload does not bring the broken file back."""
+    at = goto(new_app(), "upload")
+    good = sample_dir / "douyin_aftersales.csv"
+    at.file_uploader[0].upload(good.name, good.read_bytes()).upload("broken.csv", b"\x00\x01garbage\xff" * 64)
+    run(at)
+    assert any("broken.csv" in e for e in error_texts(at))
+    [b for b in at.button if b.label == "恢复示例数据"][0].click()
+    run(at)
+    assert not at.error and any("已恢复示例数据" in s.value for s in at.success)
+    assert any("示例数据" in c.value for c in at.sidebar.caption)
+    other = sample_dir / "pdd_aftersales.csv"
+    at.file_uploader[0].upload(other.name, other.read_bytes())
+    run(at)
+    assert not any("broken.csv" in e for e in error_texts(at))
+    assert "broken.csv" not in texts(at) and "douyin_aftersales.csv" not in texts(at)
+    assert any("您上传的 1 个文件" in c.value for c in at.sidebar.caption)
+
+
+def test_overview_says_what_the_malicious_count_counts(env, sample_tagged):
+    """Item 7: the overview's text-tag count and the queue's risk-level count are both explained."""
+    at = new_app()
+    n = int((sample_tagged["reason"] == "malicious").sum())
+    tile = [m for m in at.metric if m.label == "疑似恶意"][0]
+    assert "只看文字" in tile.proto.help and "风险分" in tile.proto.help
+    assert any(f"疑似恶意 {n:,} 条 = 按买家原话" in c.value for c in at.caption)
+    goto(at, "malicious")
+    note = [c.value for c in at.caption if "队列按风险等级筛选" in c.value]
+    assert note and f"「疑似恶意」{n:,} 条" in note[0]
+
+
+def test_metric_tiles_are_three_a_row_with_tooltips(env):
+    """Item 4: six tiles in one row cut their values at 1024 px."""
+    at = new_app()
+    labels = [m.label for m in at.metric]
+    assert labels[:6] == ["退货数", "退款金额", "待复核", "疑似恶意", "下拉冲突率", "涉及 SKU"]
+    assert all(m.proto.help for m in at.metric[:6])
+    assert "¥" in [m for m in at.metric if m.label == "退款金额"][0].proto.help
+
+
+def test_export_without_sku_falls_back_to_product_id(env):
+    """Item 9: 商品ID / 商品名称 but no SKU column still gives a product view, and says which key."""
+    csv = ("售后单号,商品ID,商品名称,售后原因,问题描述,退款金额,申请时间\n"
+           + "".join(f"R{i},P-{i % 3},商品{i % 3},尺码问题,偏小一码,59,2024-05-0{1 + i % 9} 10:00:00\n"
+                     for i in range(12))).encode("utf-8")
+    at = goto(new_app(), "upload")
+    at.file_uploader[0].upload("no_sku.csv", csv)
+    run(at)
+    goto(at, "overview")
+    assert metric(at, "涉及商品") == "3"
+    assert any("商品按 **商品ID** 区分" in i.value for i in at.info), [i.value for i in at.info]
+    assert filter_widget(at, "sku").options == ["P-0", "P-1", "P-2"]
+    filter_widget(at, "sku").set_value(["P-1"])
+    run(at)
+    assert as_int(metric(at, "退货数")) == 4
+    goto(at, "drilldown")
+    assert "共 4 条" in texts(at)
+
+
+def test_error_text_and_history_table_speak_the_ui_language():
+    from ui.common import error_text, history_table
+
+    text = error_text(("bad.csv", "no buyer text column; use --map buyer_text=<header>"), "zh")
+    assert text.startswith("文件有问题") and "修正列映射" in text
+    hist = pd.DataFrame({"id": [1], "return_id": ["R1"], "old_reason": ["quality"], "new_reason": ["sizing"],
+                         "new_sub_reason": ["too_small"], "corrected_at": ["2024-05-01"], "user": ["me"]})
+    zh = history_table(hist, "zh")
+    assert list(zh.columns) == ["编号", "售后单号", "原原因", "新原因", "新细分原因", "时间", "操作人"]
+    assert zh.loc[0, "原原因"] == "质量问题" and zh.loc[0, "新原因"] == "尺码问题"
+    assert "quality" not in zh.to_string()
+    assert history_table(hist, "en").loc[0, "Old reason"] == "Quality"

@@ -307,3 +307,61 @@ def test_production_settings_are_in_force(server):
     assert config["client"]["showErrorDetails"] == "none"
     assert config["server"]["enableXsrfProtection"] is True
     assert config["browser"]["gatherUsageStats"] is False
+
+
+# Metric values, the sample data's pages that show them, and the tab title each must have.
+LAYOUT_PAGES = [("", "总览"), ("upload", "上传数据"), ("fixes", "改进建议"), ("malicious", "疑似恶意退款")]
+TRUNCATED_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMetricValue"]'))
+  .filter(el => el.offsetParent !== null).map(el => {
+    const inner = el.querySelector('div') || el;
+    return {text: el.innerText.trim(), sw: Math.max(el.scrollWidth, inner.scrollWidth),
+            cw: Math.min(el.clientWidth, inner.clientWidth || el.clientWidth)};
+})"""
+
+
+@pytest.mark.parametrize("width", [1024, 1440])
+def test_layout_at_laptop_widths(server, width):
+    """Issue 13 item 4/6: no metric value cut at 1024-1440 px, lang="zh-CN", a title per page."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
+            page.set_default_timeout(TIMEOUT_MS)
+            titles = set()
+            for url_path, nav_title in LAYOUT_PAGES:
+                page.goto(f"{server}/{url_path}")  # "" is the overview (the default page)
+                expect(page.locator("h1").first).to_be_visible(timeout=TIMEOUT_MS)
+                if url_path == "malicious":  # its metrics are on the second tab
+                    page.get_by_role("tab", name="品质退货申诉清单").click()
+                expect(page.locator('[data-testid="stMetric"]:visible').first).to_be_visible(timeout=TIMEOUT_MS)
+                for summary in page.locator('[data-testid="stExpander"] summary').all()[:2]:
+                    summary.click()  # per-file details (upload page) are metrics too
+                page.wait_for_timeout(1500)  # layout settles (fonts, sparkline)
+                values = page.evaluate(TRUNCATED_JS)
+                assert values, f"{url_path}: no metric values"
+                cut = [v for v in values if v["sw"] > v["cw"] + 1 or v["text"].endswith("…")]
+                assert not cut, f"{url_path} at {width}px: truncated metric values {cut}"
+                page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
+                assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
+                title = page.title()
+                assert nav_title in title, (url_path, title)
+                titles.add(title)
+                assert page.locator('[data-testid="stException"]').count() == 0
+                if not url_path:
+                    ARTIFACTS.mkdir(exist_ok=True)
+                    page.screenshot(path=str(ARTIFACTS / f"overview_{width}.png"), full_page=True)
+            assert len(titles) == len(LAYOUT_PAGES), titles
+            # in English too: the money figure and the labels are longer there
+            page.goto(server)
+            expect(page.locator('[data-testid="stMetric"]:visible').first).to_be_visible(timeout=TIMEOUT_MS)
+            page.locator('[data-testid="stSidebar"] button').filter(has_text="English").first.click()
+            expect(page.locator("h1").filter(has_text="Return diagnosis overview")).to_be_visible(timeout=TIMEOUT_MS)
+            page.wait_for_function("() => document.documentElement.lang === 'en'")
+            page.wait_for_timeout(1500)
+            cut = [v for v in page.evaluate(TRUNCATED_JS) if v["sw"] > v["cw"] + 1 or v["text"].endswith("…")]
+            assert not cut, f"English overview at {width}px: truncated metric values {cut}"
+            assert "Overview" in page.title()
+        finally:
+            browser.close()

@@ -416,3 +416,100 @@ def test_write_report_unknown_extension(shop, tmp_path):
     with pytest.raises(InputError):
         write_report(r, tmp_path / "report")
     assert isinstance(r, Report)
+
+
+# --- return rates by platform and date window (issue 13 item 2) ------------------------
+def _two_platforms() -> pd.DataFrame:
+    rows = [dict(sku="A", reason="sizing", applied_at="2024-05-03") for _ in range(4)]
+    rows += [dict(sku="A", reason="quality", applied_at="2024-05-20") for _ in range(2)]
+    rows += [dict(sku="A", reason="sizing", applied_at="2024-05-04") for _ in range(10)]
+    frame = tagged_frame(rows)
+    frame.loc[6:, "platform"] = "pinduoduo"  # the last ten rows come from another platform
+    return frame
+
+
+def _douyin_orders() -> pd.DataFrame:
+    return pd.DataFrame({
+        "sku": ["A"] * 4, "quantity": [10.0, 10.0, 20.0, 20.0],
+        "ordered_at": pd.to_datetime(["2024-05-01", "2024-05-02", "2024-05-15", "2024-05-16"]),
+        "source_file": "douyin_orders.csv",
+    })
+
+
+def test_rates_divide_only_the_order_files_platform():
+    r = build_report(_two_platforms(), _douyin_orders())
+    rr = r.return_rates.set_index("sku")
+    # 6 Douyin returns over 60 Douyin units; the 10 Pinduoduo returns are not divided by Douyin's orders
+    assert rr.loc["A", "returned_units"] == 6 and rr.loc["A", "sold_units"] == 60
+    assert rr.loc["A", "return_rate"] == pytest.approx(0.1)
+    b = r.rate_basis
+    assert b.orders_platform == "douyin" and b.orders_file == "douyin_orders.csv"
+    assert b.platforms_without_orders == ("pinduoduo",) and b.returns_unmatched == 10
+    assert "return_rate" not in r.by_sku.columns  # a SKU row there mixes both platforms
+    md = report_to_markdown(r).replace("\\", "")  # Markdown escapes the file name's underscore
+    assert "douyin_orders.csv" in md and "拼多多没有订单文件" in md
+    en = report_to_markdown(build_report(_two_platforms(), _douyin_orders(), lang="en"), "en")
+    assert "Pinduoduo have no order file" in en
+
+
+def test_rates_use_the_same_date_window_on_both_sides():
+    from datetime import date
+
+    frame = _two_platforms()
+    window = (date(2024, 5, 1), date(2024, 5, 10))
+    early = frame[frame["applied_at"] < "2024-05-11"]
+    r = build_report(early, _douyin_orders(), date_window=window)
+    rr = r.return_rates.set_index("sku")
+    assert rr.loc["A", "sold_units"] == 20 and rr.loc["A", "returned_units"] == 4
+    assert rr.loc["A", "return_rate"] == pytest.approx(0.2)
+    assert r.rate_basis.date_from == window[0] and "2024-05-01" in report_to_markdown(r)
+
+
+def test_no_rate_when_the_orders_platform_is_unknown_and_returns_mix_platforms():
+    orders = _douyin_orders().assign(source_file="orders.csv")
+    r = build_report(_two_platforms(), orders)
+    assert r.rate_basis.orders_platform is None
+    assert r.return_rates["return_rate"].isna().all()
+    assert "无法确定订单文件属于哪个平台" in report_to_markdown(r)
+    # named explicitly, the rate is back
+    named = build_report(_two_platforms(), orders, orders_platform="douyin")
+    assert named.return_rates.set_index("sku").loc["A", "return_rate"] == pytest.approx(0.1)
+
+
+def test_matched_rows_give_the_quality_rate_the_same_basis():
+    from diagnose.analysis.report import matched_rows
+
+    rows, orders, basis = matched_rows(_two_platforms(), _douyin_orders())
+    assert len(rows) == 6 and set(rows["platform"]) == {"douyin"} and len(orders) == 4
+    assert basis.returns_unmatched == 10
+
+
+# --- product key without a SKU column (issue 13 item 9) --------------------------------
+def test_products_fall_back_to_product_id_then_title():
+    rows = [dict(reason="sizing", product_title="连衣裙") for _ in range(3)] + \
+           [dict(reason="quality", product_title="衬衫") for _ in range(2)]
+    frame = tagged_frame(rows)
+    by_title = build_report(frame)
+    assert by_title.totals["product_key"] == "product_title" and by_title.totals["skus"] == 2
+    assert set(by_title.by_sku["sku"]) == {"连衣裙", "衬衫"}
+    assert "商品名称" in report_to_markdown(by_title)
+    frame["product_id"] = ["P1", "P1", "P1", "P2", "P2"]
+    by_id = build_report(frame)
+    assert by_id.totals["product_key"] == "product_id" and set(by_id.by_sku["sku"]) == {"P1", "P2"}
+    assert "商品ID" in report_to_markdown(by_id)
+    frame["sku"] = "S-1"
+    assert build_report(frame).totals["product_key"] == "sku"
+    assert "没有 SKU 列" not in report_to_markdown(build_report(frame))
+
+
+def test_report_package_keeps_functions_and_modules_small():
+    import ast
+    from pathlib import Path
+
+    pkg = Path(__file__).resolve().parent.parent / "diagnose" / "analysis" / "report"
+    for path in pkg.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert source.count("\n") <= 800, path.name
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert node.end_lineno - node.lineno + 1 <= 120, (path.name, node.name)

@@ -51,7 +51,7 @@ def reason_bar(df: pd.DataFrame, lang: str, measure: str = "count") -> alt.Chart
 def sub_reason_bar(df: pd.DataFrame, lang: str) -> alt.Chart:
     """Sub-reasons inside each reason. `df`: reason_name, sub_name, count."""
     chart = alt.Chart(df).mark_bar().encode(
-        y=alt.Y("sub_label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
+        y=alt.Y("sub_label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=150, labelOverlap=False)),
         x=alt.X("count:Q", title=t("ch_count")),
         color=alt.Color("reason_name:N", scale=reason_scale(lang), title=t("ch_reason")),
         tooltip=[
@@ -89,9 +89,9 @@ def heatmap(df: pd.DataFrame, lang: str, select_name: str | None = None) -> alt.
     n_sku = df["sku"].nunique() if len(df) else 0
     base = alt.Chart(df).encode(
         x=alt.X("reason_name:N", title=None, sort=[label_name(x, lang) for x in LABELS],
-                axis=alt.Axis(labelAngle=-30, labelOverlap=False, labelLimit=120, orient="top")),
+                axis=alt.Axis(labelAngle=-35, labelOverlap=False, labelLimit=100, orient="top")),
         y=alt.Y("sku:N", title=t("ch_sku"), sort=alt.EncodingSortField("sku_total", order="descending"),
-                axis=alt.Axis(labelOverlap=False)),
+                axis=alt.Axis(labelOverlap=False, labelLimit=120)),  # long ids cut; the tooltip has them whole
     )
     rect = base.mark_rect().encode(
         color=alt.Color("count:Q", scale=alt.Scale(scheme="orangered"), title=t("ch_count")),
@@ -116,7 +116,7 @@ def pareto(df: pd.DataFrame, lang: str) -> alt.Chart:
     """SKUs by refunded amount with the cumulative share. `df`: sku, amount, cum_share (sorted desc)."""
     order = df["sku"].tolist()
     bars = alt.Chart(df).mark_bar(color=PALETTE[0]).encode(
-        x=alt.X("sku:N", sort=order, title=t("ch_sku"), axis=alt.Axis(labelAngle=-50, labelOverlap=False)),
+        x=alt.X("sku:N", sort=order, title=t("ch_sku"), axis=alt.Axis(labelAngle=-50, labelOverlap="greedy", labelLimit=90)),
         y=alt.Y("amount:Q", title=t("ch_amount")),
         tooltip=[
             alt.Tooltip("sku:N", title=t("ch_sku")),

@@ -66,6 +66,9 @@ def evidence_words(evidence: object) -> list[str]:
     return sorted(words, key=len, reverse=True)
 
 
+_ENGLISH_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9' ]*")
+
+
 def highlight(text: object, evidence: object) -> str:
     """Buyer text as safe HTML: escaped first, then evidence words wrapped in <mark>.
 
@@ -78,7 +81,9 @@ def highlight(text: object, evidence: object) -> str:
     words = evidence_words(evidence)
     if not words or not raw:
         return html.escape(raw)
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    # English evidence matches whole words only ("up" must not light up "cup").
+    pattern = re.compile("|".join(rf"\b{re.escape(w)}\b" if _ENGLISH_WORD.fullmatch(w) else re.escape(w) for w in words),
+                         re.IGNORECASE)
     out, pos = [], 0
     for m in pattern.finditer(raw):
         if m.start() == m.end():
@@ -158,3 +163,75 @@ def money_short(value: float | None, lang: str) -> str:
     if abs(value) >= 1e5:
         return f"¥{value / 1e3:,.1f}K"
     return f"¥{value:,.0f}"
+
+
+# --------------------------------------------------------------------------
+# file errors, page language, translated keys
+# --------------------------------------------------------------------------
+ORDERS_ERROR = "__orders__"  # pseudo file name: the error is about the order export
+
+
+def error_text(err: object, lang: str) -> str:
+    """What the UI says for a file error: an InputError, a FileError, or a (file, message) pair.
+
+    Today: the Chinese (or English) prefix and the library's message,
+    Markdown-escaped (it quotes the user's file), with the UI's way to fix a
+    mapping instead of the CLI's --map. When the library's errors carry a
+    code (`diagnose.errors.localise`), this is the one place that uses it.
+    """
+    if isinstance(err, tuple):
+        name, msg = err
+    else:
+        name, msg = getattr(err, "file", "") or "", getattr(err, "message", None) or str(err)
+    msg = str(msg)
+    safe = md_escape(msg)
+    if name == state.MAPPING_ERROR:
+        text = t("mapping_error", msg=safe)
+    elif name == ORDERS_ERROR:
+        text = t("orders_error", msg=safe)
+    else:
+        text = t("file_error", msg=safe)
+    if "--map" in msg:
+        text += "\n\n" + t("map_hint")
+    return text
+
+
+_LANG_SCRIPT = """<script>
+(function () {{
+  try {{ window.parent.document.documentElement.lang = {lang!r}; }} catch (e) {{}}
+}})();
+</script>"""
+
+
+def page_language(lang: str) -> None:
+    """Set the page's <html lang> (zh-CN or en): screen readers, fonts and translators read it.
+
+    Streamlit serves its page as lang="en"; a 1-pixel iframe in the
+    sidebar (same origin as the app; our own fixed script, never user text)
+    corrects it on every run (1 px high: Streamlit refuses 0).
+    """
+    st.sidebar.iframe(_LANG_SCRIPT.format(lang="zh-CN" if lang == "zh" else "en"), height=1)
+
+
+HISTORY_KEYS = {
+    "id": ("编号", "ID"), "return_id": ("售后单号", "Return ID"), "old_reason": ("原原因", "Old reason"),
+    "new_reason": ("新原因", "New reason"), "old_sub_reason": ("原细分原因", "Old sub-reason"),
+    "new_sub_reason": ("新细分原因", "New sub-reason"), "user": ("操作人", "By"), "corrected_by": ("操作人", "By"),
+    "created_at": ("时间", "When"), "corrected_at": ("时间", "When"), "at": ("时间", "When"),
+    "buyer_text": ("买家原话", "Buyer text"), "platform_reason": ("下拉原因", "Dropdown reason"),
+    "note": ("备注", "Note"), "source": ("来源", "Source"),
+    "model_version": ("模型版本", "Model version"),
+}
+
+
+def history_table(hist: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Correction history with reason keys and column names in the UI's language (no old_reason=quality)."""
+    out = hist.copy()
+    for col in ("old_reason", "new_reason"):
+        if col in out.columns:
+            out[col] = out[col].map(lambda k: label_name(str(k), lang) if present(k) else "")
+    for col in ("old_sub_reason", "new_sub_reason"):
+        if col in out.columns:
+            out[col] = out[col].map(lambda k: sub_reason_name(str(k), lang) if present(k) else "")
+    i = 0 if lang == "zh" else 1
+    return out.rename(columns={k: v[i] for k, v in HISTORY_KEYS.items() if k in out.columns})

@@ -13,17 +13,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from diagnose.analysis.report import aggregate as report_names
 from diagnose.taxonomy import LABELS, RETURN_TYPES, label_name
 from ui.i18n import t
 
-PLATFORM_NAMES = {
-    "douyin": ("抖音/抖店", "Douyin"),
-    "taobao": ("淘宝/天猫", "Taobao/Tmall"),
-    "jd": ("京东", "JD"),
-    "pinduoduo": ("拼多多", "Pinduoduo"),
-    "amazon": ("亚马逊", "Amazon"),
-    "generic": ("通用表格", "Generic"),
-}
+PLATFORM_NAMES = report_names.PLATFORM_NAMES
 RETURN_TYPE_EN = {"refund_only": "Refund only", "return_refund": "Return and refund", "exchange": "Exchange"}
 FILTER_KEYS = ("dates", "platform", "shop", "sku", "reason", "return_type")
 
@@ -59,6 +53,14 @@ def _options(table: pd.DataFrame, column: str) -> list[str]:
     values = table[column].dropna().astype(str)
     values = values[values.str.strip() != ""]
     return sorted(values.unique().tolist())
+
+
+def _product_options(table: pd.DataFrame) -> list[str]:
+    """Products as the report names them: SKU, else product id, else title (issue 13 item 9)."""
+    from diagnose.analysis.report import product_keys
+
+    keys = product_keys(table)[0].dropna().astype(str)
+    return sorted(keys.unique().tolist())
 
 
 def _date_bounds(table: pd.DataFrame) -> tuple[date, date] | None:
@@ -118,7 +120,7 @@ def render(table: pd.DataFrame, dataset_key: str, lang: str) -> Filters:
         f,
         platforms=multi("platform", "platform", t("f_platform"), lambda k: platform_name(k, lang)),
         shops=multi("shop", "shop", t("f_shop")),
-        skus=multi("sku", "sku", t("f_sku")),
+        skus=multi("sku", "sku", t("f_sku"), options=_product_options(table)),
         reasons=multi("reason", "reason", t("f_reason"), lambda k: label_name(k, lang), options=list(LABELS)),
         return_types=multi("return_type", "return_type", t("f_return_type"), lambda k: return_type_name(k, lang)),
     )
@@ -133,7 +135,11 @@ def mask(table: pd.DataFrame, f: Filters, *, dates: tuple[date, date] | None = N
     if (dates is not None or f.dates_narrowed) and d0 is not None and "applied_at" in table.columns:
         col = _naive(table["applied_at"])
         m &= ((col >= pd.Timestamp(d0)) & (col < pd.Timestamp(d1) + pd.Timedelta(days=1))).fillna(False).to_numpy(bool)
-    for column, chosen in (("platform", f.platforms), ("shop", f.shops), ("sku", f.skus),
+    if f.skus:
+        from diagnose.analysis.report import product_keys
+
+        m &= product_keys(table)[0].astype("string").isin(f.skus).fillna(False).to_numpy(bool)
+    for column, chosen in (("platform", f.platforms), ("shop", f.shops),
                            ("reason", f.reasons), ("return_type", f.return_types)):
         if chosen and column in table.columns:
             m &= table[column].astype("string").isin(chosen).fillna(False).to_numpy(bool)

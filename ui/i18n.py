@@ -251,7 +251,74 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mt_counted": ("计入指标的售后（{n} 条）", "After-sales counted in the metric ({n})"),
     "mt_no_reason": ("当前数据没有售后原因列，无法计算平台指标。", "The data has no after-sale reason column: no metric."),
     "mt_orders_error": ("订单文件无法读取：{msg}", "The order file could not be read: {msg}"),
+    # overview: short metric labels with tooltips (issue 13 items 4, 7, 9)
+    "m_returns_help": ("当前筛选下的退货条数（多个文件中重复的售后单只算一次）。",
+                       "Returns under the current filters (a return found in several files counts once)."),
+    "m_amount_help": ("退款金额合计：{full}", "Total refunded: {full}"),
+    "m_review_help": ("模型把握不足、建议人工看一眼的退货条数。", "Returns the model is unsure about: worth a human look."),
+    "m_malicious_help": ("按买家原话判为「疑似恶意退款」的条数（只看文字）。「疑似恶意退款」页的队列按风险分排序，"
+                         "还计入买家行为（频繁退款、仅退款等），所以两个数字不同。",
+                         "Returns whose buyer text was tagged 'suspected malicious' (text only). The queue on the "
+                         "Suspected malicious page ranks by risk score, which also counts buyer behaviour "
+                         "(frequent refunds, refund-only …), so its count differs."),
+    "m_conflict_short": ("下拉冲突率", "Conflicts"),
+    "m_conflict_help": ("买家选的下拉原因与其文字描述不一致的比例（分母：同时有下拉原因和文字的退货）。",
+                        "Share of returns whose dropdown reason contradicts the buyer's text (of returns having both)."),
+    "m_products": ("涉及商品", "Products"),
+    "m_skus_help": ("有退货的 SKU 个数。", "SKUs with returns."),
+    "m_products_help": ("有退货的商品个数（导出文件没有 SKU 列时按 {name} 区分）。",
+                        "Products with returns (told apart by {name}: the export has no SKU column)."),
+    "key_sku": ("SKU", "SKU"), "key_product_id": ("商品ID", "product ID"), "key_product_title": ("商品名称", "product title"),
+    "ov_product_key": ("导出文件没有 SKU 列：商品按 **{name}** 区分（图表和筛选中的「SKU」即{name}）。",
+                       "The export has no SKU column: products are told apart by **{name}** (\"SKU\" in the charts and filters means {name})."),
+    "ov_malicious_note": ("疑似恶意 {n:,} 条 = 按买家原话判为疑似恶意的退货；「疑似恶意退款」页的队列按风险等级（含买家行为）列出，数目不同。",
+                          "Suspected malicious {n:,} = returns whose text was tagged so; the queue on the Suspected malicious page lists risk levels (including buyer behaviour), so its count differs."),
+    # return-rate table headers (issue 13 items 2, 6)
+    "rt_sold": ("销售件数", "Sold units"),
+    "rt_sold_help": ("订单文件中该 SKU 的销售件数（限于所选日期）。", "Units of this SKU in the order export (within the chosen dates)."),
+    "rt_returned": ("退货件数", "Returned units"),
+    "rt_returns": ("退货条数", "Returns"),
+    "rt_rate_help": ("退货件数 ÷ 销售件数。", "Returned units ÷ sold units."),
+    "rt_spike": ("异常", "Spike"),
+    "rt_spike_help": ("退货率达到店内 SKU 退货率中位数的 1.5 倍及以上。", "Rate at least 1.5× the shop's median SKU rate."),
+    "rt_priority": ("优先级", "Priority"),
+    "rt_priority_help": ("优先级 = 退货率 × 退货条数：退货多且退货率高的 SKU 排在前面，数字只用于排序。",
+                         "Priority = return rate × returns: SKUs with many returns and a high rate come first; the number only ranks."),
+    "rt_none": ("订单文件所属平台没有退货，或无法确定订单文件属于哪个平台，因此不计算退货率。",
+                "No returns of the order file's platform (or its platform is unknown), so there are no return rates."),
+    # upload: which platform the order export belongs to
+    "up_orders_platform": ("订单文件所属平台", "Platform of the order export"),
+    "up_orders_platform_help": ("退货率只用该平台的退货除以这份订单；其他平台的退货不计算退货率。",
+                                "Return rates divide only this platform's returns by these orders; other platforms get no rate."),
+    "up_orders_platform_unknown": ("（未选择）", "(not chosen)"),
+    "up_orders_platform_need": ("请选择订单文件所属平台：退货来自多个平台，未选择前不计算退货率。",
+                                "Choose the order export's platform: the returns come from several platforms, so there is no rate until you do."),
+    "up_restored": ("已恢复示例数据，之前上传的文件和错误已清除。", "Back to the sample data; earlier uploads and their errors are cleared."),
+    # malicious page: what each count counts (issue 13 item 7)
+    "ml_counts_note": ("队列按风险等级筛选（当前 {levels}）：{n:,} 条。总览的「疑似恶意」{m:,} 条是按买家原话判为疑似恶意的退货，其中 {both:,} 条也在当前队列中。",
+                       "The queue filters by risk level (now {levels}): {n:,}. The overview's 'Suspected malicious' {m:,} counts returns whose text was tagged so; {both:,} of them are in this queue."),
+    "ml_q_basis_note": ("品质退货率只计 {platform} 的退货，分母是订单文件 {file} 的销售件数。", "The quality return rate counts only {platform} returns, over the sold units of the order file {file}."),
 }
+
+
+# Canonical column names as the UI shows them (upload page mapping table and form).
+COLUMN_NAMES: dict[str, tuple[str, str]] = {
+    "return_id": ("售后单号", "Return ID"), "order_id": ("订单号", "Order ID"), "sku": ("SKU（商家编码）", "SKU"),
+    "product_id": ("商品ID", "Product ID"), "product_title": ("商品名称", "Product title"),
+    "platform_reason": ("下拉原因", "Dropdown reason"), "buyer_text": ("买家原话", "Buyer text"),
+    "return_type": ("售后类型", "Return type"), "amount": ("退款金额", "Refund amount"),
+    "applied_at": ("申请时间", "Applied at"), "signed_at": ("签收时间", "Signed for at"),
+    "buyer_id": ("买家", "Buyer"), "status": ("售后状态", "Status"), "quantity": ("数量", "Quantity"),
+    "shop": ("店铺", "Shop"), "platform": ("平台", "Platform"), "source_file": ("来源文件", "Source file"),
+    "source_row": ("来源行", "Source row"), "row_issues": ("字段问题", "Row issues"),
+    "ordered_at": ("下单时间", "Ordered at"), "sub_order_id": ("子订单号", "Sub-order ID"),
+}
+
+
+def column_name(key: str) -> str:
+    """A canonical column's name in the session's language (unknown keys as they are)."""
+    pair = COLUMN_NAMES.get(str(key))
+    return (pair[0] if lang() == "zh" else pair[1]) if pair else str(key)
 
 
 def lang() -> str:

@@ -45,6 +45,8 @@ UPLOADS = "uploads"            # list[Source] of uploaded return exports
 ORDERS_UPLOAD = "orders_upload"  # Source | None
 OVERRIDES = "overrides"        # dict canonical -> original header
 PROFILE = "profile"            # forced profile key or None
+ORDERS_PLATFORM = "orders_platform"  # platform the uploaded order export belongs to ("" = not chosen)
+UPLOADER_GEN = "uploader_gen"  # bumped to empty the file uploaders (restoring the sample data)
 _LOADED = "_loaded"            # the Loaded object of the current sources
 _CORRECTED = "_corrected"      # ((dataset key, corrections token), DataFrame)
 _CTX = "_ctx"
@@ -80,6 +82,7 @@ class Loaded:
     orders: pd.DataFrame | None = None
     orders_name: str | None = None
     orders_error: str | None = None
+    orders_platform: str | None = None  # which platform's returns the orders cover (None: unknown)
     is_sample: bool = False
 
 
@@ -165,8 +168,37 @@ def set_orders_upload(file: tuple[str, bytes] | None) -> None:
 
 
 def clear_uploads() -> None:
-    for key in (UPLOADS, ORDERS_UPLOAD, OVERRIDES, PROFILE):
+    """Back to the sample data: uploads, their errors, mappings and the uploaders' files all go.
+
+    The uploader widgets get new keys (`UPLOADER_GEN`), so files picked
+    before cannot come back with the next upload.
+    """
+    for key in (UPLOADS, ORDERS_UPLOAD, OVERRIDES, PROFILE, ORDERS_PLATFORM, _LOADED, _CORRECTED):
         st.session_state.pop(key, None)
+    st.session_state[UPLOADER_GEN] = int(st.session_state.get(UPLOADER_GEN, 0)) + 1
+
+
+def uploader_key(base: str) -> str:
+    """The file uploader's widget key in this generation (see `clear_uploads`)."""
+    return f"{base}_{int(st.session_state.get(UPLOADER_GEN, 0))}"
+
+
+def orders_platform_for(orders_name: str | None, tagged: pd.DataFrame | None, is_sample: bool) -> str | None:
+    """The platform the order export belongs to: the user's choice, else its file name, else the
+    returns' only platform; None when it cannot be told (then no rate is given)."""
+    from diagnose.analysis.report import platform_from_name
+
+    chosen = st.session_state.get(ORDERS_PLATFORM)
+    if chosen:
+        return str(chosen)
+    guess = platform_from_name(orders_name)
+    if guess:
+        return guess
+    if tagged is not None and "platform" in tagged.columns:
+        plats = tagged["platform"].dropna().astype(str).unique()
+        if len(plats) == 1:
+            return str(plats[0])
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -198,8 +230,9 @@ def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: t
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
-def load_orders(sha: str, _source: tuple[str, bytes]) -> tuple[pd.DataFrame | None, str | None]:
-    """The order export as a DataFrame, or (None, error message)."""
+def load_orders(sha: str, _source: tuple[str, bytes], name: str = "") -> tuple[pd.DataFrame | None, str | None]:
+    """The order export as a DataFrame, or (None, error message); keyed on bytes and name
+    (the name is in the table's source_file and may tell the platform)."""
     from diagnose.io.ingest import read_orders
 
     try:
@@ -225,7 +258,7 @@ def load_current(model) -> Loaded:
     profile = st.session_state.get(PROFILE) or None
     version = str(getattr(model, "version", ""))
     key = dataset_key(sources, overrides, profile, version)
-    okey = orders_src.sha if orders_src else ""
+    okey = (orders_src.sha if orders_src else "") + "|" + str(st.session_state.get(ORDERS_PLATFORM) or "")
     memo = st.session_state.get(_LOADED)
     if memo is not None and memo[0] == (key, okey):
         return memo[1]
@@ -234,8 +267,10 @@ def load_current(model) -> Loaded:
     # cache_data hands out a copy; attach the orders to it
     loaded.is_sample = is_sample
     if orders_src is not None:
-        loaded.orders, loaded.orders_error = load_orders(orders_src.sha, (orders_src.name, orders_src.data))
+        loaded.orders, loaded.orders_error = load_orders(orders_src.sha, (orders_src.name, orders_src.data),
+                                                                 orders_src.name)
         loaded.orders_name = orders_src.name
+        loaded.orders_platform = orders_platform_for(orders_src.name, loaded.tagged, is_sample)
     st.session_state[_LOADED] = ((key, okey), loaded)
     st.session_state.pop(_CORRECTED, None)
     return loaded
@@ -334,21 +369,44 @@ def build_context(lang: str = "zh") -> Context:
 # report and risk (lazy, cached)
 # --------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=24)
-def _report(key: tuple, _tagged: pd.DataFrame, _orders, duplicates_merged: int, lang: str, full: bool = True):
+def _report(key: tuple, _tagged: pd.DataFrame, _orders, duplicates_merged: int, lang: str, full: bool = True,
+            orders_platform: str | None = None, window: tuple | None = None):
     from diagnose.analysis.report import build_report
 
     # Distinctive phrases and fixes are most of a report's time; only the
     # fixes page and the report download need them.
     return build_report(
-        _tagged, orders=_orders, duplicates_merged=duplicates_merged, lang=lang, fixes=full, phrases=full
+        _tagged, orders=_orders, duplicates_merged=duplicates_merged, lang=lang, fixes=full, phrases=full,
+        orders_platform=orders_platform, date_window=window,
     )
+
+
+def date_window(c: Context) -> tuple | None:
+    """The sidebar's date range when the user narrowed it (orders are then cut to the same days)."""
+    f = c.filters
+    if f is None or not f.dates_narrowed or f.date_from is None:
+        return None
+    return (f.date_from, f.date_to)
 
 
 def report_for(c: Context, full: bool = False):
     """The report over the filtered rows; `full` adds the distinctive phrases (fixes page, downloads)."""
     if c.filtered is None:
         return None
-    return _report(("report",) + c.cache_key, c.filtered, c.loaded.orders, c.loaded.duplicates_merged, c.lang, full)
+    return _report(("report",) + c.cache_key + (c.loaded.orders_platform,), c.filtered, c.loaded.orders,
+                   c.loaded.duplicates_merged, c.lang, full, c.loaded.orders_platform, date_window(c))
+
+
+def quality_inputs(c: Context) -> tuple[pd.DataFrame, pd.DataFrame | None, Any]:
+    """(returns, orders, basis) for the quality return rate, matched like the report's return rates:
+    only the platform the orders belong to, orders cut to the sidebar's dates."""
+    from diagnose.analysis.report import matched_rows
+
+    if c.loaded.orders is None:
+        return c.filtered, None, None
+    rows, orders, basis = matched_rows(c.filtered, c.loaded.orders, orders_platform=c.loaded.orders_platform,
+                                       date_window=date_window(c))
+    return rows, (orders if len(rows) else None), basis
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
@@ -467,11 +525,16 @@ def pareto_data(rep, top_n: int = 20) -> pd.DataFrame:
                          "cum_share": top["cumulative_share"].astype(float)})
 
 
+def product_key_series(frame: pd.DataFrame) -> pd.Series:
+    """Each row's product as the report names it: SKU, else product id, else title."""
+    from diagnose.analysis.report import product_keys
+
+    return product_keys(frame)[0]
+
+
 def sku_options(frame: pd.DataFrame) -> list[str]:
-    """SKUs of the rows, most returns first."""
-    if "sku" not in frame.columns:
-        return []
-    counts = frame["sku"].dropna().astype(str).value_counts()
+    """Products (SKU, else product id, else title) of the rows, most returns first."""
+    counts = product_key_series(frame).dropna().astype(str).value_counts()
     return counts.index.tolist()
 
 
@@ -490,8 +553,8 @@ def drill_rows(frame: pd.DataFrame, *, reason: str | None = None, sku: str | Non
     m = np.ones(len(frame), dtype=bool)
     if reason:
         m &= (frame["reason"] == reason).fillna(False).to_numpy(bool)
-    if sku and "sku" in frame.columns:
-        m &= (frame["sku"].astype("string") == sku).fillna(False).to_numpy(bool)
+    if sku:
+        m &= (product_key_series(frame).astype("string") == sku).fillna(False).to_numpy(bool)
     if sub_reason and "sub_reason" in frame.columns:
         m &= (frame["sub_reason"] == sub_reason).fillna(False).to_numpy(bool)
     if only_review and "needs_review" in frame.columns:

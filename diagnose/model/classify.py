@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from diagnose import taxonomy
+from diagnose.model import english
 from diagnose.model import features as fast
 from diagnose.model.reason_model import ReasonModel, load_model, softmax
 from diagnose.taxonomy import LABELS, UNSPECIFIED
@@ -177,6 +178,8 @@ def classify_frame(
         dtype="string",
     )
     out["p_malicious"] = np.round(p_mal, 4)
+    # English comments (Amazon) have their own lexicon and reason-code rules.
+    english.overlay(out, texts, drops, model.params.review_threshold)
     for col in ("reason", "reason_zh", "sub_reason"):
         out[col] = out[col].astype("string")
     return out

@@ -71,11 +71,11 @@ def main() -> None:
             if rec.get("sub_reason") and rec["sub_reason"] != UNSPECIFIED:
                 cause += " / " + sub_reason_name(rec["sub_reason"], lang)
             badge = "🚨 " if rec.get("kind") == "review" else ""
-            head, m1, m2, m3 = st.columns([5, 1.3, 1, 1])
-            with head:
-                st.markdown(f"**#{int(rec['rank'])} {badge}{common.md_escape(rec[fix_col])}**")
-                title = f" · {rec['product_title']}" if common.present(rec.get("product_title")) else ""
-                st.caption(common.md_escape(f"{rec['sku']}{title} · {cause}"))
+            st.markdown(f"**#{int(rec['rank'])} {badge}{common.md_escape(rec[fix_col])}**")
+            title = f" · {rec['product_title']}" if common.present(rec.get("product_title")) else ""
+            st.caption(common.md_escape(f"{rec['sku']}{title} · {cause}"))
+            # Numbers in their own row: beside a long fix text they are cut at 1024 px.
+            m1, m2, m3 = st.columns(3)
             m1.metric(t("fx_amount"), common.money_short(rec["amount_at_stake"], lang), help=common.money(rec["amount_at_stake"]))
             m2.metric(t("fx_returns"), f"{int(rec['n'])}/{int(rec['total'])}")
             m3.metric(t("fx_share"), f"{rec['share']:.0%}")

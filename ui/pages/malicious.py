@@ -54,6 +54,10 @@ def risk_tab(c: state.Context) -> None:
         rows = rows[rows["risk_level"].isin(levels)]
     rows = rows[rows["risk_score"] >= min_score]
     st.markdown(f"**{t('ml_count', n=len(rows))}**")
+    text_tagged = c.filtered["reason"].astype(str) == "malicious"
+    both = int(rows["return_id"].isin(c.filtered.loc[text_tagged.to_numpy(bool), "return_id"]).sum())
+    st.caption(t("ml_counts_note", levels="、".join(t(f"lvl_{k}") for k in levels) or t("f_all"), n=len(rows),
+                 m=int(text_tagged.sum()), both=both))
     if len(rows) == 0:
         st.info(t("ml_empty"))
         return
@@ -84,12 +88,26 @@ def quality_tab(c: state.Context) -> None:
     from diagnose.io import export
 
     st.caption(t("ml_quality_note"))
+    returns, orders, basis = state.quality_inputs(c)
     try:
-        result, stats = quality_appeal_list(c.filtered, orders=c.loaded.orders)
+        # The list covers every filtered return; the rate over sold units only
+        # the returns the order export covers (same platform, same days).
+        result, stats = quality_appeal_list(c.filtered, orders=None)
+        if orders is not None:
+            _, rated = quality_appeal_list(returns, orders=orders)
+            stats = {**stats, **{k: v for k, v in rated.items() if k.endswith("_sold")}}
     except InputError as exc:
         st.warning(common.md_escape(str(exc)))  # the message may quote the user's file
         return
-    m1, m2, m3, m4 = st.columns(4)
+    if basis is not None:
+        from diagnose.analysis.report import platform_name
+
+        if orders is not None:
+            st.caption(t("ml_q_basis_note", platform=platform_name(basis.orders_platform, c.lang),
+                         file=common.md_escape(basis.orders_file)))
+        else:
+            st.caption(t("rt_none"))
+    (m1, m2), (m3, m4) = st.columns(2), st.columns(2)  # two a row: the rate labels are long
     m1.metric(t("ml_q_quality"), f"{stats.get('quality_returns', 0):,}", border=True)
     m2.metric(t("ml_q_appealable"), f"{stats.get('appealable', 0):,}", border=True)
     if "current_quality_rate_sold" in stats:

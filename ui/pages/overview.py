@@ -38,28 +38,38 @@ def metrics(c: state.Context, rep) -> None:
         return prev.get(key) if prev else None
 
     weekly = state.weekly_totals(rep)
-    cols = st.columns(6)
-    cols[0].metric(t("m_returns"), f"{tot['returns']:,}", _delta_count(tot["returns"], p("returns")),
+    key = tot.get("product_key") or "sku"
+    # Three tiles a row: at 1024 px (sidebar open) six tiles cut the values ("3…", "¥…").
+    row1, row2 = st.columns(3), st.columns(3)
+    row1[0].metric(t("m_returns"), f"{tot['returns']:,}", _delta_count(tot["returns"], p("returns")),
                    delta_color="inverse", chart_data=weekly if len(weekly) > 1 else None, chart_type="bar",
-                   border=True)
-    cols[1].metric(t("m_amount"), common.money_short(tot["refunded_amount"], c.lang),
+                   border=True, help=t("m_returns_help"))
+    row1[1].metric(t("m_amount"), common.money_short(tot["refunded_amount"], c.lang),
                    _delta_money(tot["refunded_amount"], p("refunded_amount")), delta_color="inverse",
-                   help=common.money(tot["refunded_amount"]), border=True)
-    cols[2].metric(t("m_review"), f"{tot['needs_review']:,}", _delta_count(tot["needs_review"], p("needs_review")),
-                   delta_color="inverse", border=True)
-    cols[3].metric(t("m_malicious"), f"{tot['malicious']:,}", _delta_count(tot["malicious"], p("malicious")),
-                   delta_color="inverse", border=True)
+                   help=t("m_amount_help", full=common.money(tot["refunded_amount"])), border=True)
+    row1[2].metric(t("m_review"), f"{tot['needs_review']:,}", _delta_count(tot["needs_review"], p("needs_review")),
+                   delta_color="inverse", border=True, help=t("m_review_help"))
+    row2[0].metric(t("m_malicious"), f"{tot['malicious']:,}", _delta_count(tot["malicious"], p("malicious")),
+                   delta_color="inverse", border=True, help=t("m_malicious_help"))
     rate = tot.get("conflict_rate")
-    cols[4].metric(t("m_conflict"), f"{rate:.1%}" if rate is not None else "—",
-                   _delta_points(rate, p("conflict_rate")), delta_color="inverse", border=True)
-    cols[5].metric(t("m_skus"), f"{tot.get('skus', 0):,}", _delta_count(tot.get("skus", 0), p("skus")),
-                   delta_color="off", border=True)
+    row2[1].metric(t("m_conflict_short"), f"{rate:.1%}" if rate is not None else "—",
+                   _delta_points(rate, p("conflict_rate")), delta_color="inverse", border=True,
+                   help=t("m_conflict_help"))
+    if key == "sku":
+        label, helptext = t("m_skus"), t("m_skus_help")
+    else:
+        label, helptext = t("m_products"), t("m_products_help", name=t(f"key_{key}"))
+    row2[2].metric(label, f"{tot.get('skus', 0):,}", _delta_count(tot.get("skus", 0), p("skus")),
+                   delta_color="off", border=True, help=helptext)
     if prev_info:
         st.caption(t("cmp_prev", start=prev_info[1].isoformat(), end=prev_info[2].isoformat()))
     elif c.filters is not None and c.filters.date_from is None:
         st.caption(t("cmp_no_dates"))
     else:
         st.caption(t("cmp_none"))
+    st.caption(t("ov_malicious_note", n=tot["malicious"]))
+    if key != "sku":
+        st.info(t("ov_product_key", name=t(f"key_{key}")))
 
 
 def main() -> None:
@@ -94,28 +104,41 @@ def main() -> None:
     else:
         st.caption(t("cmp_no_dates"))
 
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t("ch_heatmap"))
-        heat = state.heatmap_data(c, top_n=15)
-        if heat is not None and len(heat):
-            st.altair_chart(charts.heatmap(heat, lang), width="stretch")
-    with right:
-        st.subheader(t("ch_pareto"))
-        st.altair_chart(charts.pareto(state.pareto_data(rep, 20), lang), width="stretch")
+    # Full width each: side by side, SKU and reason labels overlap below 1440 px.
+    st.subheader(t("ch_heatmap"))
+    heat = state.heatmap_data(c, top_n=15)
+    if heat is not None and len(heat):
+        st.altair_chart(charts.heatmap(heat, lang), width="stretch")
+    st.subheader(t("ch_pareto"))
+    st.altair_chart(charts.pareto(state.pareto_data(rep, 20), lang), width="stretch")
 
-    if rep.return_rates is not None and len(rep.return_rates):
-        st.subheader(t("ov_rates"))
-        rates = rep.return_rates[rep.return_rates["returns"] > 0].head(15)
-        st.dataframe(
-            rates, hide_index=True, width="stretch",
-            column_config={
-                "sku": st.column_config.TextColumn(t("col_sku")),
-                "product_title": st.column_config.TextColumn(t("col_title")),
-                "return_rate": st.column_config.NumberColumn(t("m_rate"), format="percent"),
-                "priority": st.column_config.NumberColumn(format="%.2f"),
-            },
-        )
+    if rep.return_rates is not None:
+        rates_table(rep, c.lang)
 
+
+def rates_table(rep, lang: str) -> None:
+    """Return rates per SKU, with which orders file, platform and days they divide by."""
+    from diagnose.analysis.report import rate_basis_text
+
+    st.subheader(t("ov_rates"))
+    st.caption(rate_basis_text(rep, lang))  # Markdown-safe: the library escapes the file name
+    rates = rep.return_rates[rep.return_rates["returns"] > 0].head(15)
+    if not len(rates) or rates["return_rate"].notna().sum() == 0:
+        st.info(t("rt_none"))
+        if not len(rates):
+            return
+    st.dataframe(
+        rates, hide_index=True, width="stretch",
+        column_config={
+            "sku": st.column_config.TextColumn(t("col_sku")),
+            "product_title": st.column_config.TextColumn(t("col_title")),
+            "sold_units": st.column_config.NumberColumn(t("rt_sold"), help=t("rt_sold_help"), format="%d"),
+            "returned_units": st.column_config.NumberColumn(t("rt_returned"), format="%d"),
+            "returns": st.column_config.NumberColumn(t("rt_returns"), format="%d"),
+            "return_rate": st.column_config.NumberColumn(t("m_rate"), help=t("rt_rate_help"), format="percent"),
+            "spike": st.column_config.CheckboxColumn(t("rt_spike"), help=t("rt_spike_help")),
+            "priority": st.column_config.NumberColumn(t("rt_priority"), help=t("rt_priority_help"), format="%.2f"),
+        },
+    )
 
 main()

@@ -13,7 +13,7 @@ import streamlit as st
 from diagnose.io import CANONICAL_COLUMNS
 from ui import common, state
 from ui.filters import platform_name
-from ui.i18n import t
+from ui.i18n import column_name, t
 
 RETURNS_KEY = "uploader_returns"
 ORDERS_KEY = "uploader_orders"
@@ -22,7 +22,7 @@ DERIVED = {"platform", "source_file", "source_row", "row_issues"}
 
 
 def _on_returns() -> None:
-    files = st.session_state.get(RETURNS_KEY) or []
+    files = st.session_state.get(state.uploader_key(RETURNS_KEY)) or []
     if files:
         state.set_uploads([(f.name, f.getvalue()) for f in files])
     else:
@@ -32,12 +32,33 @@ def _on_returns() -> None:
 
 
 def _on_orders() -> None:
-    f = st.session_state.get(ORDERS_KEY)
+    f = st.session_state.get(state.uploader_key(ORDERS_KEY))
     state.set_orders_upload((f.name, f.getvalue()) if f else None)
+    st.session_state.pop(state.ORDERS_PLATFORM, None)
 
 
 def _back_to_sample() -> None:
     state.clear_uploads()
+    st.session_state["_restored"] = True
+
+
+PLATFORMS = ["douyin", "taobao", "jd", "pinduoduo", "amazon", "generic"]
+
+
+def _orders_platform(loaded: state.Loaded, lang: str) -> None:
+    """Which platform the uploaded order export belongs to (return rates match on it)."""
+    options = [""] + PLATFORMS
+    current = loaded.orders_platform or ""
+    plats = sorted(loaded.tagged["platform"].dropna().astype(str).unique()) if loaded.tagged is not None \
+        and "platform" in loaded.tagged.columns else []
+    pick = st.selectbox(t("up_orders_platform"), options, index=options.index(current) if current in options else 0,
+                        format_func=lambda k: t("up_orders_platform_unknown") if not k else platform_name(k, lang),
+                        help=t("up_orders_platform_help"), key="orders_platform_pick")
+    if (pick or "") != current:
+        st.session_state[state.ORDERS_PLATFORM] = pick or None
+        st.rerun()
+    if not current and len(plats) > 1:
+        st.warning(t("up_orders_platform_need"))
 
 
 def _canonical_columns() -> list[str]:
@@ -45,12 +66,12 @@ def _canonical_columns() -> list[str]:
 
 
 def _file_details(f, lang: str) -> None:
-    c1, c2, c3, c4 = st.columns(4)
+    (c1, c2), (c3, c4) = st.columns(2), st.columns(2)  # four across cut "抖音/抖店" at 1024 px
     c1.metric(t("up_profile"), platform_name(f.profile, lang))
     c2.metric(t("up_encoding"), f.encoding or "—")
     c3.metric(t("up_header_row"), f.header_row if f.header_row is not None else "—")
     c4.metric(t("up_n_rows"), f"{f.n_rows:,}")
-    mapping = pd.DataFrame({t("up_canonical"): list(f.mapping.keys()),
+    mapping = pd.DataFrame({t("up_canonical"): [column_name(k) for k in f.mapping.keys()],
                             t("up_original"): [str(v) for v in f.mapping.values()]})
     st.markdown(f"**{t('up_mapping')}**")
     st.dataframe(mapping, hide_index=True, width="stretch")
@@ -87,7 +108,7 @@ def _mapping_form(loaded: state.Loaded) -> None:
             for i, canon in enumerate(_canonical_columns()):
                 options = [""] + headers
                 value = current.get(canon, "")
-                label = canon + (f"（{detected[canon]}）" if canon in detected else "")
+                label = column_name(canon) + (f"（{detected[canon]}）" if canon in detected else "")
                 if value and value not in options:
                     options.append(value)
                 pick = cols[i % 3].selectbox(label, options, index=options.index(value) if value in options else 0,
@@ -101,7 +122,7 @@ def _mapping_form(loaded: state.Loaded) -> None:
             st.session_state[state.PROFILE] = profile or None
             st.rerun()
         if current or st.session_state.get(state.PROFILE):
-            st.caption(t("up_overrides_active", m=common.md_escape(", ".join(f"{k}←{v}" for k, v in current.items()) or "—")))
+            st.caption(t("up_overrides_active", m=common.md_escape(", ".join(f"{column_name(k)}←{v}" for k, v in current.items()) or "—")))
             if st.button(t("up_reset_map")):
                 st.session_state.pop(state.OVERRIDES, None)
                 st.session_state.pop(state.PROFILE, None)
@@ -114,8 +135,12 @@ def main() -> None:
     st.title(t("up_title"))
     st.caption(t("up_help"))
     left, right = st.columns([3, 2])
-    left.file_uploader(t("up_returns"), accept_multiple_files=True, key=RETURNS_KEY, on_change=_on_returns)
-    right.file_uploader(t("up_orders"), accept_multiple_files=False, key=ORDERS_KEY, on_change=_on_orders)
+    left.file_uploader(t("up_returns"), accept_multiple_files=True, key=state.uploader_key(RETURNS_KEY),
+                       on_change=_on_returns)
+    right.file_uploader(t("up_orders"), accept_multiple_files=False, key=state.uploader_key(ORDERS_KEY),
+                        on_change=_on_orders)
+    if st.session_state.pop("_restored", False):
+        st.success(t("up_restored"))
 
     loaded = c.loaded
     if loaded is None:
@@ -123,10 +148,12 @@ def main() -> None:
     st.subheader(t("up_current"))
     st.caption(t("data_sample", n=len(loaded.names)) if loaded.is_sample else t("data_uploaded", n=len(loaded.names)))
     st.markdown("、".join(common.md_escape(n) for n in loaded.names) or "—")
-    if not loaded.is_sample:
+    if not loaded.is_sample or st.session_state.get(state.ORDERS_UPLOAD) is not None:
         st.button(t("up_back_to_sample"), on_click=_back_to_sample)
     if loaded.orders is not None:
         st.caption(t("up_orders_loaded", name=common.md_escape(loaded.orders_name), n=len(loaded.orders)))
+        if st.session_state.get(state.ORDERS_UPLOAD) is not None:
+            _orders_platform(loaded, lang)
     elif not loaded.orders_error:
         st.caption(t("up_no_orders"))
 
