@@ -12,6 +12,7 @@ import hashlib
 import random
 import re
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 import numpy as np
@@ -167,16 +168,17 @@ class TrainResult:
     sub_reason_accuracy: tuple[float, float, int] | None = None  # (learned+rules, rules only, rows)
 
 
-def train(
-    corpus_dir: Path = CORPUS_DIR,
-    corrections: pd.DataFrame | None = None,
-    params: ModelParams | None = None,
-) -> TrainResult:
-    """Fit on the training split (+ augmentation + ops corrections), measure on held-out."""
-    corpus = load_corpus(corpus_dir)
-    tr, ho = split(corpus)
+def training_data(
+    corpus: pd.DataFrame, corrections: pd.DataFrame | None = None, correction_weight: float = 1.0
+) -> tuple[pd.DataFrame, int, int, int]:
+    """(rows to fit with a `weight` column, n_train, n_augmented, n_corrections).
+
+    Training split + augmented variants of it + ops corrections, which weigh
+    `correction_weight` corpus sentences each: a person read that return.
+    """
+    tr, _ = split(corpus)
     aug = augment(tr)
-    parts = [tr[["text", "reason", "sub_reason"]], aug]
+    parts = [tr[["text", "reason", "sub_reason"]].assign(weight=1.0), aug.assign(weight=1.0)]
     n_corr = 0
     if corrections is not None and len(corrections):
         corr = corrections[["text", "reason"]].copy()
@@ -184,18 +186,40 @@ def train(
         corr = corr[corr["text"].astype(str).str.strip() != ""]
         corr = corr[~corr["text"].map(is_held_out)]  # keep the held-out split clean
         n_corr = len(corr)
-        parts.append(corr)
+        parts.append(corr.assign(weight=float(correction_weight)))
     data = pd.concat(parts, ignore_index=True)
     # Corrections are the latest word of a person who read the return: they
     # override corpus sentences with the same text.
     data = data.drop_duplicates("text", keep="last").reset_index(drop=True)
+    return data, len(tr), len(aug), n_corr
+
+
+def train(
+    corpus_dir: Path = CORPUS_DIR,
+    corrections: pd.DataFrame | None = None,
+    params: ModelParams | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> TrainResult:
+    """Fit on the training split (+ augmentation + ops corrections), measure on held-out.
+
+    `progress(fraction, step)` is called between the steps (the dashboard's bar).
+    """
+    tell = progress or (lambda f, step: None)
+    tell(0.0, "corpus")
+    params = params or ModelParams()
+    corpus = load_corpus(corpus_dir)
+    tr, ho = split(corpus)
+    data, n_train, n_aug, n_corr = training_data(corpus, corrections, params.correction_weight)
+    tell(0.1, "fit")
     model = ReasonModel.fit(
         data["text"].tolist(),
         data["reason"].tolist(),
         params=params,
+        sample_weight=data["weight"].to_numpy(dtype=float),
         sub_reasons=data["sub_reason"].fillna("").tolist(),
-        meta={"n_train": int(len(tr)), "n_augmented": int(len(aug)), "n_corrections": int(n_corr)},
+        meta={"n_train": int(n_train), "n_augmented": int(n_aug), "n_corrections": int(n_corr)},
     )
+    tell(0.8, "evaluate")
     y_true = ho["reason"].tolist()
     drops = ho["platform_reason"].tolist()
     m_pred = model_predictions(model, ho["text"].tolist(), drops)
@@ -210,12 +234,13 @@ def train(
             evaluate_predictions(ev["label"].tolist(), model_predictions(model, ev["buyer_text"].tolist())),
             evaluate_predictions(ev["label"].tolist(), keyword_predict(ev["buyer_text"].tolist())),
         )
+    tell(1.0, "done")
     return TrainResult(
         review_eval=review,
         sub_reason_accuracy=sub_acc,
         model=model,
-        n_train=len(tr),
-        n_augmented=len(aug),
+        n_train=n_train,
+        n_augmented=n_aug,
         n_corrections=n_corr,
         n_held_out=len(ho),
         model_eval=evaluate_predictions(y_true, m_pred),
