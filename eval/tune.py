@@ -31,10 +31,10 @@ from eval.realtext_eval import load_realtext  # noqa: E402
 SCORED = ("quality", "mismatch", "logistics", "changed_mind", "other")
 
 
-def part_logits(base: ModelParams, texts: list[str], data) -> tuple[np.ndarray, np.ndarray]:
+def part_logits(base: ModelParams, texts: list[str], data, nb_only: bool) -> tuple[np.ndarray, np.ndarray]:
     """Dev logits of the LR-only and NB-only models (no prior shift, T=1)."""
     out = []
-    for w in (0.0, 1.0):
+    for w in ((1.0, 1.0) if nb_only else (0.0, 1.0)):
         p = replace(base, nb_weight=w, prior_shift=0.0, temperature=1.0)
         m = ReasonModel.fit(data["text"].tolist(), data["reason"].tolist(), params=p,
                             sample_weight=data["weight"].to_numpy(float))
@@ -51,16 +51,21 @@ def scores(y: np.ndarray, z: np.ndarray) -> tuple[float, float, float]:
 
 
 def main() -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--nb-only", action="store_true", help="skip the LR fit (the mix grid is then NB only)")
+    args = ap.parse_args()
     base = ModelParams()
     rt = load_realtext()
     dev = rt[rt["split"] == "dev"].reset_index(drop=True)
     y = dev["label"].to_numpy()
     data, *_ = training_data(load_corpus())
-    z_lr, z_nb = part_logits(base, dev["text"].tolist(), data)
+    z_lr, z_nb = part_logits(base, dev["text"].tolist(), data, args.nb_only)
     best = None
     print("nb_weight prior_shift  F1(5 scored)  F1(present)  acc")
-    for w in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0):
-        for shift in (0.0, 0.25, 0.5, 0.75, 1.0):
+    for w in ((1.0,) if args.nb_only else (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)):
+        for shift in (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1.0):
             z = (1 - w) * z_lr + w * z_nb + prior_offsets(replace(base, prior_shift=shift))
             f5, fp, acc = scores(y, z)
             print(f"{w:9.1f} {shift:11.2f}  {f5:12.3f}  {fp:11.3f}  {acc:.3f}")

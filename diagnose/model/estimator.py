@@ -46,6 +46,12 @@ def fit_linear(X: sp.csr_matrix, y: np.ndarray, params, sample_weight: np.ndarra
         nc[nb.classes_] = nb.feature_log_prob_
         scale = _spread(X @ nc[present].T)
         coef += w_nb * nc / scale
+    # Centre each feature's weights across labels: predictions and probabilities
+    # are unchanged (every label's score moves by the same amount), and a
+    # feature's weight for a label now says how much it favours that label over
+    # the others, which is what `evidence` reports (NB's raw log-probabilities
+    # are all negative).
+    coef -= coef.mean(axis=0, keepdims=True)
     # Labels with no examples are never predicted (only tiny test corpora lack some).
     absent = np.setdiff1d(np.arange(len(LABELS)), present)
     coef[absent] = 0.0
@@ -83,3 +89,16 @@ def _full_weights(clf: LogisticRegression, n_features: int) -> tuple[np.ndarray,
         coef[classes] = clf.coef_
         intercept[classes] = clf.intercept_
     return coef, intercept
+
+
+def fit_sub_head(X: sp.csr_matrix, target: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(keys, coef, intercept) of the sub-reason head: Complement NB, columns centred.
+
+    NB fits in well under a second on the full corpus, where a multinomial LR
+    over ~40 sub-reason classes took minutes; the head only ranks the
+    sub-reasons of the already chosen label.
+    """
+    nb = ComplementNB(alpha=alpha).fit(X, target)
+    coef = nb.feature_log_prob_.copy()
+    coef -= coef.mean(axis=0, keepdims=True)
+    return np.array(nb.classes_, dtype=str), coef, np.zeros(len(nb.classes_))

@@ -50,13 +50,12 @@ from typing import Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from diagnose import settings
 from diagnose.errors import ModelFileError
 from diagnose.model import features as fast
-from diagnose.model.estimator import fit_linear
+from diagnose.model.estimator import fit_linear, fit_sub_head
 from diagnose.model import text as textmod
 from diagnose.taxonomy import LABELS, SUB_REASONS
 
@@ -109,7 +108,7 @@ class ModelParams:
     char_weight: float = 0.7
     class_weight: str | None = "balanced"
     # dev: share of Complement NB in the LR + NB mix (diagnose/model/estimator.py).
-    nb_weight: float = 0.8
+    nb_weight: float = 1.0
     nb_alpha: float = 0.1
     # dev: how far the intercepts move toward `class_prior` (0 = not at all).
     prior_shift: float = 0.25
@@ -118,13 +117,13 @@ class ModelParams:
     # with sizing and malicious (almost absent there) floored at 1% and 0.5%.
     class_prior: tuple = (0.01, 0.30, 0.057, 0.045, 0.03, 0.005, 0.553)
     # dev: one temperature dividing the logits, fitted on the real dev split (log-loss).
-    temperature: float = 0.394
+    temperature: float = 0.388
     # Logit bonus the dropdown reason's label gets: enough to decide a vague
     # text, too little to overrule a buyer who clearly says something else.
     dropdown_bonus: float = 1.0
     # dev: rows whose confidence is below this go to the review queue (see
     # MODEL_CARD.md, reliability table).
-    review_threshold: float = 0.8
+    review_threshold: float = 0.85
     # dev: weight of an ops correction relative to a corpus sentence in training.
     correction_weight: float = 3.0
 
@@ -407,14 +406,7 @@ def _fit_sub_reasons(X, labels, sub_reasons, params: ModelParams):
     if len(rows) == 0 or len({target[i] for i in rows}) < 2:
         return (), np.zeros((0, n_feat)), np.zeros(0)
     y = np.array([target[i] for i in rows])
-    clf = LogisticRegression(C=params.C, max_iter=3000).fit(X[rows], y)
-    keys = np.array(clf.classes_, dtype=str)
-    if len(keys) == 2:  # binary: one row of weights for class 1
-        coef = np.vstack([np.zeros(n_feat), clf.coef_[0]])
-        intercept = np.array([0.0, clf.intercept_[0]])
-    else:
-        coef, intercept = clf.coef_, clf.intercept_
-    return keys, coef, intercept
+    return fit_sub_head(X[rows], y, params.nb_alpha)
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
