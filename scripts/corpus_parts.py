@@ -514,3 +514,41 @@ STORY = ["买之前看了很多评论", "犹豫了好久才下的单", "第一�
          "用了几天才来写评价", "之前一直用别的牌子", "这是在这家买的第三次了", "朋友说这家不错我才来的"]
 REACT = ["真的很影响心情", "本来想给好评的", "这次体验太差了", "希望其他买家注意", "说实话挺后悔的",
          "不知道别人是不是也这样", "已经联系了客服", "先写个评价提醒一下大家"]
+
+# --- numbered variants of the commonest real faults (numbers make each row distinct) ----------
+def book_defect(r) -> str:
+    a = r.randrange(3, 300)
+    b = a + r.randrange(2, 60)
+    forms = [f"从{a}页直接跳到了{b}页", f"缺了{r.randrange(2, 40)}页", f"有{r.randrange(2, 20)}页是空白的",
+             f"第{a}页到第{b}页印反了", f"第{a}页之后全是重复页", f"{a}页到{b}页字迹模糊看不清",
+             f"中间有{r.randrange(2, 15)}页没裁开", f"第{a}页被撕掉了一半", f"很多页是漏印的",
+             f"翻了没几页就开始掉页", f"封面破了好几处", f"书页发黄还有霉点", f"有几页的印花了",
+             f"好几页白版，无字天书"]
+    return forms[r.randrange(len(forms))]
+
+
+def order_missing(r) -> str:
+    n = r.randrange(2, 9)
+    m = r.randrange(1, n)
+    forms = [f"订了{n}本只收到{m}本", f"一起买了{n}样东西，到了{m}样", f"一张订单{n}件，少了{n - m}件",
+             f"这本没收到，同一单的另外{n - 1}本倒是到了", f"明明买了{n}个，箱子里只有{m}个",
+             f"我一共定了{n}本，这本书没有收到"]
+    return forms[r.randrange(len(forms))]
+
+
+def not_arrived(r) -> str:
+    mo = r.randrange(1, 13)
+    d = r.randrange(1, 29)
+    n = r.randrange(5, 40)
+    forms = [f"{mo}月{d}日下的单，到现在还没收到", f"订单下了{n}天了还没到货", f"已经付款{n}天了还没见到东西",
+             f"{mo}.{d}的订单到今天还收不到", f"等了{n}天都没送来，客服只说在路上", f"查物流{n}天没有更新了"]
+    return forms[r.randrange(len(forms))]
+
+
+def price_drop(r) -> str:
+    n = r.choice([50, 80, 100, 150, 200, 300, 400, 500])
+    days = r.randrange(1, 15)
+    forms = [f"才买了{days}天就降了{n}", f"刚买完就跌了{n}块", f"买了{days}天又便宜了{n}元，不爽",
+             f"付完款第{days}天降价{n}，也不给补差价", f"前脚下单后脚就降{n}，冤大头",
+             f"下单后{days}天就送赠品了，我的没有", f"刚买就有返现{n}的活动，又不能保价"]
+    return forms[r.randrange(len(forms))]

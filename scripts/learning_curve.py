@@ -41,7 +41,7 @@ from diagnose.taxonomy import LABELS  # noqa: E402
 from eval.realtext_eval import load_realtext  # noqa: E402
 
 KS = (0, 50, 100, 200, 400)
-WEIGHTS = (1.0, 3.0, 10.0)
+WEIGHTS = (1.0, 3.0, 10.0, 30.0, 100.0)
 POOL_SHARE = 0.56  # ~470 of the 843 dev rows: enough for k = 400
 SCORED = ("quality", "mismatch", "logistics", "changed_mind", "other")
 

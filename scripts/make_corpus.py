@@ -72,6 +72,8 @@ class Gen:
             src = cat.mismatch if cat.mismatch and self.chance(0.65) else P.MISMATCH
             sub = self.pick(sorted(src))
             clause = self.pick(src[sub])
+            if self.chance(0.2):
+                sub, clause = "missing_parts", P.order_missing(self.r)
             hard = "counterfeit_used_missing" if sub in ("counterfeit", "missing_parts") else ""
             if cat.key in ("tops", "pants_dresses", "shoes") and self.chance(0.15):
                 clause, sub, hard = self.pick(["买的m码发来xl码", "我拍的39码寄来40码", "下单的是s码收到l码"]), "wrong_item", "wrong_size_sent"
@@ -84,6 +86,8 @@ class Gen:
                 clause = self.pick(["快递把箱子压坏了，里面的{i}也碎了", "外箱塌了一角，{i}被压变形了",
                                     "运输途中摔了，{i}直接裂开"]).format(i=i)
                 hard = "transit_damage_not_quality"
+            elif sub in ("slow", "lost") and self.chance(0.4):
+                clause = P.not_arrived(self.r)
             elif self.chance(0.4):
                 clause = self.pick(["{i}等了十几天才到", "{i}到现在还没送到", "买的{i}快递一直不动"]).format(i=i)
             return clause, sub, hard, ""
@@ -95,6 +99,8 @@ class Gen:
                 sub = self.pick(["price", "price", "not_needed", "ordered_wrong", "dislike", "seven_day"])
                 clause = self.pick(P.CHANGED[sub])
             sub = "unspecified" if sub == "seven_day" else sub
+            if sub == "price" and self.chance(0.4):
+                clause = P.price_drop(self.r)
             return clause, sub, "price_changed_mind" if sub == "price" else "", ""
         if label == "sizing":
             src = cat.sizing or P.CATEGORIES[13].sizing  # tops when the category has none
@@ -113,8 +119,13 @@ class Gen:
     def _quality(self, cat: P.Category, item: str) -> tuple[str, str, str, str]:
         sub = self.pick(sorted(cat.quality))
         clause = self.pick(cat.quality[sub])
+        if cat.key in ("books", "kids_books") and self.chance(0.5):
+            sub, clause = "workmanship", P.book_defect(self.r)
         roll = self.r.random()
-        if roll < 0.10:
+        if roll < 0.04:
+            vague = self.pick(["质量太差", "质量不行", "质量很差", "质量太次了", "质量一般般"])
+            return f"{self.pick(P.CLEARED)}，{self.pick(P.CONTRAST)}{vague}", "poor_material", "negation_vague_quality", ""
+        if roll < 0.12:
             return f"{self.pick(P.CLEARED)}，{self.pick(P.CONTRAST)}{clause}", sub, "negation", ""
         if roll < 0.16 and cat.sizing:
             size = self.pick(self.pick(list(cat.sizing.values())))
@@ -198,8 +209,21 @@ class Gen:
             return self.pick(P.LEAD_PLATFORM).format(p=self.pick(cat.platforms))
         return self.pick(P.LEAD_STORY)
 
+    def opinion(self, cat: P.Category) -> str:
+        """An opinion that is not a return reason: content, features, design, value."""
+        if cat.key in ("books", "kids_books", "media_discs"):
+            return self.book_opinion()
+        if cat.key in TECH_CATEGORIES:
+            return self.tech_preference()
+        return self.pick(cat.other or P.OTHER_VALUE)
+
     def compose(self, cat: P.Category, label: str) -> dict:
         clause, sub, hard, secondary = self.reason_clause(cat, label)
+        if label in ("quality", "mismatch", "logistics", "changed_mind") and not hard and self.chance(0.35):
+            # A long review mixes opinions with the concrete reason; the concrete one decides.
+            op = self.opinion(cat)
+            clause = f"{op}，{clause}" if self.chance(0.5) else f"{clause}，{op}"
+            hard, secondary = "concrete_outranks_opinion", "other"
         item = self.pick(cat.items)
         register = "price" if sub == "price" and self.chance(0.4) else self.pick(
             ["short", "review", "review", "review", "long", "long", "rant", "chat"])

@@ -312,6 +312,7 @@ def record_model_hash(model_path: Path = DEFAULT_MODEL_PATH, card_path: Path = M
     return digest
 
 
+REALTEXT_START, REALTEXT_END = "<!-- realtext:start -->", "<!-- realtext:end -->"
 _CARD_HASH_NOTE = " (also in the `.sha256` file beside it; loading refuses a file that does not match)"
 
 
@@ -351,6 +352,10 @@ def model_card(result: TrainResult, file_name: str = "reason_model.npz", file_sh
 Version `{result.model.version}` · file `models/reason_model.npz` · rebuilt by `python -m diagnose train`
 (deterministic: the same corpus and corrections give a byte-identical file).{hash_line}
 
+{REALTEXT_START}
+(Real-text figures: run `PYTHONPATH=$PWD .venv/bin/python eval/realtext_eval.py card` after training.)
+{REALTEXT_END}
+
 ## What it does
 Reads a buyer's own words about a return (and the platform's dropdown reason, as
 evidence) and tags the return with one of seven reasons: {", ".join(f"`{k}` {taxonomy.LABEL_ZH[k]}" for k in taxonomy.LABELS)}.
@@ -359,8 +364,11 @@ come from a second linear head over the same features, choosing among the predic
 sub-reasons; cue-word rules in `diagnose/taxonomy.py` fill in where it says "unspecified" or there are no words.
 
 ## Data
-Hand-written corpus in `sample_data/corpus/` ({result.n_train + result.n_held_out} distinct labelled buyer texts, written
-for this project). A stable hash of each text puts {HELD_OUT_SHARE:.0%} of them in a held-out split that training
+Corpus in `sample_data/corpus/` ({result.n_train + result.n_held_out} distinct labelled buyer texts, all written
+for this project: ~5,000 by hand, and `generated_realshape.csv`, composed by `scripts/make_corpus.py` from
+fragments written for this project along named attributes — 37 categories with their own parts and functions,
+registers, lead-ins about price/delivery/service, lengths, noise — each row tagged with them and with the
+label guide's hard case it exercises; near-duplicates removed). A stable hash of each text puts {HELD_OUT_SHARE:.0%} of them in a held-out split that training
 never sees ({result.n_held_out} texts). Training uses the other {result.n_train} plus {result.n_augmented} augmented variants
 (traditional characters, typos, emoji, truncation) of training sentences only, and {result.n_corrections} ops-staff
 corrections from the corrections database.
@@ -373,10 +381,19 @@ corrections from the corrections database.
    ("尺码没问题，就是…") are dropped.
 2. Features: TF-IDF (sublinear) over jieba words with the domain dictionary `diagnose/data/user_dict.txt`
    (unigrams + bigrams) and over character 1–{p.char_ngram_max}-grams (weight {p.char_weight}); min_df {p.min_df}.
-3. Multinomial logistic regression (C={p.C}, class_weight={p.class_weight}); probabilities calibrated with one
-   temperature T={result.model.temperature:.3f} fitted on 5-fold out-of-fold predictions.
-4. The dropdown reason adds {p.dropdown_bonus} to its label's logit; with no words the dropdown decides at confidence 0.5.
-5. Evidence: the features with the largest contribution (tf-idf × weight) toward the predicted reason.
+   Function words (pronouns, particles, hedges: 你们, 给我, 感觉, 这次 …, `diagnose/model/text.py`) are never
+   features, so they can be neither learnt nor shown as evidence.
+3. Estimator (`diagnose/model/estimator.py`): Complement Naive Bayes (alpha {p.nb_alpha}) mixed with multinomial
+   logistic regression (C={p.C}, balanced) at NB share {p.nb_weight}, each scaled to unit spread; the intercepts move
+   {p.prior_shift} of the way (in log space) toward the class mix of real complaints
+   ({", ".join(f"{k} {v:.3g}" for k, v in zip(taxonomy.LABELS, p.class_prior))}); logits divided by one temperature
+   T={result.model.temperature:.3f}. NB share, prior shift, temperature and the review threshold were chosen on the
+   real-text **dev** split (`eval/tune.py`; the grid is in `eval/tune_mix_dev.txt`), never on test.
+4. Ops corrections weigh {p.correction_weight} corpus sentences each (chosen by inner cross-validation on dev,
+   `scripts/learning_curve.py`).
+5. The dropdown reason adds {p.dropdown_bonus} to its label's logit; with no words the dropdown decides at confidence 0.5.
+6. Evidence: the features with the largest contribution (tf-idf × weight, weights centred across labels) toward the
+   predicted reason.
 
 ## Held-out results (model, with dropdown fusion where the corpus row has one)
 {m.to_markdown()}
