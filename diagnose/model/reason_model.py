@@ -128,7 +128,7 @@ class ModelParams:
     # MODEL_CARD.md, reliability table).
     review_threshold: float = 0.85
     # dev: weight of an ops correction relative to a corpus sentence in training.
-    correction_weight: float = 3.0
+    correction_weight: float = 1.0
 
 
 # --- analyzers (shared by training and prediction) -------------------------
