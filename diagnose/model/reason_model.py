@@ -111,7 +111,7 @@ class ModelParams:
     nb_weight: float = 1.0
     nb_alpha: float = 0.1
     # dev: how far the intercepts move toward `class_prior` (0 = not at all).
-    prior_shift: float = 0.5
+    prior_shift: float = 0.4
     # The class mix the intercepts lean toward, in taxonomy order (sizing, quality,
     # mismatch, logistics, changed_mind, malicious, other). quality, mismatch,
     # logistics and other keep the proportions of the real dev split; sizing and
@@ -120,13 +120,13 @@ class ModelParams:
     # return-like share instead of being pushed down; text-only malicious is rare.
     class_prior: tuple = (0.08, 0.25, 0.07, 0.06, 0.08, 0.01, 0.45)
     # dev: one temperature dividing the logits, fitted on the real dev split (log-loss).
-    temperature: float = 0.308
+    temperature: float = 0.292
     # Logit bonus the dropdown reason's label gets: enough to decide a vague
     # text, too little to overrule a buyer who clearly says something else.
     dropdown_bonus: float = 1.0
     # dev: rows whose confidence is below this go to the review queue (see
     # MODEL_CARD.md, reliability table).
-    review_threshold: float = 0.85
+    review_threshold: float = 0.9
     # dev: weight of an ops correction relative to a corpus sentence in training.
     correction_weight: float = 1.0
 
