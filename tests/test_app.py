@@ -353,6 +353,44 @@ def test_corrected_rows_feed_the_numbers(env):
     assert as_int(metric(at, "疑似恶意")) == before + 1
 
 
+def test_corrections_page_proposes_rows_and_retrains_with_rollback(env, tmp_path, monkeypatch):
+    # a tiny corpus keeps the retrain quick; the real one is used by `python -m diagnose train`
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pairs = [("偏小穿不上", "sizing"), ("开线了", "quality"), ("色差太大", "mismatch"), ("物流太慢", "logistics"),
+             ("不想要了", "changed_mind"), ("不退款就差评", "malicious"), ("客服态度差", "other")]
+    rows = ["text,reason,sub_reason,category,platform_reason"] + [
+        f"{t}{i},{lbl},,general," for i in range(4) for t, lbl in pairs]
+    (corpus / "tiny.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setenv("DIAGNOSE_CORPUS_DIR", str(corpus))
+
+    at = goto(new_app(), "corrections")
+    assert at.segmented_control(key="co_mode").value == "proposed"
+    proposed = at.data_editor[0].value
+    assert len(proposed) > 0
+    assert not proposed["buyer_text"].duplicated().any()
+    assert at.button(key="co_retrain").disabled  # nothing to learn from yet
+    shipped = next(i.value for i in at.info if "模型" in i.value)
+
+    editor = at.data_editor[0]
+    new = next(l for l in LABELS if l != str(proposed.loc[0, "reason"]))
+    at.session_state[editor.key] = {"edited_rows": {0: {"reason": new}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="co_save").click()
+    run(at)
+    at.button(key="co_retrain").click()
+    run(at)
+    done = [s.value for s in at.success if "新模型" in s.value]
+    assert done and "并入 1 条纠错" in done[0], [s.value for s in at.success]
+    assert (env / "models" / "ACTIVE").read_text(encoding="utf-8").strip().startswith("reason_model-")
+    now = next(i.value for i in at.info if "模型" in i.value)
+    assert now != shipped  # the page shows the new version
+    at.button(key="co_rollback").click()
+    run(at)
+    assert any("已回退" in s.value for s in at.success)
+    assert next(i.value for i in at.info if "模型" in i.value) == shipped
+    assert len(list((env / "models").glob("reason_model-*.npz"))) == 1  # kept, not deleted
+
+
 # --------------------------------------------------------------------------
 # pieces used by the pages
 # --------------------------------------------------------------------------

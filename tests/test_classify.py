@@ -8,7 +8,7 @@ from diagnose.taxonomy import DROPDOWN_EVIDENCE_PREFIX, LABELS
 HARD_CASES = [
     # (buyer text, dropdown, expected reason) — from ../shared/label-guide.md
     ("尺码没问题，就是质量太差", "", "quality"),
-    ("衣服偏小而且线头很多", "", "sizing"),
+    ("衣服偏小而且线头很多", "", "quality"),  # label guide: a concrete defect outranks sizing
     ("买的32码发来33码", "", "mismatch"),
     ("快递把箱子压坏了，里面的杯子碎了", "", "logistics"),
     ("刚买就降价了，退了重买", "", "changed_mind"),

@@ -201,6 +201,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "co_limit": ("最多显示", "Show at most"),
     "co_user": ("操作人", "Your name"),
     "co_history": ("纠错记录", "Correction history"),
+    "co_show_proposed": ("建议标注", "Proposed"),
+    "co_proposed_help": ("模型最没把握、且与训练语料最不像的退货，每个 SKU 和原因各取几条：标注它们最能改进模型。",
+                         "Rows the model is least sure of and least familiar with, a few per SKU and reason: "
+                         "labelling these teaches it most."),
+    "co_retrain_title": ("用纠错重新训练", "Retrain with the corrections"),
+    "co_retrain_help": ("已有 {n} 条纠错；当前模型 {v}（{where}）。重新训练约需一两分钟，旧模型会保留，可随时回退。",
+                        "{n} correction(s) saved; model in use {v} ({where}). Retraining takes a minute or two; "
+                        "the previous model is kept for rollback."),
+    "co_retrain_shipped": ("随软件发布的模型", "the shipped model"),
+    "co_retrain": ("重新训练", "Retrain"),
+    "co_retrain_step": ("训练中：{step}", "Training: {step}"),
+    "co_retrained": ("新模型 {v} 已启用（之前：{old}；并入 {n} 条纠错）。", "New model {v} in use (before: {old}; {n} correction(s) folded in)."),
+    "co_rollback": ("回退到上一版模型", "Roll back to the previous model"),
+    "co_rolled_back": ("已回退，当前使用：{v}", "Rolled back; now using: {v}"),
     "co_store_error": ("纠错记录无法打开：{msg}", "The corrections store could not be opened: {msg}"),
     # downloads
     "dl_title": ("下载", "Downloads"),

@@ -90,12 +90,23 @@ class Loaded:
 # model and corrections store
 # --------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False)
-def get_model():
-    """The reason model, loaded once per process."""
+def _model_at(path: str):
     from diagnose.model.reason_model import load_model
 
-    # DIAGNOSE_MODEL_PATH: use another model file (tests, trying a retrained model)
-    return load_model(os.environ.get("DIAGNOSE_MODEL_PATH") or None)
+    return load_model(path or None)
+
+
+def get_model():
+    """The reason model, loaded once per process and file.
+
+    DIAGNOSE_MODEL_PATH names another model file (tests, trying a model);
+    otherwise a model retrained from the dashboard, when one is active
+    (`diagnose.model.versions`), else the shipped one.
+    """
+    from diagnose.model import versions
+
+    path = os.environ.get("DIAGNOSE_MODEL_PATH") or versions.active_model_path() or ""
+    return _model_at(str(path))
 
 
 @st.cache_resource(show_spinner=False)

@@ -153,3 +153,35 @@ def tokenize(text: str) -> list[str]:
 def prepare(text: object) -> str:
     """Raw buyer text → the focused, normalised string the model reads."""
     return focus(normalise(text))
+
+
+# --- function words ---------------------------------------------------------
+# Words that carry a buyer's phrasing, not a return reason: pronouns, particles,
+# hedges and fillers. Kept out of the features (so no label can learn them) and
+# therefore out of the evidence. Negations (不, 没, 没有) and degree words that
+# change a complaint's meaning (太, 很) inside n-grams are NOT here: 太小 and
+# 不甜 must still count; only the bare word alone is dropped where listed.
+FUNCTION_WORDS = frozenset(
+    "的 了 是 我 你 他 她 它 们 我们 你们 他们 她们 咱们 人家 自己 给我 给你 给他 让我 把 被 这 那 这个 那个 这次 那次 "
+    "这种 那种 这样 那样 这些 那些 一个 一下 一些 有点 有些 感觉 觉得 认为 以为 好像 可能 应该 其实 真的 确实 简直 "
+    "就是 还是 而且 然后 所以 因为 但是 可是 不过 只是 如果 虽然 或者 并且 于是 吗 呢 啊 吧 呀 哦 嘛 哈 啦 哎 唉 "
+    "嗯 呵呵 哈哈 也 都 就 还 又 在 和 与 跟 及 或 很 非常 特别 比较 挺 蛮 太 更 最 再 才 刚 已经 一直 总是 "
+    "一 个 之 其 啥 么 什么 怎么 这么 那么 多么 为什么 时候 现在 今天 昨天 东西 亲 老板 商家 卖家 买家".split()
+)
+_FUNCTION_CHARS = frozenset(w for w in FUNCTION_WORDS if len(w) == 1) | frozenset(
+    w for w in FUNCTION_WORDS if len(w) >= 2
+)
+
+
+def is_function_word(token: str) -> bool:
+    """Whether a jieba token is a function word (never a feature)."""
+    return token in FUNCTION_WORDS
+
+
+def is_function_chars(gram: str) -> bool:
+    """Whether a character n-gram is itself a function word (never a feature).
+
+    Only whole matches are dropped, so 太小, 不甜 and 你们的服务 minus its
+    function-word pieces still count.
+    """
+    return gram in _FUNCTION_CHARS

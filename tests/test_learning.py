@@ -1,0 +1,145 @@
+"""Corpus generator, function words, the NB estimator, proposals for labelling, retrain and rollback."""
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from diagnose.model import active, versions
+from diagnose.model.estimator import prior_offsets
+from diagnose.model.reason_model import ModelParams, ReasonModel, load_model
+from diagnose.store import CorrectionStore
+from diagnose.taxonomy import LABELS
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = [
+    ("你们的衣服偏小穿不上", "sizing"), ("感觉码数偏大", "sizing"), ("这次太紧了", "sizing"), ("大了一号", "sizing"),
+    ("开线了", "quality"), ("起球严重", "quality"), ("用两天就坏了", "quality"), ("有异味", "quality"),
+    ("色差太大", "mismatch"), ("发错货了", "mismatch"), ("少发一件", "mismatch"), ("不是正品", "mismatch"),
+    ("物流太慢", "logistics"), ("快递压坏了", "logistics"), ("一直没收到", "logistics"), ("快递丢件", "logistics"),
+    ("不想要了", "changed_mind"), ("拍错了", "changed_mind"), ("降价了", "changed_mind"), ("不喜欢", "changed_mind"),
+    ("不退款就差评", "malicious"), ("赔我三倍", "malicious"), ("吃完了要退款", "malicious"), ("只退款不退货", "malicious"),
+    ("客服态度差", "other"), ("一般般", "other"), ("不满意", "other"), ("没开发票", "other"),
+]
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    texts, labels = zip(*(TINY * 3))
+    return ReasonModel.fit(list(texts), list(labels), params=ModelParams(min_df=1))
+
+
+# --- corpus generator ----------------------------------------------------------
+def test_generator_is_deterministic_tagged_and_free_of_near_duplicates():
+    mk = _load_script("make_corpus")
+    a, dropped = mk.generate(1500)
+    b, _ = mk.generate(1500)
+    assert a == b and len(a) == 1500 and dropped >= 0
+    keys = [mk.near_key(r["text"]) for r in a]
+    assert len(set(keys)) == len(keys)
+    frame = pd.DataFrame(a)
+    assert set(frame["reason"]) == set(LABELS)
+    for col in ("category", "register", "length", "clauses", "noise", "hard_case"):
+        assert col in frame.columns
+    assert {"review", "long", "rant", "chat", "short"} <= set(frame["register"])
+    assert (frame["noise"] != "").mean() > 0.2
+
+
+def test_shipped_generated_corpus_has_the_promised_shape():
+    path = ROOT / "sample_data" / "corpus" / "generated_realshape.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert frame["text"].nunique() >= 25_000
+    assert frame["category"].nunique() >= 30
+    assert (frame["clauses"].astype(int) >= 2).mean() > 1 / 3
+    hard = frame["hard_case"].value_counts()
+    for case in ("negation", "price_changed_mind", "counterfeit_used_missing", "anger_without_leverage",
+                 "vague_quality_other", "content_opinion", "transit_damage_not_quality"):
+        assert hard.get(case, 0) >= 100, case
+    # the label guide's hard cases carry the label it asks for
+    assert set(frame.loc[frame["hard_case"] == "price_changed_mind", "reason"]) == {"changed_mind"}
+    assert set(frame.loc[frame["hard_case"] == "vague_quality_other", "reason"]) == {"other"}
+    assert set(frame.loc[frame["hard_case"] == "anger_without_leverage", "reason"]) == {"quality"}
+
+
+# --- function words ------------------------------------------------------------
+def test_function_words_are_neither_features_nor_evidence(tiny_model):
+    vocab = set(tiny_model.word_vocab.tolist()) | set(tiny_model.char_vocab.tolist())
+    for w in ("你们", "感觉", "这次", "的"):
+        assert w not in vocab
+    X = tiny_model.features(["你们的衣服偏小穿不上"]).X
+    ev = tiny_model.explain(X, np.array([LABELS.index("sizing")]))[0]
+    assert ev and not any(w in e for e in ev for w in ("你们", "感觉"))
+
+
+def test_prior_shift_makes_rare_labels_rarer():
+    off = prior_offsets(ModelParams())
+    assert off[LABELS.index("malicious")] < off[LABELS.index("quality")] < off[LABELS.index("other")] + 1e-9
+    assert np.allclose(prior_offsets(ModelParams(prior_shift=0.0)), 0)
+    uniform = ModelParams(class_prior=tuple([1 / 7] * 7))
+    assert np.allclose(prior_offsets(uniform), 0)
+
+
+# --- proposals -------------------------------------------------------------------
+def test_proposals_prefer_unsure_and_unfamiliar_rows_and_spread_over_groups(tiny_model):
+    tagged = pd.DataFrame({
+        "return_id": [f"r{i}" for i in range(8)],
+        "buyer_text": ["偏小", "偏小", "显卡驱动装不上蓝屏闪退", "发错货了", "", "键盘背光一半不亮", "开线了", "不想要了"],
+        "sku": ["A", "A", "B", "A", "A", "B", "A", "C"],
+        "reason": ["sizing", "sizing", "other", "mismatch", "other", "other", "quality", "changed_mind"],
+        "corrected": [False, False, False, False, False, False, True, False],
+    })
+    out = active.propose(tagged, tiny_model, n=10, per_group=1)
+    texts = out["buyer_text"].tolist()
+    assert "" not in texts and "开线了" not in texts  # no words / already corrected
+    assert texts.count("偏小") == 1  # each distinct text once
+    assert texts[0] in ("显卡驱动装不上蓝屏闪退", "键盘背光一半不亮")  # unfamiliar words first
+    # per_group=1: the first round has one row per (sku, reason)
+    first = out.head(len({(s, r) for s, r, c, t in zip(tagged.sku, tagged.reason, tagged.corrected, tagged.buyer_text)
+                          if t and not c}))
+    assert not first.duplicated(["sku", "reason"]).any()
+    assert (out["teach_score"].diff().dropna() <= 1e-9).sum() >= 0
+
+
+# --- retrain and rollback ----------------------------------------------------------
+@pytest.fixture
+def tiny_corpus(tmp_path) -> Path:
+    d = tmp_path / "corpus"
+    d.mkdir()
+    with (d / "tiny.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["text", "reason", "sub_reason", "category", "platform_reason"])
+        for i, (text, label) in enumerate(TINY * 4):
+            w.writerow([f"{text}{'' if i < len(TINY) else i}", label, "", "general", ""])
+    return d
+
+
+def test_retrain_keeps_the_previous_model_and_rolls_back(tmp_path, monkeypatch, tiny_corpus):
+    monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(tmp_path / "data"))
+    store = CorrectionStore(tmp_path / "data" / "corrections.sqlite")
+    store.add("R1", "quality", buyer_text="屏幕有坏点", old_reason="other")
+    assert versions.active_model_path() is None
+    steps = []
+    first = versions.retrain(store, progress=lambda f, s: steps.append((f, s)), corpus_dir=tiny_corpus)
+    assert steps[0][0] == 0.0 and steps[-1] == (1.0, "done")
+    assert first.previous == "shipped" and first.n_corrections == 1
+    assert versions.active_model_path() == first.path
+    assert load_model(first.path).version == first.version
+    store.add("R2", "logistics", buyer_text="等了十天才到", old_reason="other")
+    second = versions.retrain(store, corpus_dir=tiny_corpus)
+    assert second.previous == first.version and second.version != first.version
+    assert versions.rollback() == first.path.name
+    assert versions.active_model_path() == first.path
+    assert second.path.exists()  # nothing is deleted
+    assert versions.rollback() == "shipped"
+    assert versions.active_model_path() is None
