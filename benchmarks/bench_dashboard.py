@@ -27,7 +27,6 @@ import os
 import platform
 import random
 import statistics
-import sys
 import tempfile
 import time
 import warnings

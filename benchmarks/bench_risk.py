@@ -24,7 +24,6 @@ import os
 import platform
 import resource
 import statistics
-import sys
 import time
 from pathlib import Path
 

@@ -5,7 +5,6 @@ file; the CLI and sample-data tests use the model only when it is present.
 """
 from __future__ import annotations
 
-import argparse
 import io
 import time
 from pathlib import Path

@@ -15,7 +15,6 @@ import shutil
 import sqlite3
 import struct
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 

@@ -151,7 +151,6 @@ def ole_directory(data: bytes) -> list[tuple[str, int, int]]:
     Reads only the header, the FAT and the directory sectors ([MS-CFB]); a
     damaged file yields what could be read and is left to the workbook reader.
     """
-    import struct
 
     names: list[tuple[str, int, int]] = []
     try:

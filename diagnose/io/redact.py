@@ -86,8 +86,8 @@ def _rules() -> tuple[_Rule, ...]:
     named = (rf"[^\s\d{_NOT_NAME_START}\W][{_CJK}]{{0,7}}?"
              r"(?:省|自治区|特别行政区|市|区|县|旗|镇|乡|街道|大道|路|街|巷|胡同|村|小区|花园|家园|公寓|大厦|广场|新村|苑)")
     numbered = r"\d+(?:-\d+)*\s*(?:号楼|号院|号|栋|幢|座|单元|室|楼|层|弄)"
-    building = (rf"\d+\s*(?:栋|幢|座|号楼)\s*(?:\d+\s*单元\s*)?(?:\d+\s*(?:室|号|层|楼))?"
-                rf"|\d+\s*单元\s*\d+\s*(?:室|号)?")
+    building = (r"\d+\s*(?:栋|幢|座|号楼)\s*(?:\d+\s*单元\s*)?(?:\d+\s*(?:室|号|层|楼))?"
+                r"|\d+\s*单元\s*\d+\s*(?:室|号)?")
     part = rf"(?:{named}|{numbered})"
     address_run = (
         # a named part and a numbered part, or three named parts, possibly spaced
@@ -102,8 +102,8 @@ def _rules() -> tuple[_Rule, ...]:
                   r"|[A-Z][a-z]+(?: [A-Z][a-z]+)?")
     return (
         (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"), EMAIL, 0, False),
-        (re.compile(rf"(?<![\dA-Za-z])[1-9]\d{{5}} ?(?:18|19|20)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-                    rf" ?\d{{3}}[\dXx](?![\dA-Za-z])"), ID_CARD, 0, True),
+        (re.compile(r"(?<![\dA-Za-z])[1-9]\d{5} ?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+                    r" ?\d{3}[\dXx](?![\dA-Za-z])"), ID_CARD, 0, True),
         (re.compile(rf"(?<!\d)(?:(?:\+|00)?86{sep}|\(\+?86\) ?)?1[3-9]\d{sep}\d{{4}}{sep}\d{{4}}(?!\d)"),
          MOBILE, 0, False),
         (re.compile(r"(?<![\d.])\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?(?![\d.])"), BANK_CARD, 0, True),
@@ -116,9 +116,9 @@ def _rules() -> tuple[_Rule, ...]:
                     re.IGNORECASE), WECHAT, "v", False),
         (re.compile(r"(?<![A-Za-z\[])(?:qq|扣扣|企鹅)(?:号码|号)?(?:[\s:=]|是|为|加)*(?P<v>[1-9]\d{4,11})(?!\d)",
                     re.IGNORECASE), QQ, "v", False),
-        (re.compile(rf"(?<!\[)(?:收货地址|收件地址|详细地址|家庭地址|地址|住址|address)(?:是|为|改为|改成|在)?[\s:]*"
-                    rf"(?P<v>[^，,。;！!？?\n\[]{{2,60}}?)"
-                    rf"(?=$|[，,。;！!？?\n\[]|\s*(?:电话|手机|联系|收货人|收件人|姓名))",
+        (re.compile(r"(?<!\[)(?:收货地址|收件地址|详细地址|家庭地址|地址|住址|address)(?:是|为|改为|改成|在)?[\s:]*"
+                    r"(?P<v>[^，,。;！!？?\n\[]{2,60}?)"
+                    r"(?=$|[，,。;！!？?\n\[]|\s*(?:电话|手机|联系|收货人|收件人|姓名))",
                     re.IGNORECASE), ADDRESS, "v", False),
         (re.compile(address_run), ADDRESS, 0, False),
         (re.compile(rf"(?<!\[)(?:收货人|收件人|联系人|姓名|consignee|receiver|recipient)(?:姓名)?(?:是|为|叫)?[\s:]*"
