@@ -57,7 +57,7 @@ elif ctx.loaded is not None:
     for err in ctx.loaded.errors:
         st.error(error_text(err, lang))
     if ctx.loaded.orders_error:
-        st.warning(error_text(("__orders__", ctx.loaded.orders_error), lang))
+        st.warning(error_text(ctx.loaded.orders_error, lang, orders=True))
     if ctx.table is not None:
         ctx.filters = filters.render(ctx.table, ctx.loaded.key, lang)
         ctx.filtered = filters.apply(ctx.table, ctx.filters)

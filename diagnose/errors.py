@@ -48,17 +48,6 @@ class InputError(Exception):
         super().__init__(one_line("".join(parts)))
 
 
-def localise(error, lang: str = "zh", face: str = "ui") -> str:
-    """An `InputError` (or `io.FileError`) in the user's language with the face's advice.
-
-    ``face="ui"`` gives the dashboard's advice, ``face="cli"`` the command
-    line's. The catalogue of codes and texts is `diagnose.messages`.
-    """
-    from diagnose.messages import localise as _localise
-
-    return _localise(error, lang, face)  # type: ignore[arg-type]
-
-
 class ModelFileError(InputError):
     """The model file is missing, tampered with or not one of ours."""
 

@@ -14,6 +14,8 @@ import string
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from diagnose.errors import one_line
+
 Lang = Literal["zh", "en"]
 Face = Literal["ui", "cli"]
 
@@ -281,8 +283,6 @@ def localise(error: Any, lang: Lang = "zh", face: Face = "ui") -> str:
     (uploader and mapping panel for ``"ui"``, flags and settings for
     ``"cli"``). Without a known code the error's own English text is used.
     """
-    from diagnose.errors import one_line
-
     code = getattr(error, "code", None)
     message = CATALOGUE.get(code or "")
     file = getattr(error, "file", None)

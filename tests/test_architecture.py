@@ -11,14 +11,15 @@ PACKAGE = Path(__file__).resolve().parent.parent / "diagnose"
 ALLOWED = {
     "errors": set(),
     "settings": set(),
+    "messages": {"errors", "io"},
     "taxonomy": set(),
     "io": {"errors", "settings", "taxonomy"},
     "model": {"errors", "settings", "taxonomy", "io"},
     "store": {"errors", "settings", "taxonomy", "io"},
     "pipeline": {"errors", "settings", "taxonomy", "io", "model"},
-    "analysis": {"errors", "settings", "taxonomy", "io", "model"},
+    "analysis": {"errors", "settings", "taxonomy", "io", "model", "store"},
     "batch": {"errors", "settings", "taxonomy", "io", "model", "pipeline"},
-    "cli": {"errors", "settings", "taxonomy", "io", "model", "pipeline", "analysis", "batch", "store"},
+    "cli": {"errors", "messages", "settings", "taxonomy", "io", "model", "pipeline", "analysis", "batch", "store"},
     "__init__": {"errors", "io", "model", "pipeline", "analysis"},
     "__main__": {"cli"},
 }

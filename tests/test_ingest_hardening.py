@@ -16,7 +16,8 @@ import pytest
 import xlsxwriter
 
 from diagnose import cli
-from diagnose.errors import InputError, localise
+from diagnose.errors import InputError
+from diagnose.messages import localise
 from diagnose.io import limits as L
 from diagnose.io.ingest import FileError, read_exports, read_orders
 from diagnose.io.sandbox import read_exports_isolated, read_orders_isolated

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from diagnose.io import privacy, redact
+from diagnose.messages import CATALOGUE, localise
 from diagnose.taxonomy import DROPDOWN_EVIDENCE_PREFIX, LIST_SEPARATORS, label_name, sub_reason_name
 from ui import state
 from ui.i18n import t
@@ -168,26 +169,30 @@ def money_short(value: float | None, lang: str) -> str:
 # --------------------------------------------------------------------------
 # file errors, page language, translated keys
 # --------------------------------------------------------------------------
-ORDERS_ERROR = "__orders__"  # pseudo file name: the error is about the order export
 
 
-def error_text(err: object, lang: str) -> str:
+def error_text(err: object, lang: str, *, orders: bool = False) -> str:
     """What the UI says for a file error: an InputError, a FileError, or a (file, message) pair.
 
-    Today: the Chinese (or English) prefix and the library's message,
-    Markdown-escaped (it quotes the user's file), with the UI's way to fix a
-    mapping instead of the CLI's --map. When the library's errors carry a
-    code (`diagnose.errors.localise`), this is the one place that uses it.
+    ``orders=True``: the error is about the order export (it is ignored, the returns still load).
+
+    An error with a known code is said in the user's language with the
+    dashboard's advice (`diagnose.messages.localise`); one without falls back
+    to the library's English text. Markdown-escaped either way: it quotes the
+    user's file.
     """
     if isinstance(err, tuple):
         name, msg = err
     else:
-        name, msg = getattr(err, "file", "") or "", getattr(err, "message", None) or str(err)
+        name = getattr(err, "file", "") or ""
+        msg = getattr(err, "message", None) or str(err)
+        if getattr(err, "code", None) in CATALOGUE:
+            msg = localise(err, lang, "ui")
     msg = str(msg)
     safe = md_escape(msg)
     if name == state.MAPPING_ERROR:
         text = t("mapping_error", msg=safe)
-    elif name == ORDERS_ERROR:
+    elif orders:
         text = t("orders_error", msg=safe)
     else:
         text = t("file_error", msg=safe)

@@ -76,12 +76,12 @@ class Loaded:
     duplicates_merged: int = 0
     rows_in: int = 0
     flagged_rows: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, message)
+    errors: list = field(default_factory=list)  # diagnose.io.FileError per file that could not be read
     names: list[str] = field(default_factory=list)
     model_version: str = ""
     orders: pd.DataFrame | None = None
     orders_name: str | None = None
-    orders_error: str | None = None
+    orders_error: Any = None  # diagnose.io.FileError of the order export, or None
     orders_platform: str | None = None  # which platform's returns the orders cover (None: unknown)
     is_sample: bool = False
 
@@ -224,7 +224,7 @@ def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: t
     names = [n for n, _ in _sources]
     result = pipeline.tag(list(_sources), overrides=dict(overrides) or None, profile=profile, model=get_model(),
                           errors="collect", isolate=True)
-    errors = [(e.file, e.message) for e in result.errors]
+    errors = list(result.errors)  # FileError: name, message, code and params for the UI's own words
     if not result.files:
         return Loaded(key=key, tagged=None, errors=errors, names=names, model_version=model_version)
     return Loaded(
@@ -241,15 +241,16 @@ def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: t
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
-def load_orders(sha: str, _source: tuple[str, bytes], name: str = "") -> tuple[pd.DataFrame | None, str | None]:
+def load_orders(sha: str, _source: tuple[str, bytes], name: str = "") -> tuple[pd.DataFrame | None, Any]:
     """The order export as a DataFrame, or (None, error message); keyed on bytes and name
     (the name is in the table's source_file and may tell the platform)."""
+    from diagnose.io import FileError
     from diagnose.io.ingest import read_orders
 
     try:
         return read_orders(_source), None
     except InputError as exc:
-        return None, str(exc)
+        return None, FileError.of(name or _source[0], exc)
 
 
 def dataset_key(sources: list[Source], overrides: dict, profile: str | None, model_version: str) -> str:

@@ -29,7 +29,7 @@ the field is left empty and the problem written to ``row_issues`` and
 summarised in ``FileReport.issues``.
 
 Everything a user can get wrong raises `InputError` (with a ``code`` and
-``params`` for `diagnose.errors.localise`) naming the file and what to do.
+``params`` for `diagnose.messages.localise`) naming the file and what to do.
 docs/BAD_INPUT.md lists every kind of bad input and what the user sees.
 """
 from __future__ import annotations
@@ -90,7 +90,7 @@ class FileError:
     ``file`` is ``MAPPING_ERROR`` when the problem is the user's column
     mapping rather than one file: the files were read without it. ``code``
     and ``params`` are the `InputError`'s, so a face can say it in the
-    user's language (`diagnose.errors.localise`).
+    user's language (`diagnose.messages.localise`).
     """
 
     file: str

@@ -157,7 +157,7 @@ def main() -> None:
     elif not loaded.orders_error:
         st.caption(t("up_no_orders"))
 
-    bad = [name for name, _ in loaded.errors if name and name != state.MAPPING_ERROR]
+    bad = [e.file for e in loaded.errors if e.file and e.file != state.MAPPING_ERROR]
     if bad:
         st.markdown(f"**{t('up_bad_files')}**")
         st.markdown("\n".join(f"- {common.md_escape(name)}" for name in bad))
