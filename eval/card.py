@@ -70,7 +70,8 @@ def _curve() -> str:
     for (_, r), (_, a) in zip(piv.iterrows(), acc.iterrows()):
         lines.append(f"| {int(r['k'])} | {r['random']:.3f} | {r['proposed']:.3f} | {a['random']:.3f} / {a['proposed']:.3f} |")
     w = c["weight"].iloc[0]
-    return "\n".join(lines) + f"\n\nCorrection weight {w:g} (inner 2-fold CV inside the pool); {int(c['n_scored'].iloc[0])} scored rows."
+    return "\n".join(lines) + (f"\n\nCorrection weight {w:g} (inner 2-fold CV inside the pool over 1, 3, 10, 30, 100); "
+                                f"{int(c['n_scored'].iloc[0])} scored rows.")
 
 
 def _natural_malicious(model) -> tuple[float, int, float, int]:
@@ -124,7 +125,7 @@ sizing, malicious intent, or the dropdown fusion (the sentences have no dropdown
 {_reliability(ft)}
 
 `needs_review` is set below confidence **{model.params.review_threshold}**, the lowest threshold at which the kept
-dev rows were ≥ 85% right (`eval/tune.py`); on test that sends {(ft['conf'] < model.params.review_threshold).mean():.1%}
+dev rows were ≥ 85% right (`eval/tune.py`, `eval/prior_check_dev.txt`); on test that sends {(ft['conf'] < model.params.review_threshold).mean():.1%}
 of rows to review and the kept rows are {(ft.loc[ft['conf'] >= model.params.review_threshold, 'label'] == ft.loc[ft['conf'] >= model.params.review_threshold, 'pred']).mean():.1%} right.
 
 ### Malicious only with intent
