@@ -715,6 +715,7 @@ def _bomb_workbooks() -> Files:
 
 def test_dashboard_survives_workbook_bombs_and_a_crashing_parse(monkeypatch, tmp_path, sample_dir):
     # session 1: both bombs, plus a file whose isolated parse is starved of memory
+    monkeypatch.setenv("DIAGNOSE_ISOLATE_UPLOADS", "1")
     monkeypatch.setenv("DIAGNOSE_PARSE_MEMORY_MB", "1")
     at = _app(monkeypatch, tmp_path, sample_dir)
     uploader = at.file_uploader[0]
