@@ -666,7 +666,8 @@ def test_dashboard_refuses_a_too_big_upload_with_the_limit(monkeypatch, tmp_path
     at.run()
     assert not at.exception
     errors = [str(e.value).replace("\\", "") for e in at.error]
-    assert any("huge.csv" in e and "larger than the limit of 1.0 MB" in e and "DIAGNOSE_MAX_UPLOAD_MB" in e
+    # said in the dashboard's language, with the dashboard's advice (not the CLI's environment variable)
+    assert any("huge.csv" in e and "超过上限 1.0 MB" in e and "DIAGNOSE_MAX_UPLOAD_MB" not in e
                for e in errors), errors
 
 
@@ -715,6 +716,7 @@ def _bomb_workbooks() -> Files:
 
 def test_dashboard_survives_workbook_bombs_and_a_crashing_parse(monkeypatch, tmp_path, sample_dir):
     # session 1: both bombs, plus a file whose isolated parse is starved of memory
+    monkeypatch.setenv("DIAGNOSE_ISOLATE_UPLOADS", "1")
     monkeypatch.setenv("DIAGNOSE_PARSE_MEMORY_MB", "1")
     at = _app(monkeypatch, tmp_path, sample_dir)
     uploader = at.file_uploader[0]

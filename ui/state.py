@@ -220,10 +220,11 @@ def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: t
                  profile: str | None, model_version: str) -> Loaded:
     """Ingest and classify the sources through the pipeline; each bad file is one error, the rest load."""
     from diagnose import pipeline
+    from diagnose.io.sandbox import uploads_isolated
 
     names = [n for n, _ in _sources]
     result = pipeline.tag(list(_sources), overrides=dict(overrides) or None, profile=profile, model=get_model(),
-                          errors="collect", isolate=True)
+                          errors="collect", isolate=uploads_isolated())
     errors = list(result.errors)  # FileError: name, message, code and params for the UI's own words
     if not result.files:
         return Loaded(key=key, tagged=None, errors=errors, names=names, model_version=model_version)
