@@ -228,6 +228,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dl_safe": ("所有表格均已防范公式注入（以 = + - @ 开头的单元格会被转义）。",
                 "All spreadsheets are safe against formula injection (cells starting with = + - @ are neutralised)."),
     "dl_rows": ("{n:,} 行", "{n:,} rows"),
+    "ov_more_alerts": ("另有 {n} 条预警，见「修复跟踪」页。", "{n} more alerts on the Follow-up page."),
     "unavailable": ("该功能所需的模块尚未安装：{what}", "This needs a module that is not available yet: {what}"),
     # platform metrics (ui/pages/metrics.py)
     "nav_metrics": ("平台考核指标", "Platform metrics"),

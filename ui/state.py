@@ -593,3 +593,54 @@ def report_md_bytes(rep, lang: str) -> bytes:
     from diagnose.analysis.report import report_to_markdown
 
     return report_to_markdown(rep, lang).encode("utf-8")
+
+
+# --------------------------------------------------------------------------
+# follow-up (fix checks, size advice, spikes, alerts): the follow-up page and
+# the overview's alert list read the same cached result
+# --------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=8)
+def _computed(key: tuple, _table: pd.DataFrame, _orders, _fixes: pd.DataFrame) -> dict:
+    """Every follow-up table for one dataset, corrections state and fix log (cached on `key`)."""
+    spikes = _followup().quality_spikes(_table, _orders)
+    return {
+        "fixes": _followup().check_fixes(_table, _fixes, _orders),
+        "sizes": _followup().size_advice(_table),
+        "spikes": spikes,
+        "suppliers": _followup().supplier_flags(spikes),
+        "cohorts": _followup().cohort_trend(_table, _orders),
+        "alerts": _followup().build_alerts(_table, _orders, _fixes),
+    }
+
+
+def fix_list(c) -> tuple[pd.DataFrame, int, bool]:
+    """(fixes to check, log revision, whether the sample fix log is included)."""
+    frames, revision, sample = [], 0, False
+    if c.store is not None:
+        log = c.store.fix_log()
+        frames.append(log.list())
+        revision = log.revision()
+    sample_log = sample_dir() / "followup" / "fixes.csv"
+    if c.loaded.is_sample and sample_log.is_file():
+        frames.append(_followup().read_fixes_csv(str(sample_log)))
+        sample = True
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["sku", "fix_date", "kind", "target_reason", "note"]), revision, sample
+    cols = ["sku", "fix_date", "kind", "target_reason", "note"]
+    return pd.concat([f[cols] for f in frames], ignore_index=True), revision, sample
+
+
+def _followup():
+    from diagnose.analysis import followup
+
+    return followup
+
+
+def followup_for(c: Context) -> tuple[dict, bool]:
+    """(every follow-up table, whether the sample fix log is included) for this dataset and fix log."""
+    fixes, fix_rev, sample = fix_list(c)
+    orders = c.loaded.orders
+    orders_key = int(pd.util.hash_pandas_object(orders, index=False).sum()) if orders is not None else 0
+    key = (c.loaded.key, c.revision, fix_rev, sample, orders_key)
+    return _computed(key, c.table, orders, fixes), sample

@@ -163,7 +163,7 @@ def main() -> None:
         hist = c.store.history()
         if len(hist):
             hist = hist.sort_values("id", ascending=False).head(200)
-            st.dataframe(hist, hide_index=True, width="stretch")
+            st.dataframe(common.history_table(hist, c.lang), hide_index=True, width="stretch")
 
 
 def _retrain_section(c) -> None:

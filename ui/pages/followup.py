@@ -26,38 +26,6 @@ VERDICT_ICON = {"improved": ":material/check_circle:", "unchanged": ":material/r
                 "regressed": ":material/warning:", "too early": ":material/hourglass_empty:"}
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _computed(key: tuple, _table: pd.DataFrame, _orders, _fixes: pd.DataFrame) -> dict:
-    """Every follow-up table for one dataset, corrections state and fix log (cached on `key`)."""
-    spikes = followup.quality_spikes(_table, _orders)
-    return {
-        "fixes": followup.check_fixes(_table, _fixes, _orders),
-        "sizes": followup.size_advice(_table),
-        "spikes": spikes,
-        "suppliers": followup.supplier_flags(spikes),
-        "cohorts": followup.cohort_trend(_table, _orders),
-        "alerts": followup.build_alerts(_table, _orders, _fixes),
-    }
-
-
-def _fix_list(c) -> tuple[pd.DataFrame, int, bool]:
-    """(fixes to check, log revision, whether the sample fix log is included)."""
-    frames, revision, sample = [], 0, False
-    if c.store is not None:
-        log = c.store.fix_log()
-        frames.append(log.list())
-        revision = log.revision()
-    sample_log = state.sample_dir() / "followup" / "fixes.csv"
-    if c.loaded.is_sample and sample_log.is_file():
-        frames.append(followup.read_fixes_csv(str(sample_log)))
-        sample = True
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=["sku", "fix_date", "kind", "target_reason", "note"]), revision, sample
-    cols = ["sku", "fix_date", "kind", "target_reason", "note"]
-    return pd.concat([f[cols] for f in frames], ignore_index=True), revision, sample
-
-
 def _rate(value) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:.1%}"
 
@@ -225,12 +193,8 @@ def main() -> None:
         return
     st.title(t("fu_title"))
     st.caption(t("fu_scope"))
-    fixes, fix_rev, sample = _fix_list(c)
-    orders = c.loaded.orders
-    orders_key = int(pd.util.hash_pandas_object(orders, index=False).sum()) if orders is not None else 0
-    key = (c.loaded.key, c.revision, fix_rev, sample, orders_key)
     with st.spinner(t("loading")):
-        out = _computed(key, c.table, c.loaded.orders, fixes)
+        out, sample = state.followup_for(c)
     _alerts(out["alerts"], c.lang)
     _fixes(out["fixes"], c.lang, sample)
     if c.store is not None:

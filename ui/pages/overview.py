@@ -72,6 +72,18 @@ def metrics(c: state.Context, rep) -> None:
         st.info(t("ov_product_key", name=t(f"key_{key}")))
 
 
+def _alerts(c, limit: int = 3) -> None:
+    """The follow-up page's alerts, largest money at stake first, at the top of the overview."""
+    alerts = state.followup_for(c)[0]["alerts"]
+    if alerts.empty:
+        return
+    head = "headline_zh" if c.lang == "zh" else "headline_en"
+    for r in alerts.head(limit).to_dict("records"):
+        st.warning(f"{common.money(r['amount_at_stake'])} · {common.md_escape(r[head])}", icon=":material/notifications:")
+    if len(alerts) > limit:
+        st.caption(t("ov_more_alerts", n=len(alerts) - limit))
+
+
 def main() -> None:
     c = common.require_data()
     if c is None:
@@ -81,6 +93,7 @@ def main() -> None:
         return
     lang = c.lang
     rep = c.report()
+    _alerts(c)
     metrics(c, rep)
 
     left, right = st.columns(2)
