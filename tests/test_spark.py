@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from pyspark.sql import SparkSession
 
-from diagnose import cli
+from diagnose import cli, pipeline
 from diagnose.batch import spark as spark_job
-from diagnose.model.classify import TAG_COLUMNS, classify_frame
+from diagnose.model.classify import TAG_COLUMNS
 from diagnose.errors import InputError
 from diagnose.io.ingest import CANONICAL_COLUMNS, read_exports
 
@@ -121,7 +121,7 @@ def test_spark_classify_equals_classify_row_for_row(spark, sample_dir, tmp_path,
 
     files = sorted(inputs.iterdir())  # the job's input order: sorted paths
     ingest = read_exports(files)
-    expected = classify_frame(ingest.frame, model)
+    expected = pipeline.tag_frame(ingest.frame, model)  # as classify writes it: tagged, then redacted
     got = pd.read_parquet(out)
     order = {p.name: i for i, p in enumerate(files)}
     got = got.assign(_o=got["source_file"].map(order)).sort_values(["_o", "source_row"]).drop(columns="_o")
@@ -166,7 +166,7 @@ def test_parquet_input_matches_the_same_table_as_csv(spark, sample_dir, tmp_path
     out = tmp_path / "out"
     spark_job.run_spark_classify(spark, [str(pq_dir)], str(out), say=lambda _msg: None)
     got = pd.read_parquet(out).sort_values("source_row")
-    expected = classify_frame(read_exports([csv_path]).frame, model)
+    expected = pipeline.tag_frame(read_exports([csv_path]).frame, model)
 
     fixed = [c for c in spark_job.output_columns() if c in expected.columns and c != "source_file"]
     _assert_same_rows(got, expected, fixed)

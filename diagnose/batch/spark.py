@@ -54,6 +54,7 @@ import pandas as pd
 from diagnose import settings
 from diagnose.batch.spark_args import DEFAULT_ROWS_PER_PARTITION, add_arguments
 from diagnose.errors import InputError
+from diagnose.io import redact
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pyspark.sql import SparkSession
@@ -251,7 +252,8 @@ def read_one_file(
         },
         ensure_ascii=False,
     )
-    frame = result.frame
+    # Redact cell by cell before the unmapped columns become one JSON text (see redact.ENCODED_COLUMNS).
+    frame = redact.redact_frame(result.frame, salt=salt)
     canon = list(canonical_columns())
     extras = [c for c in frame.columns if c not in canon]
     rows = frame[canon].copy()

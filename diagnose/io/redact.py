@@ -354,6 +354,12 @@ def _textual(s: pd.Series) -> bool:
 REDACTED_ATTR = "diagnose.redacted_columns"
 
 
+# Columns that hold JSON built from cells redacted one by one before encoding
+# (batch.spark's extra_columns): scanning the JSON text itself would let a rule
+# run across field boundaries and break the JSON.
+ENCODED_COLUMNS = frozenset({"extra_columns"})
+
+
 def redact_frame(df: pd.DataFrame, salt: str | None = None) -> pd.DataFrame:
     """A copy of a table fit to leave the program: contact columns hashed, free text redacted.
 
@@ -373,7 +379,7 @@ def redact_frame(df: pd.DataFrame, salt: str | None = None) -> pd.DataFrame:
     removed: list[tuple[str, ...]] | None = None
     for i, col in enumerate(list(out.columns)):
         s = out.iloc[:, i]
-        if col in done or not _textual(s) or col == "evidence":
+        if col in done or not _textual(s) or col == "evidence" or col in ENCODED_COLUMNS:
             continue
         if is_contact_column(col):
             out.isetitem(i, hash_column(s, salt))
