@@ -149,6 +149,9 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
+ANNOTATORS_NOTE = ("Who annotated: two independent helper agents (instances of the same language model), each given the same written instructions (the label guide plus a page of domain clarifications: book-content opinions are other, physical defects of a copy are quality, missing bundled accessories are mismatch …) and no access to the other's file. Their agreement is therefore an upper bound on what two human annotators would reach; the labels are a yardstick, not ground truth.")
+
+
 def _write_agreement(la: list[str], lb: list[str], rows: list[dict], n: int) -> None:
     both_usable = [(x, y) for x, y in zip(la, lb) if x != "skip" and y != "skip"]
     ua, ub = [x for x, _ in both_usable], [y for _, y in both_usable]
@@ -169,6 +172,7 @@ def _write_agreement(la: list[str], lb: list[str], rows: list[dict], n: int) -> 
         dev = sum(r["label"] == key and r["split"] == "dev" for r in rows)
         test = sum(r["label"] == key and r["split"] == "test" for r in rows)
         out.append(f"| {key} | {dev} | {test} | {dev + test} |")
+    out += ["", ANNOTATORS_NOTE]
     out += ["", "Classes with a handful of items (sizing, malicious, changed_mind here) cannot carry an F1 "
             "of their own: read them as counts, not rates."]
     (EVAL_DIR / "AGREEMENT.md").write_text("\n".join(out) + "\n", encoding="utf-8")
