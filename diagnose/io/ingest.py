@@ -61,18 +61,7 @@ from diagnose.io.sources import load_source, read_cells
 
 CANONICAL_COLUMNS: tuple[str, ...] = A.CANONICAL_COLUMNS
 
-ORDER_OUTPUT_COLUMNS: tuple[str, ...] = (
-    "order_id",
-    "sub_order_id",
-    "sku",
-    "product_id",
-    "product_title",
-    "quantity",
-    "ordered_at",
-    "buyer_id",
-    "source_file",
-    "source_row",
-)
+ORDER_OUTPUT_COLUMNS: tuple[str, ...] = P.ORDER_COLUMNS + ("source_file", "source_row")
 
 FileReport = A.FileReport
 MAPPING_ERROR = "__mapping__"
