@@ -290,7 +290,7 @@ class _Columns:
             values = self.col(column)
             out[column] = values if values is not None else F.na_str(n)
         text = self.col("buyer_text")
-        out["buyer_text"] = text.fillna("") if text is not None else pd.Series([""] * n, dtype=str)
+        out["buyer_text"] = text.fillna("") if text is not None else F.repeat_str("", n)
         self._long_text(issues)
         rtype = self.col("return_type")
         out["return_type"] = F.map_unique(rtype, normalise_return_type) if rtype is not None else F.na_str(n)
@@ -387,17 +387,15 @@ class _Columns:
             missing_id = out["return_id"].isna().to_numpy()
             if missing_id.any():
                 issues.append(f"{int(missing_id.sum())} row(s) without a return id; given the id '{prefix}#<row>'")
-                ids = out["return_id"].to_numpy(dtype=object, na_value=None)
-                ids[missing_id] = [f"{prefix}#{r}" for r in rows[missing_id]]
-                out["return_id"] = pd.Series(ids, dtype=str)
+                out["return_id"] = out["return_id"].fillna(_synthetic_ids(prefix, rows))
         else:
-            out["return_id"] = pd.Series([f"{prefix}#{r}" for r in rows], dtype=str)
+            out["return_id"] = _synthetic_ids(prefix, rows)
             issues.append(f"no return id column; each row gets the id '{prefix}#<row>'")
 
     def frame(self, key: str) -> tuple[pd.DataFrame, list[str]]:
         out, n = self.out, self.n
-        out["platform"] = pd.Series([key] * n, dtype=str)
-        out["source_file"] = pd.Series([self.name] * n, dtype=str)
+        out["platform"] = F.repeat_str(key, n)
+        out["source_file"] = F.repeat_str(self.name, n)
         out["source_row"] = pd.Series(self.rows, dtype="int64")
         out["row_issues"] = F.join_flags(self.flags, n)
         frame = pd.DataFrame({c: out[c].reset_index(drop=True) for c in CANONICAL_COLUMNS})
@@ -417,6 +415,16 @@ class _Columns:
         if extra:
             frame = pd.concat([frame, pd.DataFrame(extra)], axis=1)
         return frame, unmapped
+
+
+def _synthetic_ids(prefix: str, rows: np.ndarray) -> pd.Series:
+    """``<prefix>#<row>`` for every row, built in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = pc.cast(pa.array(np.asarray(rows, dtype="int64")), pa.large_string())
+    return F.from_arrow(pc.binary_join_element_wise(pa.scalar(f"{prefix}#", pa.large_string()), numbers,
+                                                    pa.scalar("", pa.large_string())))
 
 
 # ---------------------------------------------------------------------------
@@ -518,21 +526,39 @@ def merge_key(frame: pd.DataFrame) -> pd.Series:
     of its own (file and row), so it is never merged. `batch.chunked` and
     `batch.spark` merge on this key too, so every path merges alike.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     content = np.zeros(len(frame), dtype=np.uint64)
     for column in MERGE_CONTENT:
-        values = frame[column]
-        if column == "applied_at":
-            arr = pd.to_datetime(values).to_numpy(dtype="datetime64[us]").view("int64")
-        else:
-            arr = values.to_numpy(dtype=object, na_value="\x00")
         with np.errstate(over="ignore"):
-            content = content * np.uint64(1_000_003) ^ pd.util.hash_array(arr)
-    key = frame["return_id"].astype(str) + "\x1f" + pd.Series(content, index=frame.index).astype(str)
+            content = content * np.uint64(1_000_003) ^ _content_hash(frame[column], column)
+    ids = pa.array(frame["return_id"].astype(str).array, from_pandas=True).cast(pa.large_string())
+    joined = pc.binary_join_element_wise(ids, pc.cast(pa.array(content), pa.large_string()),
+                                         pa.scalar("\x1f", pa.large_string()))
+    key = pd.Series(pd.array(joined, dtype=F.STR_DTYPE), index=frame.index)
     imprecise = frame["row_issues"].str.contains(":imprecise", regex=False).fillna(False).to_numpy()
     if imprecise.any():
         own = "\x1e" + frame["source_file"].astype(str) + "\x1e" + frame["source_row"].astype(str)
         key = key.where(~imprecise, key + own)
     return key
+
+
+def _content_hash(values: pd.Series, column: str) -> np.ndarray:
+    """A 64-bit hash per cell (missing as "\x00"), each distinct text hashed once.
+
+    The same numbers `pd.util.hash_array` gives the cells one by one, so
+    keys agree across slices, partitions and versions.
+    """
+    if column == "applied_at":
+        return pd.util.hash_array(pd.to_datetime(values).to_numpy(dtype="datetime64[us]").view("int64"))
+    if not pd.api.types.is_string_dtype(values.dtype):
+        return pd.util.hash_array(values.to_numpy(dtype=object, na_value="\x00"))
+    codes, uniques = pd.factorize(values)
+    distinct = np.empty(len(uniques) + 1, dtype=object)
+    distinct[:-1] = uniques.to_numpy(dtype=object)
+    distinct[-1] = "\x00"  # code -1 (missing) picks it
+    return pd.util.hash_array(distinct, categorize=False)[codes]
 
 
 def merge_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -541,7 +567,12 @@ def merge_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     Rows with one id but different content are all kept: they are not the
     same return (an id reused by hand, or an id column that is not one).
     """
-    dup = merge_key(frame).duplicated(keep="last").to_numpy()
+    # Only rows whose id occurs more than once can merge: build keys for those alone.
+    repeated = frame["return_id"].duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return frame, 0
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[np.flatnonzero(repeated)] = merge_key(frame.loc[repeated]).duplicated(keep="last").to_numpy()
     merged = int(dup.sum())
     if merged:
         frame = frame.loc[~dup].reset_index(drop=True)
