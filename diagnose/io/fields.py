@@ -73,7 +73,8 @@ def clean(series: pd.Series) -> pd.Series:
     if pc.any(pc.starts_with(arr, "'")).as_py():
         arr = pc.replace_substring_regex(arr, pattern=r"^'([0-9A-Za-z_./-]+)$", replacement=r"\1")
     placeholder = pc.is_in(arr, value_set=pa.array(NA_TOKENS, arr.type))
-    arr = pc.if_else(placeholder, pa.scalar(None, arr.type), arr)
+    if pc.any(placeholder).as_py():
+        arr = pc.if_else(placeholder, pa.scalar(None, arr.type), arr)
     return pd.Series(pd.array(arr, dtype=STR_DTYPE))
 
 

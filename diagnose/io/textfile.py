@@ -77,7 +77,8 @@ def read_text(name: str, data: bytes, extra_headers: Any) -> RawTable:
             return RawTable(cells=repaired[0], encoding=encoding, row_offset=0,
                             notes=notes + repaired[1], row_flags={"text:stray_quote": repaired[2]})
     table = RawTable(cells=frame, encoding=encoding, row_offset=offset, notes=notes)
-    if _looks_glued(frame, delim, len(headers)):
+    # Without a quote in the file no cell can hold a line break: nothing can be glued.
+    if b'"' in utf8 and _looks_glued(frame, delim, len(headers)):
         repaired = _reread_lines(utf8, delim, max(len(headers), 1))
         if repaired is not None:
             return RawTable(cells=repaired[0], encoding=encoding, row_offset=0,
@@ -143,12 +144,13 @@ def _has_control_bytes(utf8: bytes) -> bool:
 
     if utf8.find(b"\x7f") >= 0:
         return True
-    allowed = utf8.count(b"\n") + utf8.count(b"\r") + utf8.count(b"\t")
     view = np.frombuffer(utf8, dtype=np.uint8)
-    low = 0
     for start in range(0, len(view), 1 << 24):
-        low += int(np.count_nonzero(view[start: start + (1 << 24)] < 0x20))
-    return low != allowed
+        piece = view[start: start + (1 << 24)]
+        low = np.count_nonzero(piece < 0x20)
+        if low and low != sum(int(np.count_nonzero(piece == b)) for b in (0x09, 0x0A, 0x0D)):
+            return True
+    return False
 
 
 def _drop_control_bytes(utf8: bytes, notes: list[str]) -> bytes:
@@ -242,7 +244,10 @@ def _split(text: str, delim: str) -> list[str]:
 
 def _literal(line: str, delim: str, width: int) -> list[str]:
     """A line with a stray quote split with quotes as plain characters (or as CSV if that fits better)."""
-    plain = next(csv.reader([line], delimiter=delim, quoting=csv.QUOTE_NONE), [""])
+    try:
+        plain = next(csv.reader([line], delimiter=delim, quoting=csv.QUOTE_NONE), [""])
+    except csv.Error:  # a lone CR inside the line
+        plain = line.split(delim)
     plain = [c[1:-1].replace('""', '"') if len(c) >= 2 and c[0] == c[-1] == '"' else c for c in plain]
     if len(plain) == width:
         return plain
