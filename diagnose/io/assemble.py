@@ -7,6 +7,7 @@ given twice is merged (`merge_duplicates`).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -277,8 +278,25 @@ class _Columns:
         self.flags: list[tuple[str, np.ndarray]] = []
         self.examples: list[str] = []
 
+    def cleaned(self, j: int) -> pd.Series:
+        """Column j of the cells, cleaned (`fields.clean`) once.
+
+        The first call cleans every column at once on a few threads (Arrow's
+        kernels release the GIL); each is used once, mapped or carried.
+        """
+        if not hasattr(self, "_cleaned"):
+            columns = list(self.cells.columns)
+            if self.n >= 50_000 and len(columns) > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+                    self._cleaned = dict(zip(columns, pool.map(F.clean, [self.cells[c] for c in columns])))
+            else:
+                self._cleaned = {c: F.clean(self.cells[c]) for c in columns}
+        return self._cleaned[j]
+
     def col(self, column: str) -> pd.Series | None:
-        return F.clean(self.cells[self.mapping[column]]) if column in self.mapping else None
+        return self.cleaned(self.mapping[column]) if column in self.mapping else None
 
     def _flag(self, column: str, values: pd.Series, bad: pd.Series, what: str) -> None:
         F.flag(column, self.headers[self.mapping[column]], values, bad, self.rows, self.flags,
@@ -407,7 +425,7 @@ class _Columns:
             if i in mapped_idx:
                 continue
             unmapped.append(header)
-            values = F.clean(self.cells[i])
+            values = self.cleaned(i)
             if P.looks_personal(header):
                 values = hash_series(values, self.salt)
             target = f"orig:{header}" if header in CANONICAL_COLUMNS else header

@@ -19,6 +19,8 @@ before and after this change compare equal.
 from __future__ import annotations
 
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any, Callable
 
 import numpy as np
@@ -275,23 +277,39 @@ def column_text(s: pd.Series, sep: str, date_only: bool | None = None) -> tuple[
 
 
 def csv_columns(df: pd.DataFrame, separators: dict, date_only: dict | None = None) -> list[Any]:
-    """Every column's final CSV text (guarded, quoted), whole-length Arrow arrays."""
-    _pa_, pc = _pa()
-    out = []
+    """Every column's final CSV text (guarded, quoted), whole-length Arrow arrays.
+
+    Columns are formatted on a few threads: Arrow's kernels release the
+    GIL, so on two cores two columns are formatted at once.
+    """
     single = df.shape[1] == 1
-    for i, col in enumerate(df.columns):
-        text, textual, kind = column_text(df.iloc[:, i], separators.get(str(col), "\n"),
-                                          (date_only or {}).get(str(col)))
-        if kind == PLAIN and not single:
-            out.append(pc.fill_null(text, ""))
-        elif kind == TEXT and textual is None and _repetitive(text):
-            # Few distinct values (status, shop, reason …): guard and quote each once.
-            distinct = pc.unique(text)
-            values = quote(guard(distinct), single)  # a null among them becomes ""
-            out.append(values.take(pc.index_in(text, distinct, skip_nulls=False)))
-        else:
-            out.append(quote(guard(text, textual) if kind == TEXT else text, single))
-    return out
+    work = [(df.iloc[:, i], separators.get(str(col), "\n"), (date_only or {}).get(str(col)))
+            for i, col in enumerate(df.columns)]
+
+    def one(job: tuple) -> Any:
+        return _csv_column(*job, single=single)
+
+    if len(df) < 50_000 or len(work) < 2:
+        return [one(job) for job in work]
+    with ThreadPoolExecutor(max_workers=_threads()) as pool:
+        return list(pool.map(one, work))
+
+
+def _threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _csv_column(s: pd.Series, sep: str, date_only: bool | None, *, single: bool) -> Any:
+    _pa_, pc = _pa()
+    text, textual, kind = column_text(s, sep, date_only)
+    if kind == PLAIN and not single:
+        return pc.fill_null(text, "")
+    if kind == TEXT and textual is None and _repetitive(text):
+        # Few distinct values (status, shop, reason …): guard and quote each once.
+        distinct = pc.unique(text)
+        values = quote(guard(distinct), single)  # a null among them becomes ""
+        return values.take(pc.index_in(text, distinct, skip_nulls=False))
+    return quote(guard(text, textual) if kind == TEXT else text, single)
 
 
 def _repetitive(arr: Any, sample: int = 20_000) -> bool:
@@ -319,17 +337,39 @@ def _value_bytes(arr: Any) -> memoryview:
 
 
 def write_rows(columns: list[Any], n_rows: int, write: Callable[[Any], Any], batch_rows: int = BATCH_ROWS) -> None:
-    """Join formatted columns into CRLF lines, a batch of rows at a time, and hand each batch's bytes on."""
+    """Join formatted columns into CRLF lines, a batch of rows at a time, and hand each batch's bytes on.
+
+    Batches are joined on a few threads (at most two per thread ahead of
+    the one being written), so memory holds a few batches, never the file.
+    """
     pa, pc = _pa()
-    sep = pa.scalar(",", pa.large_string())
-    eol = pa.scalar(EOL, pa.large_string())
-    empty = pa.scalar("", pa.large_string())
-    for start in range(0, n_rows, batch_rows):
+    sep = _s(",")
+    eol = _s(EOL)
+    empty = _s("")
+
+    def lines(start: int) -> list[Any]:
         parts = [c.slice(start, batch_rows) for c in columns]
         parts[-1] = pc.binary_join_element_wise(parts[-1], eol, empty)
-        lines = pc.binary_join_element_wise(*parts, sep) if len(parts) > 1 else parts[0]
-        for chunk in (lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]):
-            write(_value_bytes(chunk))
+        joined = pc.binary_join_element_wise(*parts, sep) if len(parts) > 1 else parts[0]
+        return joined.chunks if isinstance(joined, pa.ChunkedArray) else [joined]
+
+    starts = list(range(0, n_rows, batch_rows))
+    if len(starts) < 2:
+        for start in starts:
+            for chunk in lines(start):
+                write(_value_bytes(chunk))
+        return
+    threads = _threads()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        pending = [pool.submit(lines, st) for st in starts[: 2 * threads]]
+        following = iter(starts[2 * threads:])
+        while pending:
+            chunks = pending.pop(0).result()
+            nxt = next(following, None)
+            if nxt is not None:
+                pending.append(pool.submit(lines, nxt))
+            for chunk in chunks:
+                write(_value_bytes(chunk))
 
 
 def write_csv(df: pd.DataFrame, out: IO[bytes], names: list[str], separators: dict,
