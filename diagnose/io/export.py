@@ -18,7 +18,10 @@ a number. Column headers are strings too (unmapped original headers are
 carried through from the merchant's file) and get the same treatment.
 
 Formats: ``.csv`` is written as UTF-8 with a byte-order mark so that Excel
-opens Chinese text correctly; ``.xlsx`` through xlsxwriter. Datetimes are
+opens Chinese text correctly, formatted in Arrow a column at a time and
+streamed in row batches (`diagnose.io.csvwrite`; the same bytes pandas'
+writer gave); ``.parquet`` keeps list columns as lists (redacted, no
+formula guard: programs read it); ``.xlsx`` through xlsxwriter. Datetimes are
 written readably (``2024-05-01 13:45:00``, or ``2024-05-01`` for columns that
 hold dates only); bool columns are written as TRUE/FALSE.
 """

@@ -304,7 +304,8 @@ def _arrow_read(utf8: bytes, delim: str, n_cols: int, skip: int) -> pd.DataFrame
             return None
     if table is None or ragged or table.num_rows == 0:
         return None
-    frame = table.to_pandas(types_mapper=lambda t: STR_DTYPE if pa.types.is_string(t) else None)
+    frame = table.to_pandas(
+        types_mapper=lambda t: STR_DTYPE if pa.types.is_large_string(t) or pa.types.is_string(t) else None)
     frame.columns = range(n_cols)
     return frame
 
@@ -328,7 +329,7 @@ def _arrow_parse(utf8: bytes, delim: str, names: list[str], skip: int, multiline
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types={n: pa.large_string() for n in names},  # what pandas keeps: no cast
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
