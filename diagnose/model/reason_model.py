@@ -103,9 +103,12 @@ class ModelParams:
     (eval/realtext, `eval/tune.py`); the rest by cross-validation on the corpus."""
 
     char_ngram_max: int = 3
-    min_df: int = 2
+    # dev: a feature needs this many training documents (3 halves the vocabulary
+    # against 2 and scored higher on the real dev split: eval/prune_sweep_dev.txt).
+    min_df: int = 3
     C: float = 4.0
-    char_weight: float = 0.7
+    # dev: weight of the character block against the word block.
+    char_weight: float = 1.0
     class_weight: str | None = "balanced"
     # dev: share of Complement NB in the LR + NB mix (diagnose/model/estimator.py).
     nb_weight: float = 1.0
@@ -120,7 +123,7 @@ class ModelParams:
     # return-like share instead of being pushed down; text-only malicious is rare.
     class_prior: tuple = (0.08, 0.25, 0.07, 0.06, 0.08, 0.01, 0.45)
     # dev: one temperature dividing the logits, fitted on the real dev split (log-loss).
-    temperature: float = 0.292
+    temperature: float = 0.305
     # Logit bonus the dropdown reason's label gets: enough to decide a vague
     # text, too little to overrule a buyer who clearly says something else.
     dropdown_bonus: float = 1.0
@@ -128,7 +131,11 @@ class ModelParams:
     # MODEL_CARD.md, reliability table).
     review_threshold: float = 0.9
     # dev: weight of an ops correction relative to a corpus sentence in training.
-    correction_weight: float = 1.0
+    correction_weight: float = 10.0
+    # dev: vocabulary pruning. Each label keeps its `keep_per_label` features most
+    # over-represented in it (one-vs-rest chi-square); the model keeps their union.
+    # 0 keeps every feature with min_df documents (see `select_features`).
+    keep_per_label: int = 0
 
 
 # --- analyzers (shared by training and prediction) -------------------------
@@ -357,12 +364,19 @@ class ReasonModel:
             lowercase=False,
         )
         xw = wv.fit_transform(tokens)
-        xc = cv.fit_transform(prepared) * params.char_weight
-        X = sp.hstack([xw, xc], format="csr")
-        coef, intercept = fit_linear(X, y, params, sample_weight)
-        temperature = float(params.temperature)
+        xc = cv.fit_transform(prepared)
         word_vocab = np.array(sorted(wv.vocabulary_, key=wv.vocabulary_.get))
         char_vocab = np.array(sorted(cv.vocabulary_, key=cv.vocabulary_.get))
+        word_idf, char_idf = wv.idf_, cv.idf_
+        if params.keep_per_label:
+            kw, kc = select_features(xw, xc, y, params, sample_weight)
+            # Pruned blocks are re-normalised over the kept features, as prediction computes them.
+            xw, xc = _renormalise(xw, kw), _renormalise(xc, kc)
+            word_vocab, char_vocab = word_vocab[kw], char_vocab[kc]
+            word_idf, char_idf = word_idf[kw], char_idf[kc]
+        X = sp.hstack([xw, xc * params.char_weight], format="csr")
+        coef, intercept = fit_linear(X, y, params, sample_weight)
+        temperature = float(params.temperature)
         full_meta = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -372,7 +386,7 @@ class ReasonModel:
         full_meta.update(meta or {})
         sub_keys, sub_coef, sub_intercept = _fit_sub_reasons(X, labels, sub_reasons, params)
         return cls(
-            LABELS, word_vocab, wv.idf_, char_vocab, cv.idf_, coef, intercept, full_meta,
+            LABELS, word_vocab, word_idf, char_vocab, char_idf, coef, intercept, full_meta,
             sub_keys, sub_coef, sub_intercept,
         )
 
@@ -394,6 +408,50 @@ class ReasonModel:
             k = keys[allowed[np.argmax(scores[i, allowed])]]
             out.append("unspecified" if k.startswith("unspecified:") else k)
         return out
+
+
+def select_features(xw: sp.csr_matrix, xc: sp.csr_matrix, y: np.ndarray, params: ModelParams,
+                    sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted column indices (word block, char block) that survive vocabulary pruning.
+
+    Why: the corpus is written, so many of its n-grams are one writer's
+    phrasing that real buyers never use; they cost prediction time and
+    give NB room to learn the phrasing instead of the reason. For each label,
+    the features whose (weighted) TF-IDF mass in that label most exceeds
+    what the label's share predicts (the label's one-vs-rest chi-square term,
+    over-represented side only) are kept, `keep_per_label` of them;
+    the model keeps the union. Deterministic: ties go to the lower column.
+    """
+    n_w = xw.shape[1]
+    k = int(params.keep_per_label)
+    if k <= 0:
+        return np.arange(n_w), np.arange(xc.shape[1])
+    X = sp.hstack([xw, xc * params.char_weight], format="csr")
+    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    labels = np.unique(y)
+    Y = sp.csr_matrix((w, (np.searchsorted(labels, y), np.arange(len(y)))), shape=(len(labels), len(y)))
+    observed = np.asarray((Y @ X).todense())
+    share = np.asarray(Y.sum(axis=1)).ravel() / w.sum()
+    expected = np.outer(share, np.asarray(observed.sum(axis=0)).ravel())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(observed > expected, (observed - expected) ** 2 / expected, 0.0)
+    keep = np.zeros(X.shape[1], dtype=bool)
+    term = np.nan_to_num(term)
+    for row in term:
+        order = np.argsort(-row, kind="stable")[:k]
+        keep[order[row[order] > 0]] = True
+    # Neither block may end up empty (the featurisation expects both).
+    best = term.max(axis=0)
+    for lo, hi in ((0, n_w), (n_w, X.shape[1])):
+        if hi > lo and not keep[lo:hi].any():
+            keep[lo + int(np.argmax(best[lo:hi]))] = True
+    cols = np.flatnonzero(keep)
+    return cols[cols < n_w], cols[cols >= n_w] - n_w
+
+
+def _renormalise(x: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """The kept columns of an L2-normalised TF-IDF block, L2-normalised again."""
+    return normalize(x.tocsc()[:, keep].tocsr(), norm="l2", copy=False).tocsr()
 
 
 def _fit_sub_reasons(X, labels, sub_reasons, params: ModelParams):
