@@ -54,6 +54,7 @@ from sklearn.preprocessing import normalize
 
 from diagnose import settings
 from diagnose.errors import ModelFileError
+from diagnose.model import evidence
 from diagnose.model import features as fast
 from diagnose.model.estimator import fit_linear, fit_sub_head
 from diagnose.model import text as textmod
@@ -222,7 +223,7 @@ class ReasonModel:
         NumPy n-gram counting); `features_reference` is the plain version
         they are tested against.
         """
-        prepared = [textmod.prepare(t) for t in raw_texts]
+        prepared = fast.prepare_many(list(raw_texts))
         tokens = fast.tokenize_many(prepared)
         wc = fast.word_counts(tokens, self._word_index, len(self.word_vocab))
         if self._char_index.supported:
@@ -259,52 +260,17 @@ class ReasonModel:
         return [self.labels[i] for i in proba.argmax(axis=1)]
 
     def explain(self, X: sp.csr_matrix, pred: np.ndarray, top: int = 3) -> list[list[str]]:
-        """The few features that pushed each row hardest toward its prediction.
+        """The few phrases that pushed each row hardest toward its prediction
+        (`diagnose.model.evidence` holds the rule)."""
+        return evidence.explain(X, self.coef, pred, self._terms(), len(self.word_vocab), top)
 
-        Contribution of feature j to row i = x_ij · w_{pred_i, j}; computed on
-        the CSR data array at once, then the top positive ones per row are
-        merged so that overlapping character n-grams read as one phrase.
-        """
-        X = X.tocsr()
-        row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        contrib = X.data * self.coef[pred[row_of], X.indices]
-        # Words read better than character n-grams: rank word features
-        # first, and let a character n-gram in only as a fallback.
-        is_char = X.indices >= len(self.word_vocab)
-        rank = contrib - np.where(is_char, 1e3, 0.0)
-        names = self._names_list()
-        # One stable sort for all rows (by row, then by -rank; ties keep
-        # column order) gives each row's candidates exactly as a per-row
-        # stable argsort would, without NumPy calls per row. Only each
-        # row's first `top * 6` candidates are ever looked at.
-        order = np.lexsort((-rank, row_of))
-        first = X.indptr[:-1]
-        keep = (np.arange(len(order)) - first[row_of]) < top * 6
-        cand = order[keep]
-        bounds = np.concatenate([[0], np.cumsum(np.minimum(np.diff(X.indptr), top * 6))]).tolist()
-        c_all, r_all, f_all = contrib[cand].tolist(), rank[cand].tolist(), X.indices[cand].tolist()
-        out: list[list[str]] = []
-        for i in range(X.shape[0]):
-            lo, hi = bounds[i], bounds[i + 1]
-            chosen: list[str] = []
-            for ck, rk, fk in zip(c_all[lo:hi], r_all[lo:hi], f_all[lo:hi]):
-                if ck <= 0 or (chosen and rk < -500):
-                    continue
-                term = names[fk].replace(" ", "")
-                if len(term) < 2 or any(term in t for t in chosen):
-                    continue
-                chosen = [t for t in chosen if t not in term]
-                chosen.append(term)
-                if len(chosen) >= top:
-                    break
-            out.append(chosen)
-        return out
-
-    def _names_list(self) -> list[str]:
-        names = getattr(self, "_names_cache", None)
-        if names is None:
-            names = self._names_cache = self.feature_names.tolist()
-        return names
+    def _terms(self) -> np.ndarray:
+        terms = getattr(self, "_terms_cache", None)
+        if terms is None:
+            terms = np.empty(len(self.feature_names), dtype=object)
+            terms[:] = [t.replace(" ", "") for t in self.feature_names.tolist()]
+            self._terms_cache = terms
+        return terms
 
     # -- persistence -------------------------------------------------------
     def save(self, path: str | Path) -> str:
@@ -395,19 +361,17 @@ class ReasonModel:
         head has nothing to say (no head, or no classes for that label)."""
         if not len(self.sub_keys) or X.shape[0] == 0:
             return [None] * X.shape[0]
-        scores = X @ self.sub_coef.T + self.sub_intercept
-        owner = np.array([k.split(":", 1)[1] if k.startswith("unspecified:") else _SUB_LABEL.get(k, "")
-                          for k in self.sub_keys.tolist()])
-        out: list[str | None] = []
         keys = self.sub_keys.tolist()
-        for i, li in enumerate(np.asarray(label_idx).tolist()):
-            allowed = np.flatnonzero(owner == LABELS[li])
-            if not len(allowed):
-                out.append(None)
-                continue
-            k = keys[allowed[np.argmax(scores[i, allowed])]]
-            out.append("unspecified" if k.startswith("unspecified:") else k)
-        return out
+        owner = [k.split(":", 1)[1] if k.startswith("unspecified:") else _SUB_LABEL.get(k, "") for k in keys]
+        # allowed[label, class]: the classes that compete for rows of that label
+        allowed = np.array([[o == lbl for o in owner] for lbl in LABELS], dtype=bool)
+        label_idx = np.asarray(label_idx, dtype=np.int64)
+        scores = np.asarray(X @ self.sub_coef.T) + self.sub_intercept
+        scores[~allowed[label_idx]] = -np.inf
+        best = scores.argmax(axis=1)
+        names = np.array(["unspecified" if k.startswith("unspecified:") else k for k in keys] + [None], dtype=object)
+        best[~allowed[label_idx].any(axis=1)] = len(keys)
+        return names[best].tolist()
 
 
 def select_features(xw: sp.csr_matrix, xc: sp.csr_matrix, y: np.ndarray, params: ModelParams,
