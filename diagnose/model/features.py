@@ -65,6 +65,7 @@ def _re_han():
 
 _rust_tokenizer = None
 _ALL_HAN = re.compile("[\u4e00-\u9fd5]+").fullmatch
+_HAN_CLASS = re.compile("[\u4e00-\u9fd5a-zA-Z0-9+#&._%-]").search  # jieba.re_han_default's characters
 
 
 def rust_tokenizer():
@@ -113,8 +114,14 @@ def tokenize_many(prepared: Sequence[str]) -> list[list[str]]:
             if words is None:
                 # rjieba joins letters, digits and '-' / '.' runs its own way
                 # (type-c, 3.5mm): such blocks go to Python jieba, the reference.
-                seg = cut(blk) if _ALL_HAN(blk) else textmod.tokenizer().lcut(blk)
-                words = [w for w in seg if keep(w)]
+                if _ALL_HAN(blk):
+                    words = [w for w in cut(blk) if keep(w)]
+                elif not _HAN_CLASS(blk):
+                    # between blocks: jieba yields each character (and runs of
+                    # white space, never tokens) on its own
+                    words = [c for c in blk if keep(c)]
+                else:
+                    words = [w for w in textmod.tokenizer().lcut(blk) if keep(w)]
                 cache[blk] = words
             toks.extend(words)
         out.append(toks)
