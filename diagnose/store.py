@@ -220,7 +220,8 @@ def _check_labels(new_reason: str, new_sub_reason: str | None, return_id: str) -
         raise InputError(
             f"correction for return {return_id!r}: unknown reason {reason!r}",
             hint="use one of " + ", ".join(LABELS),
-            code="correction_bad_reason", params={"return_id": str(return_id), "value": str(reason), "choices": ", ".join(LABELS)},
+            code="correction_bad_reason",
+            params={"return_id": str(return_id), "value": str(reason), "choices": ", ".join(LABELS)},
         )
     sub = _text(new_sub_reason).strip() or UNSPECIFIED
     if sub != UNSPECIFIED:
@@ -229,7 +230,8 @@ def _check_labels(new_reason: str, new_sub_reason: str | None, return_id: str) -
             raise InputError(
                 f"correction for return {return_id!r}: sub-reason {sub!r} does not belong to {reason!r}",
                 hint="pick a sub-reason of that reason, or leave it empty",
-                code="correction_bad_sub_reason", params={"return_id": str(return_id), "value": str(sub), "reason": str(reason)},
+                code="correction_bad_sub_reason",
+                params={"return_id": str(return_id), "value": str(sub), "reason": str(reason)},
             )
     return reason, sub
 

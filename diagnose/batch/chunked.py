@@ -355,7 +355,8 @@ def _run_in(folder: Path, plan: _Plan, out_path: Path, model: "ReasonModel", chu
                 raise InputError(
                     f"more than the limit of {limits.rows:,} data rows", file=name,
                     hint=f"split the export into smaller periods, or raise {ingest.MAX_ROWS_ENV}",
-                    code="rows_over_limit", params={"total": limits.rows + 1, "limit": limits.rows, "env": ingest.MAX_ROWS_ENV},
+                    code="rows_over_limit",
+                    params={"total": limits.rows + 1, "limit": limits.rows, "env": ingest.MAX_ROWS_ENV},
                 )
             if columns is None:
                 columns = cols

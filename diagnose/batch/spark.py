@@ -567,7 +567,8 @@ def _check_overrides_seen(overrides: Mapping[str, str], files: list[dict[str, An
         raise InputError(
             f"--map {unknown[0]}=… names a column that return exports do not have",
             hint="use one of: " + ", ".join(P.MAPPABLE_COLUMNS),
-            code="map_unknown_column", params={"mapping": f"{unknown[0]}=…", "key": unknown[0], "choices": ", ".join(P.MAPPABLE_COLUMNS)},
+            code="map_unknown_column",
+            params={"mapping": f"{unknown[0]}=…", "key": unknown[0], "choices": ", ".join(P.MAPPABLE_COLUMNS)},
         )
 
 

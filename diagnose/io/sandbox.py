@@ -43,17 +43,25 @@ ISOLATE_ENV = "DIAGNOSE_ISOLATE_UPLOADS"
 
 
 def uploads_isolated() -> bool:
-    """Whether the dashboard parses uploads in the child (``DIAGNOSE_ISOLATE_UPLOADS=1``).
+    """Whether the dashboard parses uploads in the child: yes, unless ``DIAGNOSE_ISOLATE_UPLOADS=0``.
 
-    Off by default for now: a cold child costs one interpreter start (5.9–9.0 s
-    measured on the loaded 2-core test machine), which the browser tests'
-    5-second waits do not allow; `warm` at app start removes most of it.
+    On by default: an upload is untrusted, and a file that makes the native
+    reader abort must fail only its own upload, not the server. The price of a
+    cold child (one interpreter start, 5.9–9.0 s on the loaded 2-core test
+    machine) is paid ahead of time by the spare child `warm` starts when the
+    app starts and `_take_child` replaces after each use. The switch can only
+    turn isolation off (``0``, ``false``, ``no``, ``off``), e.g. on a machine
+    where a second process per upload is not wanted.
     """
-    return os.environ.get(ISOLATE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return os.environ.get(ISOLATE_ENV, "").strip().lower() not in ("0", "false", "no", "off")
 
 
 def warm() -> None:
-    """Start the spare child now (at app start), so the first upload does not wait for its imports."""
+    """Start the spare child now (at app start), so the first upload does not wait for its imports.
+
+    Cheap when a live spare with the current limits exists (it is kept), so
+    the app may call it on every script run: a spare that died is replaced.
+    """
     _take_child(L.current_limits(), keep=True)
 
 

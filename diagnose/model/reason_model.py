@@ -610,7 +610,7 @@ def _check_meta(meta: object, name: str) -> dict:
         _check_setting(key, value, bad)
     temperature = _finite_number(meta.get("temperature"))
     if temperature is None or temperature <= 0:
-        raise bad("temperature must be a positive number")
+        raise bad("temperature must be a positive, finite number")
     return meta
 
 

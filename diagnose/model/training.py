@@ -490,7 +490,8 @@ def evaluate_labelled(frame: pd.DataFrame, label_column: str, model: ReasonModel
         raise InputError(
             f"row {row}: label {truth[bad].iloc[0]!r} is not one of {', '.join(taxonomy.LABELS)}", file=file
         ,
-                         code="bad_label", params={"row": row, "value": str(truth[bad].iloc[0]), "choices": ", ".join(taxonomy.LABELS)})
+                         code="bad_label",
+                         params={"row": row, "value": str(truth[bad].iloc[0]), "choices": ", ".join(taxonomy.LABELS)})
     texts = frame["buyer_text"].astype("string").fillna("").tolist()
     drops = frame["platform_reason"].astype("string").fillna("").tolist()
     m = evaluate_predictions(truth.tolist(), model_predictions(model, texts, drops))

@@ -179,7 +179,8 @@ def platform_metrics(
     """
     if platform not in rules.METRICS:
         raise InputError(f"unknown platform {platform!r}", hint="use one of " + ", ".join(rules.PLATFORMS),
-                         code="unknown_platform", params={"platform": str(platform), "choices": ", ".join(rules.PLATFORMS)})
+                         code="unknown_platform",
+                         params={"platform": str(platform), "choices": ", ".join(rules.PLATFORMS)})
     if "platform_reason" not in returns.columns or not (_s(returns, "platform_reason") != "").any():
         raise InputError("the return export has no after-sale reason (售后原因) values",
                          hint="the metric counts returns by their first after-sale reason; "

@@ -104,7 +104,8 @@ def _facts_from_raw(name: str, data: bytes, overrides: dict[str, str]) -> pd.Dat
             if header not in headers:
                 raise InputError(f"column {header!r} given for {fact} is not in the order file", file=name,
                                  hint="headers seen: " + " | ".join(headers),
-                                 code="orders_map_missing", params={"header": header, "key": fact, "headers": " | ".join(headers)})
+                                 code="orders_map_missing",
+                                 params={"header": header, "key": fact, "headers": " | ".join(headers)})
             found[fact] = headers.index(header)
     body = raw.iloc[h + 1:]
     out = pd.DataFrame({"source_row": body.index.to_numpy(dtype="int64") + 1})
@@ -219,7 +220,8 @@ def read_ratings(path) -> pd.DataFrame:
                 row = int(body.index[bad.to_numpy()][0]) + 1
                 raise InputError(f"row {row}: rating {body.iloc[:, js][bad].iloc[0]!r} is not a number",
                                  file=p.name, hint="the 描述相符 column should hold 1-5 stars",
-                                 code="rating_not_number", params={"row": row, "value": str(body.iloc[:, js][bad].iloc[0])})
+                                 code="rating_not_number",
+                                 params={"row": row, "value": str(body.iloc[:, js][bad].iloc[0])})
             return pd.DataFrame({"order_id": body.iloc[:, jo].to_numpy(), "score": score.to_numpy()})
     raise InputError("no order id and 描述相符 rating columns found in the ratings file", file=p.name,
                      hint="the file needs an 订单编号 column and a 描述相符 (1-5 stars) column", code="ratings_columns")

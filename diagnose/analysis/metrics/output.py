@@ -84,7 +84,8 @@ def write_metrics(res: MetricsResult, path: str | Path) -> list[Path]:
         _write(to_markdown(res).encode("utf-8"), p)
         return [p]
     raise InputError(f"cannot write {p.name!r}", hint="name the output .csv, .xlsx or .md",
-                     code="output_format", params={"suffix": p.suffix or "(no extension)", "formats": ".csv / .xlsx / .md"})
+                     code="output_format",
+                     params={"suffix": p.suffix or "(no extension)", "formats": ".csv / .xlsx / .md"})
 
 
 __all__ = ["OUTPUT_COLUMNS", "to_markdown", "write_metrics"]
