@@ -48,8 +48,8 @@ def uploads_isolated() -> bool:
     On by default: an upload is untrusted, and a file that makes the native
     reader abort must fail only its own upload, not the server. The price of a
     cold child (one interpreter start, 5.9–9.0 s on the loaded 2-core test
-    machine) is paid ahead of time by the spare child `warm` starts when the
-    app starts and `_take_child` replaces after each use. The switch can only
+    machine) is paid ahead of time by the spare children `warm` starts when
+    the app starts and `_take_child` replaces after each use. The switch can only
     turn isolation off (``0``, ``false``, ``no``, ``off``), e.g. on a machine
     where a second process per upload is not wanted.
     """
