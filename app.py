@@ -48,6 +48,8 @@ st.set_page_config(page_title=f"{nav.title} · {t('app_title')}", page_icon=PAGE
 page_language(lang)
 
 # --- shared data -------------------------------------------------------------------
+# A spare child process for parsing uploads, started before the user picks a file.
+state.warm_parser()
 with st.spinner(t("loading")):
     ctx = state.build_context(lang)
 

@@ -95,7 +95,8 @@ def _orders(args: argparse.Namespace):
 def _write_table(frame, path: str) -> None:
     from diagnose.io.export import write_table
 
-    write_table(frame, path)
+    for note in write_table(frame, path):
+        _say(f"  note: {note}")
 
 
 # ---------------------------------------------------------------------------
@@ -144,7 +145,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     orders = _orders(args)
     result = read_and_tag(args)
     report = build_report(result.frame, orders, duplicates_merged=result.duplicates_merged, lang=args.lang)
-    write_report(report, args.output, lang=args.lang)
+    for note in write_report(report, args.output, lang=args.lang):
+        _say(f"  note: {note}")
     _say(f"wrote report on {len(result.frame):,} returns to {args.output}")
     return 0
 
@@ -153,7 +155,9 @@ def cmd_risk(args: argparse.Namespace) -> int:
     from diagnose.analysis.risk import risk_table
 
     if Path(args.output).suffix.lower() not in (".csv", ".xlsx"):
-        raise InputError(f"cannot write {Path(args.output).name!r}", hint="name the output .csv or .xlsx")
+        raise InputError(f"cannot write {Path(args.output).name!r}", hint="name the output .csv or .xlsx",
+                         code="output_format", params={"suffix": Path(args.output).suffix or "(no extension)",
+                                                       "formats": ".csv / .xlsx"})
     orders = _orders(args)
     result = read_and_tag(args)
     table = risk_table(result.frame, orders, lang=args.lang, min_level=args.min_level)
@@ -171,14 +175,17 @@ def cmd_appeal(args: argparse.Namespace) -> int:
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "md", "html"):
         raise InputError(f"cannot tell the pack format from {out.name!r}",
-                         hint="name the output PACK.xlsx, PACK.md or PACK.html")
+                         hint="name the output PACK.xlsx, PACK.md or PACK.html",
+                         code="output_format", params={"suffix": out.suffix or "(no extension)",
+                                                       "formats": ".xlsx / .md / .html"})
     orders = _orders(args)
     result = read_and_tag(args)
     data = appeal_pack(score_risk(result.frame, orders), args.return_id, fmt, orders=orders)
     try:
         out.write_bytes(data)
     except OSError as exc:
-        raise InputError(f"cannot write the file ({exc.strerror or exc})", file=str(out)) from exc
+        raise InputError(f"cannot write the file ({exc.strerror or exc})", file=str(out),
+                         code="write_failed", params={"reason": str(exc.strerror or exc)}) from exc
     _say(f"appeal pack for {args.return_id} written to {out}")
     return 0
 
@@ -197,9 +204,12 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     try:
         as_of = dt.date.fromisoformat(args.as_of)
     except ValueError as exc:
-        raise InputError(f"--as-of {args.as_of!r} is not a date", hint="write it as YYYY-MM-DD") from exc
+        raise InputError(f"--as-of {args.as_of!r} is not a date", hint="write it as YYYY-MM-DD",
+                         code="bad_date_option", params={"option": "--as-of", "value": str(args.as_of)}) from exc
     if Path(args.output).suffix.lower() not in (".csv", ".xlsx", ".md"):
-        raise InputError(f"cannot write {Path(args.output).name!r}", hint="name the output .csv, .xlsx or .md")
+        raise InputError(f"cannot write {Path(args.output).name!r}", hint="name the output .csv, .xlsx or .md",
+                         code="output_format", params={"suffix": Path(args.output).suffix or "(no extension)",
+                                                       "formats": ".csv / .xlsx / .md"})
     cfg = MetricConfig(fast_refund_minutes=args.fast_minutes, low_price_yuan=args.low_price)
     orders = read_order_facts(args.orders, parse_overrides(args.map)) if args.orders else None
     ratings = read_ratings(args.ratings) if args.ratings else None
@@ -298,7 +308,9 @@ def _out_format(path: str, allowed: tuple[str, ...]) -> str:
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in allowed:
         raise InputError(f"cannot tell the output format from {Path(path).name!r}",
-                         hint="name the output " + " or ".join(f"OUT.{a}" for a in allowed))
+                         hint="name the output " + " or ".join(f"OUT.{a}" for a in allowed),
+                         code="output_format", params={"suffix": Path(path).suffix or "(no extension)",
+                                                       "formats": " / ".join("." + a for a in allowed)})
     return fmt
 
 
@@ -306,7 +318,8 @@ def _write_text(path: str, text: str) -> None:
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"cannot write the file ({exc.strerror or exc})", file=str(path)) from exc
+        raise InputError(f"cannot write the file ({exc.strerror or exc})", file=str(path),
+                         code="write_failed", params={"reason": str(exc.strerror or exc)}) from exc
 
 
 def cmd_fix_add(args: argparse.Namespace) -> int:

@@ -226,6 +226,8 @@ def _check_labels(new_reason: str, new_sub_reason: str | None, return_id: str) -
         raise InputError(
             f"correction for return {return_id!r}: unknown reason {reason!r}",
             hint="use one of " + ", ".join(LABELS),
+            code="correction_bad_reason",
+            params={"return_id": str(return_id), "value": str(reason), "choices": ", ".join(LABELS)},
         )
     sub = _text(new_sub_reason).strip() or UNSPECIFIED
     if sub != UNSPECIFIED:
@@ -234,6 +236,8 @@ def _check_labels(new_reason: str, new_sub_reason: str | None, return_id: str) -
             raise InputError(
                 f"correction for return {return_id!r}: sub-reason {sub!r} does not belong to {reason!r}",
                 hint="pick a sub-reason of that reason, or leave it empty",
+                code="correction_bad_sub_reason",
+                params={"return_id": str(return_id), "value": str(sub), "reason": str(reason)},
             )
     return reason, sub
 
@@ -275,6 +279,7 @@ class CorrectionStore:
                 f"cannot open the corrections store ({exc})",
                 file=str(self.path),
                 hint=f"set {DATA_DIR_ENV} to a writable folder, or move the damaged file aside",
+                code="store_unopenable", params={"reason": str(exc)[:200], "env": DATA_DIR_ENV},
             ) from exc
 
     def fix_log(self) -> "FixLog":
@@ -299,7 +304,8 @@ class CorrectionStore:
                 names = [d[0] for d in cur.description]
                 rows = cur.fetchall()
         except sqlite3.Error as exc:
-            raise InputError(f"cannot read the corrections store ({exc})", file=str(self.path)) from exc
+            raise InputError(f"cannot read the corrections store ({exc})", file=str(self.path),
+                             code="store_unreadable", params={"reason": str(exc)[:200]}) from exc
         return pd.DataFrame(rows, columns=names)
 
     def _insert(self, rows: list[tuple]) -> int:
@@ -323,6 +329,7 @@ class CorrectionStore:
                 f"cannot save corrections ({exc})",
                 file=str(self.path),
                 hint=f"check that {DATA_DIR_ENV} points to a writable folder",
+                code="store_unwritable", params={"reason": str(exc)[:200], "env": DATA_DIR_ENV},
             ) from exc
         return len(rows)
 
@@ -366,14 +373,16 @@ class CorrectionStore:
             df = df.rename(columns={"reason": "new_reason"})
         missing = [c for c in ("return_id", "new_reason") if c not in df.columns]
         if missing:
-            raise InputError("corrections need the columns " + ", ".join(missing))
+            raise InputError("corrections need the columns " + ", ".join(missing),
+                             code="corrections_columns", params={"missing": ", ".join(missing)})
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         default_user = user or _default_user()
         rows: list[tuple] = []
         for rec in df.to_dict("records"):
             return_id = _text(rec.get("return_id")).strip()
             if not return_id:
-                raise InputError("a correction has no return_id", hint="every corrected row needs its return id")
+                raise InputError("a correction has no return_id", hint="every corrected row needs its return id",
+                                 code="correction_no_id")
             sub = _carried_sub_reason(rec)
             reason, sub = _check_labels(rec.get("new_reason"), sub, return_id)
             at = rec.get("corrected_at")
@@ -569,7 +578,8 @@ class FixLog:
                     raise
         except sqlite3.Error as exc:
             raise InputError(f"cannot save the fix ({exc})", file=str(self.path),
-                             hint=f"check that {DATA_DIR_ENV} points to a writable folder") from exc
+                             hint=f"check that {DATA_DIR_ENV} points to a writable folder",
+                             code="store_unwritable", params={"reason": str(exc)[:200], "env": DATA_DIR_ENV}) from exc
         return int(cur.lastrowid)
 
     def list(self) -> pd.DataFrame:

@@ -715,8 +715,8 @@ def _bomb_workbooks() -> Files:
 
 
 def test_dashboard_survives_workbook_bombs_and_a_crashing_parse(monkeypatch, tmp_path, sample_dir):
-    # session 1: both bombs, plus a file whose isolated parse is starved of memory
-    monkeypatch.setenv("DIAGNOSE_ISOLATE_UPLOADS", "1")
+    # session 1: both bombs, plus a file whose isolated parse is starved of memory (isolation is the default)
+    monkeypatch.delenv("DIAGNOSE_ISOLATE_UPLOADS", raising=False)
     monkeypatch.setenv("DIAGNOSE_PARSE_MEMORY_MB", "1")
     at = _app(monkeypatch, tmp_path, sample_dir)
     uploader = at.file_uploader[0]
@@ -737,6 +737,72 @@ def test_dashboard_survives_workbook_bombs_and_a_crashing_parse(monkeypatch, tmp
     other.run()
     assert not other.exception and not other.error, [e.value for e in other.error]
     assert _metric(other, "读入行数") == read_exports([good]).rows_in
+
+
+def _spy_on_the_sandbox(monkeypatch) -> list[str]:
+    """The kinds of the jobs the dashboard hands to the limited child process (AppTest runs in this process)."""
+    from diagnose.io import sandbox
+
+    kinds: list[str] = []
+    real = sandbox.run_isolated
+
+    def spy(jobs):
+        kinds.extend(kind for kind, _ in jobs)
+        return real(jobs)
+
+    monkeypatch.setattr(sandbox, "run_isolated", spy)
+    return kinds
+
+
+def test_dashboard_parses_uploads_in_the_child_by_default_and_survives_bombs(monkeypatch, tmp_path, sample_dir):
+    """Default settings: both bombs as returns and one as the order export fail alone, each with one line;
+    another session then loads a good file and the sample orders as usual."""
+    for env in ("DIAGNOSE_ISOLATE_UPLOADS", "DIAGNOSE_PARSE_MEMORY_MB", "DIAGNOSE_PARSE_CPU_SECONDS"):
+        monkeypatch.delenv(env, raising=False)
+    import streamlit as st
+
+    st.cache_data.clear()  # an earlier test's cached load of the same good file would skip the parse
+    kinds = _spy_on_the_sandbox(monkeypatch)
+    at = _app(monkeypatch, tmp_path, sample_dir)
+    bombs = _bomb_workbooks()
+    uploader = at.file_uploader[0]
+    for name, data in bombs:
+        uploader = uploader.upload(name, data)
+    at.file_uploader[1].upload("orders_bomb.xlsx", bombs[1][1])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [str(e.value).replace("\\", "") for e in at.error]  # names are Markdown-escaped
+    warnings = [str(w.value).replace("\\", "") for w in at.warning]
+    for name in ("strings_bomb.xlsx", "far_cell_bomb.xlsx"):
+        [line] = [e for e in errors if name in e]
+        assert "\n" not in line and "Traceback" not in line, line
+    [orders_line] = [w for w in warnings if "orders_bomb.xlsx" in w]
+    assert "\n" not in orders_line and "1,048,576" in orders_line, orders_line
+    assert kinds.count("exports") == 2 and kinds.count("orders") == 1, kinds  # both parsed in the child
+    # session 2, same server process: a good upload loads, through the child as well
+    other = _app(monkeypatch, tmp_path, sample_dir)
+    good = sample_dir / "pdd_aftersales.csv"
+    other.file_uploader[0].upload(good.name, good.read_bytes())
+    other.run()
+    assert not other.exception and not other.error, [e.value for e in other.error]
+    assert _metric(other, "读入行数") == read_exports([good]).rows_in
+    assert kinds.count("exports") == 3
+
+
+def test_isolation_can_be_turned_off_but_not_on_by_the_switch(monkeypatch, tmp_path, sample_dir):
+    from diagnose.io.sandbox import uploads_isolated
+
+    for value, isolated in (("", True), ("1", True), ("yes", True), ("0", False), ("off", False), ("false", False)):
+        monkeypatch.setenv("DIAGNOSE_ISOLATE_UPLOADS", value)
+        assert uploads_isolated() is isolated, value
+    monkeypatch.setenv("DIAGNOSE_ISOLATE_UPLOADS", "0")
+    kinds = _spy_on_the_sandbox(monkeypatch)
+    at = _app(monkeypatch, tmp_path, sample_dir)
+    good = sample_dir / "pdd_aftersales.csv"
+    at.file_uploader[0].upload(good.name, good.read_bytes())
+    at.run()
+    assert not at.exception and not at.error
+    assert kinds == []  # read in-process; the XML scan still refuses the bombs (tests above)
 
 
 def test_dashboard_redirects_an_order_export_given_as_returns(monkeypatch, tmp_path, sample_dir):

@@ -149,3 +149,68 @@ def test_unknown_extension_is_an_input_error(table, tmp_path, name):
 def test_unwritable_path_is_an_input_error(table, tmp_path):
     with pytest.raises(InputError):
         write_table(table, tmp_path / "missing-folder" / "out.csv")
+
+
+# --------------------------------------------------------------------------
+# Excel's sheet size: longer tables are split over sheets, wider ones refused
+# --------------------------------------------------------------------------
+def test_row_parts_split_at_the_real_excel_limit_without_losing_a_row():
+    from diagnose.io.export import EXCEL_MAX_ROWS, row_parts
+
+    assert EXCEL_MAX_ROWS == 1_048_576
+    assert row_parts(1_048_575) == [(0, 1_048_575)]  # exactly fills one sheet below its header
+    assert row_parts(1_048_576) == [(0, 1_048_575), (1_048_575, 1_048_576)]
+    parts = row_parts(2_500_000)
+    assert parts[0] == (0, 1_048_575) and parts[-1][1] == 2_500_000 and len(parts) == 3
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
+
+
+def test_a_table_longer_than_a_sheet_is_split_over_sheets_in_order():
+    frame = pd.DataFrame({"return_id": [f"R{i}" for i in range(12)], "amount": [float(i) for i in range(12)]})
+    notes: list[str] = []
+    data = to_xlsx_bytes({"returns": frame, "summary": frame.head(2)}, max_rows=5, notes=notes)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["returns (1)", "returns (2)", "returns (3)", "summary", "拆分说明 split"]
+    rows = []
+    for name in ("returns (1)", "returns (2)", "returns (3)"):
+        values = list(wb[name].iter_rows(values_only=True))
+        assert values[0] == ("return_id", "amount") and len(values) <= 5
+        rows.extend(values[1:])
+    assert [r[0] for r in rows] == list(frame["return_id"]) and [r[1] for r in rows] == list(frame["amount"])
+    told = [r[0] for r in wb["拆分说明 split"].iter_rows(min_row=2, values_only=True)]
+    assert any("12 行" in t and "「returns (3)」" in t for t in told), told
+    assert notes == ["table 'returns' has 12 rows, more than one Excel sheet holds (4); it is split in order "
+                     "over 3 sheets: 'returns (1)', 'returns (2)', 'returns (3)'"]
+    # a table that fits is written as before: one sheet, its own name, no notes sheet
+    assert openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes({"returns": frame}, max_rows=13))).sheetnames == ["returns"]
+
+
+def test_classify_to_xlsx_says_when_it_split_the_table(tmp_path, monkeypatch, capsys):
+    from diagnose import cli
+    from diagnose.io import export
+
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 3)
+    src = tmp_path / "r.csv"
+    src.write_text("售后单号,退款原因,买家留言\n" + "".join(f"{i},尺码不合适,偏小{i}\n" for i in range(5)),
+                   encoding="utf-8")
+    assert cli.main(["classify", str(src), "-o", str(tmp_path / "x.xlsx")]) == 0
+    err = capsys.readouterr().err
+    assert "note: table 'returns' has 5 rows, more than one Excel sheet holds (2); it is split" in err
+    wb = openpyxl.load_workbook(tmp_path / "x.xlsx")
+    assert wb.sheetnames == ["returns (1)", "returns (2)", "returns (3)", "拆分说明 split"]
+    assert sum(wb[n].max_row - 1 for n in wb.sheetnames[:3]) == 5
+
+
+def test_a_table_wider_than_a_sheet_is_refused_with_a_code(tmp_path):
+    from diagnose.messages import localise
+
+    wide = pd.DataFrame([range(16_385)], columns=[f"c{j}" for j in range(16_385)])
+    with pytest.raises(InputError, match="16,385 columns, more than an Excel sheet holds") as err:
+        write_table(wide, tmp_path / "wide.xlsx")
+    assert err.value.code == "xlsx_too_many_columns"
+    assert err.value.params == {"table": "returns", "columns": 16_385, "limit": 16_384}
+    assert "16,385 列" in localise(err.value, "zh", "cli")
+    assert not (tmp_path / "wide.xlsx").exists()
+    with pytest.raises(InputError, match="3 columns"):
+        to_xlsx_bytes({"t": pd.DataFrame({"a": [1], "b": [2], "c": [3]})}, max_columns=2)
+    assert write_table(wide, tmp_path / "wide.csv") == []  # CSV has no such limit

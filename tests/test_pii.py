@@ -389,3 +389,47 @@ def test_display_helpers_redact_raw_text():
     frame = pd.DataFrame({"return_id": ["R1"], "buyer_text": ["微信：wxid_plant88 太小了"]})
     shown, _ = common.display_table(frame, "zh")
     assert shown["buyer_text"].iloc[0] == "微信：[微信号] 太小了"
+
+
+# --------------------------------------------------------------------------
+# tracking numbers are evidence, not phone numbers (over-redaction)
+# --------------------------------------------------------------------------
+TRACKING_NUMBERS = ["YT8616390766125", "SF1234567890123", "JD0012345678901", "JT5432109876543",
+                    "75123456789012", "773123456789012", "4312345678901"]
+
+
+@pytest.mark.parametrize("number", TRACKING_NUMBERS)
+@pytest.mark.parametrize("cue", ["快递", "单号", "物流显示", "", "圆通 "])
+def test_courier_tracking_numbers_stay_readable(number, cue):
+    text = f"{cue}{number}一直没有更新，包裹丢了"
+    assert redact.redact_text(text) == text
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("请联系我13812345678", "请联系我[手机号]"),
+    ("电话138-1234-5678谢谢", "电话[手机号]谢谢"),
+    ("手机１３８－１２３４－５６７８", "手机[手机号]"),
+    ("+86 138 1234 5678", "[手机号]"),
+    ("8613812345678", "[手机号]"),
+    ("tel13812345678", "tel[手机号]"),
+    ("Phone:13812345678", "Phone:[手机号]"),
+    ("座机0571-88886666", "座机[电话]"),
+    ("身份证330102199001011234", "身份证[身份证]"),
+    ("老身份证110105491231002", "老身份证[身份证]"),
+    ("vx13812345678", "vx[微信号]"),
+])
+def test_real_phones_and_ids_are_still_masked_next_to_tracking_numbers(text, expected):
+    assert redact.redact_text(text) == expected
+    both = f"快递YT8616390766125没到，{text}"
+    assert redact.redact_text(both) == f"快递YT8616390766125没到，{expected}"
+
+
+def test_tracking_numbers_survive_into_the_classify_output(tmp_path):
+    src = tmp_path / "r.csv"
+    src.write_text("售后单号,退款原因,买家留言\n"
+                   "1,快递问题,圆通YT8616390766125三天没动，电话13812345678\n"
+                   "2,快递问题,中通75123456789012显示签收但没收到\n", encoding="utf-8")
+    _cli(["classify", str(src), "-o", str(tmp_path / "c.csv")])
+    texts = pd.read_csv(tmp_path / "c.csv", dtype=str)["buyer_text"].tolist()
+    assert texts[0] == "圆通YT8616390766125三天没动，电话[手机号]"
+    assert "75123456789012" in texts[1]

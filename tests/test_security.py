@@ -462,3 +462,45 @@ def test_corrections_store_and_logs_hold_no_clear_identifiers(hostile, model, tm
         assert value not in dump and value not in caplog.text
     assert "[手机号]" in dump and "[身份证]" in dump and "[邮箱]" in dump
     assert CorrectionStore(tmp_path / "c.sqlite").count() == 5
+
+
+def _with_header(src: Path, dst: Path, edit) -> Path:
+    """A copy of the model whose JSON header was changed by `edit` (its file hash recorded, as a forger would)."""
+    meta = json.loads(str(np.lib.format.read_array(io.BytesIO(_members(src)["meta.npy"]))))
+    edit(meta)
+    return _rewrite(src, dst, {"meta.npy": _npy(np.array(json.dumps(meta)))})
+
+
+@pytest.mark.parametrize("where", ["temperature", "params.temperature", "params.review_threshold",
+                                   "params.min_df", "params.class_prior"])
+def test_a_400_digit_number_in_the_model_header_is_a_model_file_error(shipped_copy, tmp_path, where):
+    """float(10**400) raises OverflowError; the user must see a model-file error naming the setting."""
+    huge = 10 ** 400
+
+    def edit(meta: dict) -> None:
+        if where == "temperature":
+            meta["temperature"] = huge
+        elif where == "params.class_prior":
+            meta["params"]["class_prior"] = [huge] * 7
+        else:
+            meta["params"][where.split(".")[1]] = huge
+
+    bad = _with_header(shipped_copy, tmp_path / "m.npz", edit)
+    with pytest.raises(ModelFileError, match="model header is not valid") as err:
+        load_model(bad)
+    assert err.value.code == "model_header_bad"
+    assert where.split(".")[-1] in str(err.value)
+
+
+def test_a_400_digit_temperature_through_the_cli_exits_2_with_one_line(shipped_copy, tmp_path, capsys):
+    from diagnose.cli import main
+
+    bad = _with_header(shipped_copy, tmp_path / "m.npz", lambda meta: meta.update(temperature=10 ** 400))
+    export = tmp_path / "r.csv"
+    export.write_text("售后单号,退款原因,买家留言\n1,尺码不合适,太小了\n", encoding="utf-8")
+    code = main(["classify", "--model", str(bad), "-o", str(tmp_path / "out.csv"), str(export)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("error: ") and "m.npz" in err[0], err
+    assert "temperature" in err[0] and "Overflow" not in err[0]
+    assert not (tmp_path / "out.csv").exists()

@@ -171,6 +171,17 @@ def money_short(value: float | None, lang: str) -> str:
 # --------------------------------------------------------------------------
 
 
+def error_line(exc: Exception) -> str:
+    """An `InputError` raised by an action on a page, in the user's language, Markdown-escaped.
+
+    Every error the library raises has a catalogue code (tests/test_error_codes.py),
+    so this is Chinese in the Chinese dashboard; one without a code keeps its English text.
+    """
+    from ui.i18n import lang
+
+    return md_escape(localise(exc, lang(), "ui"))
+
+
 def error_text(err: object, lang: str, *, orders: bool = False) -> str:
     """What the UI says for a file error: an InputError, a FileError, or a (file, message) pair.
 

@@ -18,6 +18,11 @@ The data flow of one script run (app.py calls `build_context`, pages read
    (`diagnose.analysis.risk.score_risk`) are computed lazily, cached per
    (data, corrections revision, filters, language).
 
+Uploaded files (returns and orders) are parsed in a limited child process
+(`diagnose.io.sandbox`; ``DIAGNOSE_ISOLATE_UPLOADS=0`` turns that off), with
+a spare child started at app start (`warm_parser`) so an upload does not
+wait for a cold interpreter; the sample folder is read in-process.
+
 Environment: ``DIAGNOSE_SAMPLE_DIR`` points the default data at another
 folder; ``DIAGNOSE_DATA_DIR`` moves the corrections store;
 ``DIAGNOSE_MODEL_PATH`` loads another model file.
@@ -229,19 +234,37 @@ def orders_platform_for(orders_name: str | None, tagged: pd.DataFrame | None, is
 # --------------------------------------------------------------------------
 # ingest + classify (cached on file hashes)
 # --------------------------------------------------------------------------
+def warm_parser() -> None:
+    """Have a spare parsing child ready (see `diagnose.io.sandbox.warm`), so an upload does not wait
+    for a cold interpreter; called by app.py on every run (cheap while the spare lives)."""
+    from diagnose.io.sandbox import uploads_isolated, warm
+
+    if uploads_isolated():
+        warm()
+
+
+def _isolate(uploaded: bool) -> bool:
+    """Parse in the limited child: every uploaded file (untrusted), unless DIAGNOSE_ISOLATE_UPLOADS=0.
+    The sample folder is the installation's own data and is read in-process."""
+    from diagnose.io.sandbox import uploads_isolated
+
+    return uploaded and uploads_isolated()
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: tuple[tuple[str, str], ...],
-                 profile: str | None, model_version: str, shops: str = "") -> Loaded:
+                 profile: str | None, model_version: str, shops: str = "", isolate: bool = False) -> Loaded:
     """Ingest and classify the sources through the pipeline; each bad file is one error, the rest load.
 
     `shops` (`shop_models_signature`) is only a cache key: a shop's rows are tagged by its own model.
+    ``isolate``: parse each file in a child process with memory and CPU
+    limits (`diagnose.io.sandbox`), so a hostile upload fails only itself.
     """
     from diagnose import pipeline
-    from diagnose.io.sandbox import uploads_isolated
 
     names = [n for n, _ in _sources]
     result = pipeline.tag(list(_sources), overrides=dict(overrides) or None, profile=profile, model=get_model(),
-                          errors="collect", isolate=uploads_isolated(),
+                          errors="collect", isolate=isolate,
                           shop_models=get_shop_models() if shops else None)
     errors = list(result.errors)  # FileError: name, message, code and params for the UI's own words
     if not result.files:
@@ -260,14 +283,17 @@ def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: t
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
-def load_orders(sha: str, _source: tuple[str, bytes], name: str = "") -> tuple[pd.DataFrame | None, Any]:
+def load_orders(sha: str, _source: tuple[str, bytes], name: str = "",
+                isolate: bool = False) -> tuple[pd.DataFrame | None, Any]:
     """The order export as a DataFrame, or (None, error message); keyed on bytes and name
-    (the name is in the table's source_file and may tell the platform)."""
+    (the name is in the table's source_file and may tell the platform). ``isolate`` as in
+    `load_dataset`: an uploaded order export is as untrusted as a return export."""
     from diagnose.io import FileError
     from diagnose.io.ingest import read_orders
+    from diagnose.io.sandbox import read_orders_isolated
 
     try:
-        return read_orders(_source), None
+        return (read_orders_isolated(_source) if isolate else read_orders(_source)), None
     except InputError as exc:
         return None, FileError.of(name or _source[0], exc)
 
@@ -295,12 +321,13 @@ def load_current(model) -> Loaded:
     if memo is not None and memo[0] == (key, okey):
         return memo[1]
     loaded = load_dataset(key, tuple((s.name, s.data) for s in sources), tuple(sorted(overrides.items())),
-                          profile, version, shops)
+                          profile, version, shops, isolate=_isolate(not is_sample))
     # cache_data hands out a copy; attach the orders to it
     loaded.is_sample = is_sample
     if orders_src is not None:
+        uploaded = st.session_state.get(ORDERS_UPLOAD) is not None
         loaded.orders, loaded.orders_error = load_orders(orders_src.sha, (orders_src.name, orders_src.data),
-                                                                 orders_src.name)
+                                                         orders_src.name, isolate=_isolate(uploaded))
         loaded.orders_name = orders_src.name
         loaded.orders_platform = orders_platform_for(orders_src.name, loaded.tagged, is_sample)
     st.session_state[_LOADED] = ((key, okey), loaded)
@@ -378,18 +405,20 @@ def ctx() -> Context:
 
 def build_context(lang: str = "zh") -> Context:
     """Load everything a page needs; errors become messages, never tracebacks."""
+    from diagnose.messages import localise
+
     c = Context(lang=lang)
     try:
         c.model = get_model()
     except InputError as exc:
-        c.model_error = str(exc)
+        c.model_error = localise(exc, lang, "ui")  # in the user's language (every library error has a code)
         st.session_state[_CTX] = c
         return c
     try:
         c.store = get_store()
         c.revision = corrections_token(c.store)
     except InputError as exc:
-        c.store_error = str(exc)
+        c.store_error = localise(exc, lang, "ui")
     c.loaded = load_current(c.model)
     if c.loaded.tagged is not None:
         c.table = corrected_table(c.loaded, c.store, c.revision)

@@ -220,7 +220,8 @@ def classify_to_file(
     from diagnose.io.export import write_table
 
     if chunk_rows < 1:
-        raise InputError("--chunksize must be a positive number of rows", hint="e.g. --chunksize 100000")
+        raise InputError("--chunksize must be a positive number of rows", hint="e.g. --chunksize 100000",
+                         code="bad_chunksize")
     path = Path(path)
     out_path = Path(output)
     ext = out_path.suffix.lower()
@@ -230,11 +231,13 @@ def classify_to_file(
     try:
         fh = open(path, "rb")
     except FileNotFoundError:
-        raise InputError("file not found", file=str(path), hint="check the path") from None
+        raise InputError("file not found", file=str(path), hint="check the path", code="file_not_found") from None
     except IsADirectoryError:
-        raise InputError("is a folder, not a file", file=str(path), hint="pass the export files inside it") from None
+        raise InputError("is a folder, not a file", file=str(path), hint="pass the export files inside it",
+                         code="is_folder") from None
     except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror})", file=str(path)) from None
+        raise InputError(f"cannot be read ({exc.strerror})", file=str(path),
+                         code="unreadable_file", params={"reason": str(exc.strerror)}) from None
     with fh:
         size = os.fstat(fh.fileno()).st_size
         if size == 0:
@@ -289,6 +292,7 @@ def _run(name: str, fd: int, size: int, out_path: Path, model: "ReasonModel", ch
             f"cannot write next to the output file ({exc.strerror or exc})",
             file=str(out_path),
             hint="check that the folder exists and that you may write there",
+            code="write_failed", params={"reason": str(exc.strerror or exc)},
         ) from exc
     plan = _Plan(name=name, fd=fd, size=size, header_row=header_row, hdr_end=hdr_end, header=header,
                  codec=codec, bpr=bpr, report=report, salt=resolved_salt, overrides=overrides, profile=profile)
@@ -351,6 +355,8 @@ def _run_in(folder: Path, plan: _Plan, out_path: Path, model: "ReasonModel", chu
                 raise InputError(
                     f"more than the limit of {limits.rows:,} data rows", file=name,
                     hint=f"split the export into smaller periods, or raise {ingest.MAX_ROWS_ENV}",
+                    code="rows_over_limit",
+                    params={"total": limits.rows + 1, "limit": limits.rows, "env": ingest.MAX_ROWS_ENV},
                 )
             if columns is None:
                 columns = cols
@@ -493,6 +499,7 @@ def _write(parts: list[Path], keep: list[np.ndarray], date_only: dict[str, bool]
             f"cannot write the file ({exc.strerror or exc})",
             file=str(out_path),
             hint="check that the folder exists, that you may write there, and that the file is not open in Excel",
+            code="write_failed", params={"reason": str(exc.strerror or exc)},
         ) from exc
     finally:
         if tmp_out.exists():

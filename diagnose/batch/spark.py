@@ -87,10 +87,11 @@ def _spark_failure(exc: BaseException) -> InputError:
     text = str(exc)
     if "No module named 'diagnose'" in text or "No module named 'jieba'" in text or _NO_USER_DICT in text:
         what = _NO_USER_DICT if _NO_USER_DICT in text else "the executors cannot import diagnose or its dependencies"
-        return InputError(what, hint=_SHIP_HINT)
+        return InputError(what, hint=_SHIP_HINT, code="spark_not_shipped", params={"detail": what})
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     last = next((ln for ln in reversed(lines) if not ln.startswith(("at ", "File ", "^"))), type(exc).__name__)
-    return InputError(f"the Spark job failed: {last[:300]}", hint="rerun with --debug for the full Spark error")
+    return InputError(f"the Spark job failed: {last[:300]}", hint="rerun with --debug for the full Spark error",
+                      code="spark_failed", params={"detail": last[:300]})
 
 
 def _is_spark_error(exc: BaseException) -> bool:
@@ -175,6 +176,7 @@ def parquet_as_csv(name: str, data: bytes) -> bytes:
             f"the Parquet file cannot be read ({str(exc).splitlines()[0][:200]})",
             file=name,
             hint="write it again, or export the shop data as CSV/XLSX",
+            code="parquet_unreadable", params={"detail": str(exc).splitlines()[0][:200]},
         ) from None
     nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]
     if nested:
@@ -182,9 +184,11 @@ def parquet_as_csv(name: str, data: bytes) -> bytes:
             f"Parquet column(s) {', '.join(nested)} hold lists or structs, not cells",
             file=name,
             hint="flatten them to text columns before running the job",
+            code="parquet_nested", params={"columns": ", ".join(nested)},
         )
     if table.num_columns == 0:
-        raise InputError("the Parquet file has no columns", file=name, hint="check the file")
+        raise InputError("the Parquet file has no columns", file=name, hint="check the file",
+                         code="parquet_no_columns")
     sink = io.BytesIO()
     try:
         pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=True))
@@ -193,6 +197,7 @@ def parquet_as_csv(name: str, data: bytes) -> bytes:
             f"a Parquet column cannot be turned into text ({str(exc).splitlines()[0][:200]})",
             file=name,
             hint="cast binary or unusual columns to strings before running the job",
+            code="parquet_not_text", params={"detail": str(exc).splitlines()[0][:200]},
         ) from None
     return sink.getvalue()
 
@@ -341,6 +346,7 @@ def _import_pyspark() -> Any:
         raise InputError(
             f"pyspark is not installed: {INSTALL_HINT}",
             hint="it is optional and only needed for spark-classify",
+            code="pyspark_missing", params={"install": INSTALL_HINT},
         ) from None
     return SparkSession
 
@@ -381,6 +387,7 @@ def build_session(master: str | None = None, app_name: str = "diagnose spark-cla
         raise InputError(
             f"Spark could not start ({type(exc).__name__}: {str(exc).splitlines()[0][:300]})",
             hint="Spark needs Java 17 or 21 on PATH (or JAVA_HOME); see docs/SPARK.md",
+            code="spark_no_start", params={"detail": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"},
         ) from None
 
 
@@ -401,10 +408,12 @@ def _list_files(spark: "SparkSession", inputs: Sequence[str]) -> list[str]:
             f"no input found ({str(exc).splitlines()[0][:300]})",
             file=", ".join(inputs),
             hint="check the path or glob; quote globs so the shell does not expand them",
+            code="spark_no_input", params={"detail": str(exc).splitlines()[0][:300]},
         ) from None
     paths = sorted({row["path"] for row in listing})
     if not paths:
-        raise InputError("no files match", file=", ".join(inputs), hint="check the path or glob")
+        raise InputError("no files match", file=", ".join(inputs), hint="check the path or glob",
+                         code="spark_no_input", params={"detail": "no files match"})
     return paths
 
 
@@ -434,9 +443,10 @@ def run_spark_classify(
     say = say or (lambda msg: print(msg, file=sys.stderr))
     overrides = dict(overrides or {})
     if profile is not None and profile not in P.PROFILES:
-        raise InputError(f"unknown profile '{profile}'", hint="use one of: " + ", ".join(P.PROFILE_KEYS))
+        raise InputError(f"unknown profile '{profile}'", hint="use one of: " + ", ".join(P.PROFILE_KEYS),
+                         code="unknown_profile", params={"profile": str(profile), "choices": ", ".join(P.PROFILE_KEYS)})
     if rows_per_partition < 1:
-        raise InputError("--rows-per-partition must be at least 1")
+        raise InputError("--rows-per-partition must be at least 1", code="bad_rows_per_partition")
 
     # Validate the model on the driver first: a bad model is one clear error.
     mpath = Path(model_path) if model_path else DEFAULT_MODEL_PATH
@@ -446,7 +456,7 @@ def run_spark_classify(
 
     if not overwrite and _hadoop_exists(spark, output):
         raise InputError("the output folder already exists", file=output,
-                         hint="choose a new folder or pass --overwrite")
+                         hint="choose a new folder or pass --overwrite", code="output_exists")
 
     paths = _list_files(spark, inputs)
     order = {p: i for i, p in enumerate(paths)}
@@ -472,7 +482,7 @@ def run_spark_classify(
         errors = [r[_ERROR] for r in reports if r[_ERROR]]
         if errors:
             more = f" (and {len(errors) - 1} more file(s) with problems)" if len(errors) > 1 else ""
-            raise InputError(errors[0] + more)
+            raise InputError(errors[0] + more, code="spark_file_errors", params={"detail": errors[0] + more})
         files = [json.loads(r[_REPORT]) for r in reports]
         if overrides:
             _check_overrides_seen(overrides, files)
@@ -557,6 +567,8 @@ def _check_overrides_seen(overrides: Mapping[str, str], files: list[dict[str, An
         raise InputError(
             f"--map {unknown[0]}=… names a column that return exports do not have",
             hint="use one of: " + ", ".join(P.MAPPABLE_COLUMNS),
+            code="map_unknown_column",
+            params={"mapping": f"{unknown[0]}=…", "key": unknown[0], "choices": ", ".join(P.MAPPABLE_COLUMNS)},
         )
 
 

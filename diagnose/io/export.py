@@ -47,7 +47,11 @@ from diagnose.taxonomy import LIST_SEPARATORS
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _CONTROL_STARTS = ("\t", "\r", "\n")
 
-_EXCEL_MAX_ROWS = 1_048_576
+# Excel's sheet size. The XLSX writer splits a longer table over several
+# sheets and refuses a wider one (read at call time, so a test can lower them).
+EXCEL_MAX_ROWS = 1_048_576  # rows of a sheet, the header row included
+EXCEL_MAX_COLUMNS = 16_384
+SPLIT_NOTES_SHEET = "拆分说明 split"
 _EXCEL_MAX_CELL_CHARS = 32_767
 _SHEET_BAD_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -254,15 +258,73 @@ def _column_width(header: object, series: pd.Series) -> float:
     return float(min(max(longest + 2, 8), 60))
 
 
-def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, redact: bool = True) -> bytes:
+def row_parts(n_rows: int, max_rows: int | None = None) -> list[tuple[int, int]]:
+    """The (start, stop) data-row ranges of a table's sheets: one range per sheet of `max_rows` rows
+    (its header row included), so a table longer than a sheet is split, never cut."""
+    per_sheet = (max_rows or EXCEL_MAX_ROWS) - 1
+    if per_sheet < 1:
+        raise ValueError("a sheet must hold at least one data row below its header")
+    if n_rows <= per_sheet:
+        return [(0, n_rows)]
+    return [(start, min(start + per_sheet, n_rows)) for start in range(0, n_rows, per_sheet)]
+
+
+def _check_width(name: str, df: pd.DataFrame, max_columns: int) -> None:
+    if df.shape[1] > max_columns:
+        raise InputError(
+            f"table '{name}' has {df.shape[1]:,} columns, more than an Excel sheet holds ({max_columns:,}); "
+            "nothing was written",
+            hint="write a .csv file instead, or leave out columns",
+            code="xlsx_too_many_columns", params={"table": name, "columns": df.shape[1], "limit": max_columns},
+        )
+
+
+def split_note(table: str, n_rows: int, sheets: list[str], per_sheet: int) -> tuple[str, str]:
+    """What a reader of the workbook (and the CLI) is told about a table written over several sheets."""
+    names = "、".join(f"「{s}」" for s in sheets)
+    zh = (f"表「{table}」共 {n_rows:,} 行，超过 Excel 单个工作表可容纳的 {per_sheet:,} 行，"
+          f"已按顺序拆分到 {len(sheets)} 个工作表：{names}")
+    en = (f"table '{table}' has {n_rows:,} rows, more than one Excel sheet holds ({per_sheet:,}); "
+          f"it is split in order over {len(sheets)} sheets: " + ", ".join(f"'{s}'" for s in sheets))
+    return zh, en
+
+
+def _layout(sheets: Mapping[str, pd.DataFrame], max_rows: int) -> tuple[list, list[tuple[str, str]]]:
+    """[(sheet name, table, start, stop)] for every sheet to write, and the split notes."""
+    plan: list[tuple[str, pd.DataFrame, int, int]] = []
+    wanted: list[str] = []
+    for name, df in sheets.items():
+        parts = row_parts(len(df), max_rows)
+        for k, (start, stop) in enumerate(parts, 1):
+            plan.append((name, df, start, stop))
+            wanted.append(str(name) if len(parts) == 1 else f"{str(name)[:24]} ({k})")
+    names = _sheet_names(wanted + ([SPLIT_NOTES_SHEET] if len(plan) > len(sheets) else []))
+    layout = [(names[i], df, start, stop) for i, (_, df, start, stop) in enumerate(plan)]
+    notes = []
+    for name, df in sheets.items():
+        mine = [n for n, (table, _, _, _) in zip(names, plan) if table == name]
+        if len(mine) > 1:
+            notes.append(split_note(str(name), len(df), mine, max_rows - 1))
+    return layout, notes
+
+
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, redact: bool = True, max_rows: int | None = None,
+                  max_columns: int | None = None, notes: list[str] | None = None) -> bytes:
     """An XLSX workbook with one sheet per table, formula-safe and redacted (for downloads).
 
-    `redact` as in `to_csv_bytes`.
-
-    Raises InputError when a table has more rows than a sheet can hold.
+    `redact` as in `to_csv_bytes`. A table longer than an Excel sheet
+    (`EXCEL_MAX_ROWS` with its header) is written over several sheets
+    (``returns (1)``, ``returns (2)`` …, in order) and a sheet
+    ``拆分说明 split`` says so; the English note is appended to `notes` for
+    the caller to print. A table wider than `EXCEL_MAX_COLUMNS` is refused
+    (`InputError` ``xlsx_too_many_columns``) before anything is written.
     """
+    max_rows = max_rows or EXCEL_MAX_ROWS
+    max_columns = max_columns or EXCEL_MAX_COLUMNS
+    for name, df in sheets.items():
+        _check_width(str(name), df, max_columns)
+    layout, split_notes = _layout(sheets, max_rows)
     buf = io.BytesIO()
-    names = _sheet_names(sheets.keys())
     with pd.ExcelWriter(
         buf,
         engine="xlsxwriter",
@@ -277,18 +339,20 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, redact: bool = True) ->
     ) as writer:
         if not sheets:
             pd.DataFrame().to_excel(writer, sheet_name="Sheet1", index=False)
-        for name, df in zip(names, sheets.values()):
-            if len(df) + 1 > _EXCEL_MAX_ROWS:
-                raise InputError(
-                    f"table '{name}' has {len(df):,} rows, more than an Excel sheet holds",
-                    hint="write a .csv file instead",
-                )
-            table = _prepare(df, for_csv=False, redact=redact)
+        for name, df, start, stop in layout:
+            part = df if (start, stop) == (0, len(df)) else df.iloc[start:stop]
+            table = _prepare(part, for_csv=False, redact=redact)
             table.to_excel(writer, sheet_name=name, index=False)
             ws = writer.sheets[name]
             ws.freeze_panes(1, 0)
             for j, col in enumerate(table.columns):
                 ws.set_column(j, j, _column_width(col, table.iloc[:, j]))
+        if split_notes:
+            lines = [line for pair in split_notes for line in pair]
+            pd.DataFrame({"说明 / note": lines}).to_excel(writer, sheet_name=_sheet_names(
+                [n for n, *_ in layout] + [SPLIT_NOTES_SHEET])[-1], index=False)
+    if notes is not None:
+        notes.extend(en for _, en in split_notes)
     return buf.getvalue()
 
 
@@ -315,17 +379,20 @@ def _write_error(exc: OSError, path: Path) -> InputError:
         file=str(path),
         hint="check that the folder exists, that you may write there, "
              "and that the file is not open in Excel",
+        code="write_failed", params={"reason": str(exc.strerror or exc)},
     )
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "returns") -> None:
-    """Write one table to .csv (UTF-8 with BOM), .xlsx or .parquet, formula-safe (.csv/.xlsx) and redacted.
+def write_table(df: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "returns") -> list[str]:
+    """Write one table to .csv (UTF-8 with BOM), .xlsx or .parquet, formula-safe (.csv/.xlsx) and redacted;
+    returns the notes to tell the user (an XLSX table split over several sheets, see `to_xlsx_bytes`).
 
     A CSV is streamed to the file a batch of rows at a time, so the whole
     file never sits in memory as one bytes object.
     """
     p = Path(path)
     ext = p.suffix.lower()
+    notes: list[str] = []
     if ext == ".csv":
         table, names = _csv_ready(df, redact=True)
         with _open_for_writing(p) as fh:
@@ -333,9 +400,9 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "re
                 csvwrite.write_csv(table, fh, names, LIST_SEPARATORS)
             except OSError as exc:
                 raise _write_error(exc, p) from exc
-        return
+        return notes
     if ext == ".xlsx":
-        data = to_xlsx_bytes({sheet_name: df})
+        data = to_xlsx_bytes({sheet_name: df}, notes=notes)
     elif ext == ".parquet":
         data = to_parquet_bytes(df)
     else:
@@ -343,5 +410,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "re
             f"cannot write '{p.suffix or '(no extension)'}' files",
             file=str(p),
             hint="name the output file .csv or .xlsx (or .parquet for a table other programs read)",
+            code="output_format",
+            params={"suffix": p.suffix or "(no extension)", "formats": ".csv / .xlsx / .parquet"},
         )
     _write_bytes(data, p)
+    return notes

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from diagnose import settings
+from diagnose.errors import InputError
 from diagnose.settings import SALT_ENV, SALT_FILE  # noqa: F401 - re-exported
 
 
@@ -38,6 +39,15 @@ def install_salt(data_dir: str | os.PathLike | None = None) -> str:
         return env
     path = salt_path(data_dir)
     try:
+        return _read_or_create(path)
+    except UnicodeDecodeError:
+        raise _salt_error(path, "it is not a text file of the salt") from None
+    except OSError as exc:
+        raise _salt_error(path, str(exc.strerror or exc)) from None
+
+
+def _read_or_create(path: Path) -> str:
+    try:
         return _read(path)
     except FileNotFoundError:
         pass
@@ -52,13 +62,24 @@ def install_salt(data_dir: str | os.PathLike | None = None) -> str:
     return salt
 
 
+def _salt_error(path: Path, reason: str) -> InputError:
+    """Why the salt is unusable, said as an input error (the CLI's exit 2, the dashboard's box)."""
+    return InputError(
+        f"the install's salt file cannot be used ({reason}), so buyer ids cannot be hashed",
+        file=str(path),
+        hint=f"make the data folder writable (or set DIAGNOSE_DATA_DIR), delete an empty or damaged "
+             f"{path.name} so a new salt is drawn, or set {SALT_ENV}",
+        code="salt_unusable", params={"reason": reason, "name": path.name, "env": SALT_ENV},
+    )
+
+
 def _read(path: Path) -> str:
     for _ in range(50):  # a racing creator may not have written its line yet
         value = path.read_text(encoding="ascii").strip()
         if value:
             return value
         time.sleep(0.01)
-    raise OSError(f"{path} is empty; delete it and a new salt will be drawn")
+    raise OSError("the file is empty")
 
 
 def mask_id(value) -> str:

@@ -21,8 +21,12 @@ What is replaced (by a typed placeholder, so the sentence still reads):
 * a name introduced by 收货人/收件人/联系人/姓名 → [姓名]
 
 What is left alone: prices (``59.90``), sizes (``160/100斤``, ``36码``),
-dates, counts, and long numbers introduced as an order or tracking number
-(``订单号 3712…``); identifier columns (return_id, order_id, sku …) are never
+dates, counts, long numbers introduced as an order or tracking number
+(``订单号 3712…``), courier tracking numbers with a letter prefix
+(``YT8616390766125``, ``SF1234567890123``, ``JD0012345678901``) and digit
+runs longer than a phone that are not shaped like an ID card or a bank
+card (``75123456789012``, a Zhongtong-like 14 digits) — they are the
+evidence of a logistics dispute; identifier columns (return_id, order_id, sku …) are never
 rewritten. Matching runs on a copy where full-width characters and dash
 variants are folded to ASCII one character for one, and the replacement is
 made at the same places in the original text, so nothing else changes.
@@ -163,6 +167,22 @@ def _after_order_cue(folded: str, start: int) -> bool:
     return bool(_ORDER_CUE.search(folded[max(0, start - 14):start]))
 
 
+# Placeholders of the digit-only rules: a number glued to a Latin letter
+# prefix (``YT8616390766125``, ``SF1234567890123``, ``JD0012345678901``) is a
+# courier tracking number or a product code — evidence in a logistics
+# dispute, so it stays readable — unless the letters are a contact cue
+# (``tel13812345678``, ``phone…``), which introduces a real number.
+_NUMBER_PLACEHOLDERS = frozenset({MOBILE, LANDLINE, ID_CARD, BANK_CARD})
+_LETTERS_BEFORE = re.compile(r"([A-Za-z]+)$")
+_CONTACT_LETTERS = re.compile(r"(?:tel|phone|mobile|mob|cell|call|contact|ph|whatsapp)$", re.IGNORECASE)
+
+
+def _glued_to_code(folded: str, start: int) -> bool:
+    """Whether the number starting at `start` is the tail of a letter-prefixed code, not a contact number."""
+    m = _LETTERS_BEFORE.search(folded[max(0, start - 12):start])
+    return bool(m) and not _CONTACT_LETTERS.search(m.group(1))
+
+
 def redact_spans(text: str) -> Redacted:
     """`text` with personal data replaced, and the removed original pieces.
 
@@ -181,6 +201,8 @@ def redact_spans(text: str) -> Redacted:
         for m in pattern.finditer(folded):
             s, e = m.span(group)
             if s == e or (skip_orders and _after_order_cue(folded, m.start())):
+                continue
+            if placeholder in _NUMBER_PLACEHOLDERS and _glued_to_code(folded, m.start()):
                 continue
             if placeholder == ADDRESS and group == "v" and not _ADDRESS_VALUE.search(m.group(group)):
                 continue  # "地址不对" is a complaint, not an address

@@ -43,17 +43,25 @@ ISOLATE_ENV = "DIAGNOSE_ISOLATE_UPLOADS"
 
 
 def uploads_isolated() -> bool:
-    """Whether the dashboard parses uploads in the child (``DIAGNOSE_ISOLATE_UPLOADS=1``).
+    """Whether the dashboard parses uploads in the child: yes, unless ``DIAGNOSE_ISOLATE_UPLOADS=0``.
 
-    Off by default for now: a cold child costs one interpreter start (5.9–9.0 s
-    measured on the loaded 2-core test machine), which the browser tests'
-    5-second waits do not allow; `warm` at app start removes most of it.
+    On by default: an upload is untrusted, and a file that makes the native
+    reader abort must fail only its own upload, not the server. The price of a
+    cold child (one interpreter start, 5.9–9.0 s on the loaded 2-core test
+    machine) is paid ahead of time by the spare children `warm` starts when
+    the app starts and `_take_child` replaces after each use. The switch can only
+    turn isolation off (``0``, ``false``, ``no``, ``off``), e.g. on a machine
+    where a second process per upload is not wanted.
     """
-    return os.environ.get(ISOLATE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return os.environ.get(ISOLATE_ENV, "").strip().lower() not in ("0", "false", "no", "off")
 
 
 def warm() -> None:
-    """Start the spare child now (at app start), so the first upload does not wait for its imports."""
+    """Start the spare child now (at app start), so the first upload does not wait for its imports.
+
+    Cheap when a live spare with the current limits exists (it is kept), so
+    the app may call it on every script run: a spare that died is replaced.
+    """
     _take_child(L.current_limits(), keep=True)
 
 
@@ -94,7 +102,11 @@ def run_isolated(jobs: list[tuple]) -> list[Any]:
     return results
 
 
-_SPARE: dict[str, Any] = {}  # one started, idle child (its imports done) for the next call
+# Started, idle children (their imports done), each for one later call. Two, so
+# that two uploads close together (two users, or returns and then orders) both
+# find one ready; each idle child holds ~100 MB (pandas, pyarrow, the readers).
+SPARE_CHILDREN = 2
+_SPARES: list[tuple[subprocess.Popen, list[str]]] = []
 _SPARE_LOCK = threading.Lock()
 
 
@@ -104,28 +116,31 @@ def _spawn(argv: list[str]) -> subprocess.Popen:
 
 
 def _take_child(limits: L.Limits, keep: bool = False) -> subprocess.Popen | None:
-    """A child for this call: the spare one when it is alive and has these limits; a new spare is started.
+    """A child for this call: a spare one when one is alive and has these limits; spares are topped up.
 
-    Why a spare: a fresh interpreter spends most of its start importing pandas
+    Why spares: a fresh interpreter spends most of its start importing pandas
     and pyarrow; started ahead, it has done that while the user was choosing
     a file. It sets its limits only after it receives its jobs, and serves one
     call only, so every call still gets a fresh process with fresh limits.
+    ``keep=True`` (`warm`) only tops the spares up.
     """
     argv = [sys.executable, "-m", "diagnose.io.sandbox", str(limits.parse_memory_bytes),
             str(limits.parse_cpu_seconds)]
     with _SPARE_LOCK:
-        spare = _SPARE.pop("child", None)
-        if spare is not None and (spare.poll() is not None or _SPARE.pop("argv", None) != argv):
-            spare.kill()
-            spare.wait()
-            spare = None
-        if keep and spare is not None:
-            _SPARE["child"], _SPARE["argv"] = spare, argv
-            return None
-        _SPARE["child"], _SPARE["argv"] = _spawn(argv), argv
+        alive = []
+        for child, started_with in _SPARES:
+            if child.poll() is None and started_with == argv:
+                alive.append((child, started_with))
+            else:  # dead, or started with other limits
+                child.kill()
+                child.wait()
+        taken = alive.pop(0)[0] if alive and not keep else None
+        while len(alive) < SPARE_CHILDREN:
+            alive.append((_spawn(argv), argv))
+        _SPARES[:] = alive
     if keep:
         return None
-    return spare if spare is not None else _spawn(argv)
+    return taken if taken is not None else _spawn(argv)
 
 
 def _run_child(jobs: list[tuple], limits: L.Limits) -> list[Any]:

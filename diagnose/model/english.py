@@ -198,10 +198,11 @@ def load_lexicon(path: str | os.PathLike | None = None) -> Lexicon:
         data = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read the English lexicon: {exc}", file=str(p),
-                         hint="rebuild it: python scripts/make_corpus_en.py --train") from None
+                         hint="rebuild it: python scripts/make_corpus_en.py --train",
+                         code="lexicon_unreadable", params={"reason": str(exc)[:200]}) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputError("not an English lexicon file", file=str(p),
-                         hint="rebuild it: python scripts/make_corpus_en.py --train")
+                         hint="rebuild it: python scripts/make_corpus_en.py --train", code="lexicon_bad")
     labels = tuple(data["labels"])
     subs = tuple(data["subs"])
     return Lexicon(

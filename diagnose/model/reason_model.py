@@ -502,13 +502,15 @@ def recorded_sha256(path: str | Path) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ModelFileError(f"cannot read the recorded hash ({exc})", file=str(record)) from None
+        raise ModelFileError(f"cannot read the recorded hash ({exc})", file=str(record),
+                             code="model_record_unreadable", params={"reason": str(exc)}) from None
     digest = text.split()[0].lower() if text else ""
     if not _HEX64.match(digest):
         raise ModelFileError(
             "the recorded hash is not a SHA-256 hex digest",
             file=str(record),
             hint="rebuild the model with `python -m diagnose train` or restore both files from the repository",
+            code="model_record_bad",
         )
     return digest
 
@@ -539,6 +541,7 @@ def _read_members(path: Path | io.BytesIO, name: str) -> dict[str, np.ndarray]:
             f"not a diagnose model file ({why})",
             file=name,
             hint="point --model at a file written by `python -m diagnose train`",
+            code="model_not_ours", params={"detail": why},
         )
 
     with zipfile.ZipFile(path) as zf:
@@ -563,6 +566,7 @@ def _read_members(path: Path | io.BytesIO, name: str) -> dict[str, np.ndarray]:
                 f"not a diagnose model file (missing {', '.join(sorted(m[:-4] for m in missing))})",
                 file=name,
                 hint="point --model at a file written by `python -m diagnose train`",
+                code="model_not_ours", params={"detail": "missing " + ", ".join(sorted(m[:-4] for m in missing))},
             )
         arrays: dict[str, np.ndarray] = {}
         for info in infos:
@@ -603,7 +607,8 @@ def _check_meta(meta: object, name: str) -> dict:
     """The JSON header, with the fields the model is built from validated."""
     def bad(why: str) -> ModelFileError:
         return ModelFileError(f"model header is not valid ({why})", file=name,
-                              hint="rebuild it with `python -m diagnose train` or restore it from the repository")
+                              hint="rebuild it with `python -m diagnose train` or restore it from the repository",
+                              code="model_header_bad", params={"detail": why})
 
     if not isinstance(meta, dict):
         raise bad("not a JSON object")
@@ -612,6 +617,8 @@ def _check_meta(meta: object, name: str) -> dict:
             f"not a diagnose model file (format {meta.get('format')!r} v{meta.get('format_version')!r})",
             file=name,
             hint="use a model written by this version of diagnose",
+            code="model_format", params={"format": str(meta.get("format"))[:40],
+                                         "version": str(meta.get("format_version"))[:20]},
         )
     params = meta.get("params")
     allowed = set(ModelParams.__dataclass_fields__)
@@ -619,12 +626,46 @@ def _check_meta(meta: object, name: str) -> dict:
         raise bad("unknown or missing params")
     try:
         ModelParams(**params)
-        temperature = float(meta.get("temperature"))
     except (TypeError, ValueError):
-        raise bad("params or temperature of the wrong type") from None
-    if not (math.isfinite(temperature) and temperature > 0):
-        raise bad("temperature must be a positive number")
+        raise bad("params of the wrong type") from None
+    for key, value in params.items():
+        _check_setting(key, value, bad)
+    temperature = _finite_number(meta.get("temperature"))
+    if temperature is None or temperature <= 0:
+        raise bad("temperature must be a positive, finite number")
     return meta
+
+
+# Plain numbers a model header may hold: a float setting must fit a float
+# (``float(10**400)`` raises OverflowError, not ValueError), a count must be small.
+_MAX_COUNT_SETTING = 1_000_000
+
+
+def _finite_number(value: object) -> float | None:
+    """`value` as a finite float, or None (a string, a bool, a 400-digit integer, NaN …)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _check_setting(key: str, value: object, bad) -> None:
+    """One hyper-parameter of the header, checked against the type `ModelParams` declares."""
+    kind = ModelParams.__dataclass_fields__[key].type
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_COUNT_SETTING:
+            raise bad(f"setting {key!r} must be a whole number from 0 to {_MAX_COUNT_SETTING:,}")
+    elif kind == "float":
+        if _finite_number(value) is None:
+            raise bad(f"setting {key!r} must be a finite number")
+    elif kind == "tuple":
+        if not isinstance(value, (list, tuple)) or any(_finite_number(v) is None for v in value):
+            raise bad(f"setting {key!r} must be a list of finite numbers")
+    elif value is not None and not isinstance(value, str):
+        raise bad(f"setting {key!r} must be text")
 
 
 def _check_shapes(arrays: dict[str, np.ndarray], name: str) -> None:
@@ -646,6 +687,7 @@ def _check_shapes(arrays: dict[str, np.ndarray], name: str) -> None:
                 f"model arrays do not fit together ({key} has shape {arrays[key].shape}, expected {shape})",
                 file=name,
                 hint="rebuild it with `python -m diagnose train` or restore it from the repository",
+                code="model_shapes", params={"member": key, "shape": str(arrays[key].shape), "expected": str(shape)},
             )
 
 
@@ -659,7 +701,8 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
     name = str(path)
     if not path.exists():
         raise ModelFileError(
-            "model file not found", file=name, hint="run `python -m diagnose train` to build it"
+            "model file not found", file=name, hint="run `python -m diagnose train` to build it",
+            code="model_not_found",
         )
     try:
         size = path.stat().st_size
@@ -668,6 +711,7 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
                 f"not a diagnose model file ({size:,} bytes, over the {MAX_TOTAL_BYTES:,} limit)",
                 file=name,
                 hint="point --model at a file written by `python -m diagnose train`",
+                code="model_too_large", params={"size": size, "limit": MAX_TOTAL_BYTES},
             )
         # One read: the bytes that are hashed are the bytes that are parsed.
         data = path.read_bytes()
@@ -682,6 +726,7 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
             f"cannot be read as a model file ({type(exc).__name__}: {exc})",
             file=name,
             hint="rebuild it with `python -m diagnose train` or restore it from the repository",
+            code="model_unreadable", params={"detail": f"{type(exc).__name__}: {exc}"[:200]},
         ) from None
     meta = _check_meta(meta, name)
     if _content_hash(arrays) != meta.get("content_sha256"):
@@ -689,9 +734,11 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
             "model file has been altered (content hash does not match its header)",
             file=name,
             hint="restore the shipped model from the repository or retrain with `python -m diagnose train`",
+            code="model_altered",
         )
     if tuple(arrays["labels"].tolist()) != LABELS:
-        raise ModelFileError("model labels differ from this version's taxonomy", file=name, hint="retrain")
+        raise ModelFileError("model labels differ from this version's taxonomy", file=name, hint="retrain",
+                             code="model_labels_differ")
     _check_shapes(arrays, name)
     recorded = recorded_sha256(path)
     if recorded is None:
@@ -700,6 +747,7 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
             file=name,
             hint=f"retrain it with `python -m diagnose train -o {path.name}`, or, if you trust this file, "
                  f"record its hash: sha256sum {path.name} > {hash_record_path(path).name}",
+            code="model_no_record", params={"name": path.name, "record": hash_record_path(path).name},
         )
     if actual != recorded:
         raise ModelFileError(
@@ -707,6 +755,8 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
             f"{recorded[:12]}… recorded in {hash_record_path(path).name})",
             file=name,
             hint="restore the model and its .sha256 from the repository or retrain with `python -m diagnose train`",
+            code="model_hash_mismatch", params={"actual": actual[:12], "recorded": recorded[:12],
+                                                "record": hash_record_path(path).name},
         )
     stated = card_sha256(path)
     if stated is not None and stated != actual:
@@ -715,6 +765,7 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
             file=name,
             hint="restore the model, its .sha256 and MODEL_CARD.md from the repository, "
                  "or retrain with `python -m diagnose train`",
+            code="model_card_mismatch", params={"stated": stated[:12], "actual": actual[:12]},
         )
     meta = dict(meta, file_sha256=actual)
     try:
@@ -732,4 +783,5 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
             arrays["sub_intercept"],
         )
     except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"model file is not usable ({exc})", file=name, hint="retrain") from None
+        raise ModelFileError(f"model file is not usable ({exc})", file=name, hint="retrain",
+                             code="model_unusable", params={"detail": str(exc)[:200]}) from None

@@ -45,17 +45,19 @@ def load_corpus(corpus_dir: Path = CORPUS_DIR) -> pd.DataFrame:
     """Every labelled sentence in the corpus folder, validated."""
     files = sorted(corpus_dir.glob("*.csv"))
     if not files:
-        raise InputError("no corpus files (*.csv) found", file=str(corpus_dir))
+        raise InputError("no corpus files (*.csv) found", file=str(corpus_dir), code="no_corpus")
     frames = []
     for f in files:
         df = pd.read_csv(f, dtype=str, keep_default_na=False)
         missing = set(CORPUS_COLUMNS) - set(df.columns)
         if missing:
-            raise InputError(f"corpus file lacks columns {sorted(missing)}", file=str(f))
+            raise InputError(f"corpus file lacks columns {sorted(missing)}", file=str(f),
+                             code="corpus_columns", params={"missing": ", ".join(sorted(missing))})
         bad = ~df["reason"].isin(taxonomy.LABELS)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise InputError(f"row {row}: unknown reason {df.loc[bad, 'reason'].iloc[0]!r}", file=str(f))
+            raise InputError(f"row {row}: unknown reason {df.loc[bad, 'reason'].iloc[0]!r}", file=str(f),
+                             code="corpus_bad_reason", params={"row": row, "value": str(df.loc[bad, "reason"].iloc[0])})
         df["source"] = f.name
         frames.append(df[list(CORPUS_COLUMNS) + ["source"]])
     corpus = pd.concat(frames, ignore_index=True)
@@ -487,6 +489,7 @@ def evaluate_labelled(frame: pd.DataFrame, label_column: str, model: ReasonModel
         raise InputError(
             f"no label column {label_column!r}; columns are {', '.join(map(str, frame.columns))}",
             file=file, hint="name the column holding the true reason with --label-column",
+            code="no_label_column", params={"column": str(label_column), "columns": ", ".join(map(str, frame.columns))},
         )
     truth = frame[label_column].astype("string").fillna("").str.strip()
     bad = ~truth.isin(taxonomy.LABELS)
@@ -494,7 +497,9 @@ def evaluate_labelled(frame: pd.DataFrame, label_column: str, model: ReasonModel
         row = int(frame.loc[bad, "source_row"].iloc[0])
         raise InputError(
             f"row {row}: label {truth[bad].iloc[0]!r} is not one of {', '.join(taxonomy.LABELS)}", file=file
-        )
+        ,
+                         code="bad_label",
+                         params={"row": row, "value": str(truth[bad].iloc[0]), "choices": ", ".join(taxonomy.LABELS)})
     texts = frame["buyer_text"].astype("string").fillna("").tolist()
     drops = frame["platform_reason"].astype("string").fillna("").tolist()
     m = evaluate_predictions(truth.tolist(), model_predictions(model, texts, drops))

@@ -152,7 +152,7 @@ def main() -> None:
         try:
             n = _save(before, edited, user)
         except InputError as exc:  # a sub-reason that does not belong to the chosen reason
-            st.error(common.md_escape(str(exc)))
+            st.error(common.error_line(exc))
             return
         if n:
             st.session_state["co_flash"] = t("co_saved", n=n)
@@ -206,7 +206,7 @@ def _retrain_section(c) -> None:
             res = versions.retrain(c.store, shop=scope or None, progress=lambda f, step: bar.progress(
                 min(max(f, 0.0), 1.0), text=t("co_retrain_step", step=step)))
         except InputError as exc:
-            st.error(common.md_escape(str(exc)))
+            st.error(common.error_line(exc))
             return
         st.session_state["co_retrain_flash"] = t("co_retrained", v=res.version, old=res.previous,
                                                  n=res.n_corrections)

@@ -44,7 +44,7 @@ def _mark_fixed(rec: dict, lang: str) -> None:
                 store.fix_log().add(str(rec["sku"]), when, kind, reason=rec["reason"], note=note)
                 st.success(t("fu_fix_saved", sku=common.md_escape(rec["sku"])))
             except InputError as exc:
-                st.error(common.md_escape(str(exc)))
+                st.error(common.error_line(exc))
 
 
 def main() -> None:

@@ -122,7 +122,7 @@ def _add_fix_form(c, skus: list[str]) -> None:
                     c.store.fix_log().add(sku, when, kind, reason=reason or None, note=note)
                     st.success(t("fu_fix_saved", sku=common.md_escape(sku)))
                 except InputError as exc:
-                    st.error(common.md_escape(str(exc)))
+                    st.error(common.error_line(exc))
 
 
 def _sizes(sizes: pd.DataFrame, lang: str) -> None:

@@ -97,7 +97,7 @@ def quality_tab(c: state.Context) -> None:
             _, rated = quality_appeal_list(returns, orders=orders)
             stats = {**stats, **{k: v for k, v in rated.items() if k.endswith("_sold")}}
     except InputError as exc:
-        st.warning(common.md_escape(str(exc)))  # the message may quote the user's file
+        st.warning(common.error_line(exc))  # the message may quote the user's file
         return
     if basis is not None:
         from diagnose.analysis.report import platform_name

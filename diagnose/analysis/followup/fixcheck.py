@@ -151,7 +151,7 @@ def check_fixes(tagged: pd.DataFrame, fixes: pd.DataFrame, orders: pd.DataFrame 
     if missing:
         raise InputError("the fix list lacks the columns " + ", ".join(missing),
                          hint="record fixes with `python -m diagnose fix add`", code="fixes_columns",
-                         params={"missing": missing})
+                         params={"missing": ", ".join(missing)})
     if window is not None and int(window) < 1:
         raise InputError(f"--window must be at least 1 day (got {window})", code="bad_window")
     days = (*timeline.event_dates(tagged, orders), timeline.in_orders(tagged, orders))
@@ -174,12 +174,14 @@ def read_fixes_csv(path: str) -> pd.DataFrame:
     need = [c for c in ("sku", "fix_date", "kind") if c not in frame.columns]
     if need:
         raise InputError("the fix list lacks the columns " + ", ".join(need), file=str(path),
-                         hint="header: sku,fix_date,kind,note (reason optional)", code="fixes_columns")
+                         hint="header: sku,fix_date,kind,note (reason optional)", code="fixes_columns",
+                         params={"missing": ", ".join(need)})
     targets = []
     for i, rec in enumerate(frame.to_dict("records"), start=2):
         try:
             pd.Timestamp(rec["fix_date"])
             targets.append(fix_target(rec["kind"], rec.get("reason") or rec.get("target_reason"))[1])
         except (InputError, ValueError) as exc:
-            raise InputError(f"row {i}: {exc}", file=str(path), code="fixes_row", params={"row": i}) from exc
+            raise InputError(f"row {i}: {exc}", file=str(path), code="fixes_row",
+                             params={"row": i, "detail": str(exc)}) from exc
     return frame.assign(target_reason=targets)

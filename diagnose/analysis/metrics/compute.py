@@ -178,11 +178,14 @@ def platform_metrics(
     holds to be misjudgements (they give the what-if rate).
     """
     if platform not in rules.METRICS:
-        raise InputError(f"unknown platform {platform!r}", hint="use one of " + ", ".join(rules.PLATFORMS))
+        raise InputError(f"unknown platform {platform!r}", hint="use one of " + ", ".join(rules.PLATFORMS),
+                         code="unknown_platform",
+                         params={"platform": str(platform), "choices": ", ".join(rules.PLATFORMS)})
     if "platform_reason" not in returns.columns or not (_s(returns, "platform_reason") != "").any():
         raise InputError("the return export has no after-sale reason (售后原因) values",
                          hint="the metric counts returns by their first after-sale reason; "
-                              "use --map platform_reason=<header> if the column has another name")
+                              "use --map platform_reason=<header> if the column has another name",
+                         code="metrics_no_reason")
     cfg = config or DEFAULT_METRIC_CONFIG
     start, end = window(as_of, cfg.window_days)
     appeal_ids = appeal_ids or set()

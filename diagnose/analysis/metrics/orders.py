@@ -59,7 +59,8 @@ def _decode(data: bytes) -> str:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise InputError("cannot decode the order file as UTF-8 or GB18030", hint="save it as UTF-8 CSV or XLSX")
+    raise InputError("cannot decode the order file as UTF-8 or GB18030", hint="save it as UTF-8 CSV or XLSX",
+                     code="orders_undecodable")
 
 
 def _raw_cells(name: str, data: bytes) -> pd.DataFrame:
@@ -75,7 +76,8 @@ def _raw_cells(name: str, data: bytes) -> pd.DataFrame:
             raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, sep=sep, keep_default_na=False,
                               skip_blank_lines=False, engine="python", on_bad_lines="skip")
     except (ValueError, OSError) as exc:
-        raise InputError(f"cannot read the order file ({exc})", file=name) from exc
+        raise InputError(f"cannot read the order file ({exc})", file=name,
+                         code="orders_unreadable", params={"reason": str(exc)[:200]}) from exc
     return raw.fillna("").map(lambda v: str(v).strip(" \t\r\n\u3000\ufeff\xa0"))
 
 
@@ -101,7 +103,9 @@ def _facts_from_raw(name: str, data: bytes, overrides: dict[str, str]) -> pd.Dat
         if fact in FACT_SYNONYMS:
             if header not in headers:
                 raise InputError(f"column {header!r} given for {fact} is not in the order file", file=name,
-                                 hint="headers seen: " + " | ".join(headers))
+                                 hint="headers seen: " + " | ".join(headers),
+                                 code="orders_map_missing",
+                                 params={"header": header, "key": fact, "headers": " | ".join(headers)})
             found[fact] = headers.index(header)
     body = raw.iloc[h + 1:]
     out = pd.DataFrame({"source_row": body.index.to_numpy(dtype="int64") + 1})
@@ -152,7 +156,8 @@ def read_order_facts(sources, overrides: dict[str, str] | None = None) -> pd.Dat
             try:
                 data = path.read_bytes()
             except OSError as exc:
-                raise InputError(f"cannot read the order file ({exc.strerror or exc})", file=str(path)) from exc
+                raise InputError(f"cannot read the order file ({exc.strerror or exc})", file=str(path),
+                                 code="orders_unreadable", params={"reason": str(exc.strerror or exc)}) from exc
         base = read_orders((name, data), overrides=canon_over)
         facts = _facts_from_raw(name, data, fact_over)
         frames.append(base.merge(facts, on="source_row", how="left", validate="one_to_one"))
@@ -198,7 +203,8 @@ def read_ratings(path) -> pd.DataFrame:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read the ratings file ({exc.strerror or exc})", file=str(p)) from exc
+        raise InputError(f"cannot read the ratings file ({exc.strerror or exc})", file=str(p),
+                         code="ratings_unreadable", params={"reason": str(exc.strerror or exc)}) from exc
     raw = _raw_cells(p.name, data)
     want_o = {_norm(h) for h in _RATING_ORDER}
     want_s = {_norm(h) for h in _RATING_SCORE}
@@ -213,7 +219,9 @@ def read_ratings(path) -> pd.DataFrame:
             if bad.any():
                 row = int(body.index[bad.to_numpy()][0]) + 1
                 raise InputError(f"row {row}: rating {body.iloc[:, js][bad].iloc[0]!r} is not a number",
-                                 file=p.name, hint="the 描述相符 column should hold 1-5 stars")
+                                 file=p.name, hint="the 描述相符 column should hold 1-5 stars",
+                                 code="rating_not_number",
+                                 params={"row": row, "value": str(body.iloc[:, js][bad].iloc[0])})
             return pd.DataFrame({"order_id": body.iloc[:, jo].to_numpy(), "score": score.to_numpy()})
     raise InputError("no order id and 描述相符 rating columns found in the ratings file", file=p.name,
-                     hint="the file needs an 订单编号 column and a 描述相符 (1-5 stars) column")
+                     hint="the file needs an 订单编号 column and a 描述相符 (1-5 stars) column", code="ratings_columns")

@@ -24,7 +24,8 @@ def _write(data: bytes, path: Path) -> None:
         path.write_bytes(data)
     except OSError as exc:
         raise InputError(f"cannot write the file ({exc.strerror or exc})", file=str(path),
-                         hint="check that the folder exists and the file is not open in Excel") from exc
+                         hint="check that the folder exists and the file is not open in Excel",
+                         code="write_failed", params={"reason": str(exc.strerror or exc)}) from exc
 
 
 def _pct(x) -> str:
@@ -82,7 +83,9 @@ def write_metrics(res: MetricsResult, path: str | Path) -> list[Path]:
     if ext == ".md":
         _write(to_markdown(res).encode("utf-8"), p)
         return [p]
-    raise InputError(f"cannot write {p.name!r}", hint="name the output .csv, .xlsx or .md")
+    raise InputError(f"cannot write {p.name!r}", hint="name the output .csv, .xlsx or .md",
+                     code="output_format",
+                     params={"suffix": p.suffix or "(no extension)", "formats": ".csv / .xlsx / .md"})
 
 
 __all__ = ["OUTPUT_COLUMNS", "to_markdown", "write_metrics"]

@@ -90,7 +90,8 @@ def build_report(
     days the returns were cut to (see "return rate" above).
     """
     if lang not in ("zh", "en"):
-        raise InputError(f"unknown report language '{lang}'", hint="use zh or en")
+        raise InputError(f"unknown report language '{lang}'", hint="use zh or en",
+                         code="unknown_language", params={"lang": str(lang)})
     w = _working(tagged, lang)
     totals = _totals(w, duplicates_merged)
     totals["min_returns"] = int(min_returns)

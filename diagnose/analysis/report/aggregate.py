@@ -126,6 +126,7 @@ def _working(tagged: pd.DataFrame, lang: str) -> pd.DataFrame:
             "the table has no 'reason' column, so it has not been classified",
             hint="run the returns through the classifier first (python -m diagnose report "
                  "does this for raw exports)",
+                 code="not_classified",
         )
     idx = tagged.index
     w = pd.DataFrame(index=idx)
@@ -399,6 +400,7 @@ def _return_rates(w: pd.DataFrame, orders: pd.DataFrame, titles: pd.Series, *, o
         raise InputError(
             "the order export has no SKU column, so return rates cannot be computed",
             hint="map the order file's SKU column (for example --map sku=商家编码)",
+            code="orders_no_sku_rates",
         )
     covered, cut, basis = match_orders(w, orders, orders_platform=orders_platform, window=window)
     w = w[covered & w["sku_known"].to_numpy(bool)]

@@ -136,7 +136,8 @@ _T = {
 
 def _lang(lang: str) -> str:
     if lang not in _T:
-        raise InputError(f"unknown report language '{lang}'", hint="use zh or en")
+        raise InputError(f"unknown report language '{lang}'", hint="use zh or en", code="unknown_language",
+                         params={"lang": str(lang)})
     return lang
 
 
@@ -471,25 +472,29 @@ def _sheet_tables(report: Report, lang: str) -> dict[str, pd.DataFrame]:
     return sheets
 
 
-def to_xlsx_bytes(report: Report, lang: str = "zh") -> bytes:
-    """The report workbook (one formula-safe sheet per table) as bytes, for downloads."""
+def to_xlsx_bytes(report: Report, lang: str = "zh", notes: list[str] | None = None) -> bytes:
+    """The report workbook (one formula-safe sheet per table) as bytes, for downloads; a table
+    longer than a sheet is split over several (`notes` gets what to tell the user)."""
     _lang(lang)
-    return export.to_xlsx_bytes(_sheet_tables(report, lang))
+    return export.to_xlsx_bytes(_sheet_tables(report, lang), notes=notes)
 
 
-def write_report(report: Report, path: str | os.PathLike, lang: str = "zh") -> None:
-    """Write the report as .xlsx (one sheet per table) or .md (Markdown)."""
+def write_report(report: Report, path: str | os.PathLike, lang: str = "zh") -> list[str]:
+    """Write the report as .xlsx (one sheet per table) or .md (Markdown); the notes to tell the user."""
     _lang(lang)
     p = Path(path)
     ext = p.suffix.lower()
+    notes: list[str] = []
     if ext == ".md":
         data = report_to_markdown(report, lang).encode("utf-8")
     elif ext == ".xlsx":
-        data = to_xlsx_bytes(report, lang)
+        data = to_xlsx_bytes(report, lang, notes=notes)
     else:
         raise InputError(
             f"cannot write a report as '{p.suffix or '(no extension)'}'",
             file=str(p),
             hint="name the report file .xlsx or .md",
+            code="output_format", params={"suffix": p.suffix or "(no extension)", "formats": ".xlsx / .md"},
         )
     export._write_bytes(data, p)
+    return notes

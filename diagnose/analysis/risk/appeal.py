@@ -86,13 +86,14 @@ def quality_appeal_list(
     kind, dl = conflict_kind(df, tf, n, defect)
     if dl is None:
         raise InputError("no dropdown reason column (platform_reason) in the table",
-                         hint="the appeal list needs the platform's dropdown reason")
+                         hint="the appeal list needs the platform's dropdown reason", code="no_dropdown_column")
     quality = dl.isin(list(taxonomy.QUALITY_DROPDOWN_LABELS)).to_numpy()
     appealable = np.isin(kind, ["buyer_side", "no_defect", "no_text"])
     courier = kind == "courier"  # photos of a crushed box support it: the photo rule does not apply
     if photo_column is not None and photo_column not in df.columns:
         raise InputError(f"photo column {photo_column!r} is not in the table",
-                         hint="give the header of the 'photo uploaded' column, e.g. 是否已上传退款凭证")
+                         hint="give the header of the 'photo uploaded' column, e.g. 是否已上传退款凭证",
+                         code="photo_column_missing", params={"column": str(photo_column)})
     pcol = photo_column or _find_photo_column(df)
     if pcol is not None:
         pv = _text(df[pcol], n).str.strip().str.lower()

@@ -96,14 +96,16 @@ def build_pack(df: pd.DataFrame, return_id: str, orders: pd.DataFrame | None, *,
                now: pd.Timestamp | None = None, fast_minutes: float | None = None) -> Pack:
     """Everything the pack shows for one return, as plain values (the templates only lay it out)."""
     if "return_id" not in df.columns:
-        raise InputError("the table has no return_id column", hint="read the export with diagnose.io first")
+        raise InputError("the table has no return_id column", hint="read the export with diagnose.io first",
+                         code="no_return_id_column")
     # Buyer-typed text enters the pack from here: redacted once (ids kept exact, contacts hashed).
     df = redact.redact_frame(df.reset_index(drop=True))
     rid = str(return_id).strip()
     hit = np.flatnonzero((_text(df["return_id"], len(df)).str.strip() == rid).to_numpy())
     if len(hit) == 0:
         raise InputError(f"return id {rid!r} is not in the data",
-                         hint="copy the 售后单号/退款编号 exactly as it appears in the export")
+                         hint="copy the 售后单号/退款编号 exactly as it appears in the export",
+                         code="return_id_not_found", params={"return_id": rid})
     row = df.iloc[hit[0]]
     fast = DEFAULT_METRIC_CONFIG.fast_refund_minutes if fast_minutes is None else fast_minutes
     oline = F.order_line(orders, row)
@@ -184,7 +186,8 @@ def appeal_pack(tagged_scored: pd.DataFrame, return_id: str, fmt: str, *,
     """
     fmt = str(fmt).lower().lstrip(".")
     if fmt not in ("xlsx", "md", "html"):
-        raise InputError(f"unknown appeal pack format {fmt!r}", hint="use xlsx, md or html")
+        raise InputError(f"unknown appeal pack format {fmt!r}", hint="use xlsx, md or html",
+                         code="output_format", params={"suffix": "." + fmt, "formats": ".xlsx / .md / .html"})
     df = tagged_scored.reset_index(drop=True)
     if not {"risk_score", "risk_evidence_zh"} <= set(df.columns):
         from diagnose.analysis.risk.score import score_risk

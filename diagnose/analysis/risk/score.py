@@ -46,9 +46,10 @@ def score_risk(
     text says so too). It ranks for human review; it never decides.
     """
     if lang not in ("zh", "en"):
-        raise InputError(f"unknown language {lang!r}", hint="use zh or en")
+        raise InputError(f"unknown language {lang!r}", hint="use zh or en",
+                         code="unknown_language", params={"lang": str(lang)})
     if not isinstance(tagged, pd.DataFrame):
-        raise InputError("score_risk needs a table (pandas DataFrame)")
+        raise InputError("score_risk needs a table (pandas DataFrame)", code="not_a_table")
     cfg = config or DEFAULT_CONFIG
     ctx = build_context(tagged, orders, cfg)
     n = ctx.n

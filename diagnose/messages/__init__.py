@@ -5,8 +5,10 @@ quotes; `localise` turns it (or a `FileError` from ``errors="collect"``)
 into the text one face shows: the dashboard's advice is about its uploader
 and its column-mapping panel, the CLI's about ``--map`` and environment
 variables. Errors without a code (or with one not listed here) fall back to
-their own English text, so nothing is ever lost — but every code raised in
-``diagnose/io`` is listed (tests/test_bad_input.py checks it).
+their own English text, so nothing is ever lost — but every code raised
+anywhere in the package is listed (the readers' here, the rest in
+`diagnose.messages.library`; tests/test_error_codes.py scans the source for
+every `InputError(...)` and checks its code is here).
 """
 from __future__ import annotations
 
@@ -233,6 +235,18 @@ CATALOGUE: dict[str, Message] = {
         "请把导出拆成更小的文件后上传", "split the export into smaller files and upload those",
         "请拆成更小的文件，或调大 {env}", "split the export into smaller files, or raise {env}"),
 }
+
+
+def _with_library_entries() -> None:
+    """Add the codes raised outside the readers (`diagnose.messages.library`) to the one catalogue."""
+    from diagnose.messages.library import ENTRIES
+
+    clash = set(ENTRIES) & set(CATALOGUE)
+    assert not clash, clash  # one code, one text
+    CATALOGUE.update({code: Message(*texts) for code, texts in ENTRIES.items()})
+
+
+_with_library_entries()
 
 FORMAT_ZH = {
     "pdf": "PDF 文档", "png": "PNG 图片", "jpeg": "JPEG 图片", "gif": "GIF 图片", "gzip": "gzip 压缩包",
