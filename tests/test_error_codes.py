@@ -111,7 +111,7 @@ def test_errors_from_export_and_privacy_are_said_in_chinese(tmp_path, monkeypatc
     with pytest.raises(InputError) as err:
         export.write_table(pd.DataFrame({"a": [1]}), tmp_path / "out.pdf")
     assert err.value.code == "output_format"
-    assert localise(err.value, "zh", "cli").endswith("无法写出后缀为 .pdf 的文件 —— 请把输出文件命名为 .csv / .xlsx 之一")
+    assert localise(err.value, "zh", "cli").endswith("无法写出后缀为 .pdf 的文件 —— 请把输出文件命名为 .csv / .xlsx / .parquet 之一")
     with pytest.raises(InputError) as err:
         export.write_table(pd.DataFrame({"a": [1]}), tmp_path / "no-such-folder" / "out.csv")
     assert err.value.code == "write_failed" and "无法写入文件" in localise(err.value, "zh")

@@ -139,35 +139,8 @@ def classify_frame(
     # --- per distinct (text, dropdown, reason): sub-reason and evidence ------
     key = pd.DataFrame({"t": text_codes, "d": drop_codes, "p": pred})
     combos, combo_codes = _unique_rows(key)
-    # Evidence depends on the text and the reason only: explain each
-    # distinct (text, reason) pair once.
-    explained: list[list[str]] = []
-    if len(combos):
-        pairs, pair_codes = _unique_rows(combos[["t", "p"]])
-        by_pair = model.explain(X[pairs["t"].to_numpy()], pairs["p"].to_numpy())
-        explained = [by_pair[k] for k in pair_codes.tolist()]
-        # The learned sub-reason head reads the words; cue-word rules cover
-        # what it leaves unspecified and rows with only a dropdown reason.
-        sub_by_pair = model.predict_sub_reasons(X[pairs["t"].to_numpy()], pairs["p"].to_numpy())
-        learned = [sub_by_pair[k] for k in pair_codes.tolist()]
-    # Plain lists: indexing a pandas Index or NumPy array once per combination
-    # costs more than everything else in this loop.
-    drop_list = [str(d) for d in uniq_drops.tolist()]
-    drop_lbls = drop_label_idx.tolist()
-    empty = text_empty.tolist()
-    prefix = taxonomy.DROPDOWN_EVIDENCE_PREFIX
-    subs, evidence = [], []
-    for j, (t, d, p) in enumerate(zip(*(combos[c].tolist() for c in ("t", "d", "p")))):
-        drop_text = drop_list[d] if drop_list else ""
-        sub = None if empty[t] else learned[j]
-        if sub is None or sub == UNSPECIFIED:
-            sub = sub_reason_for(LABELS[p], prepared[t] if t < len(prepared) else "", drop_text)
-        subs.append(sub)
-        words = [] if empty[t] else list(explained[j])
-        drop_lbl = drop_lbls[d] if drop_lbls else -1
-        if drop_text and (empty[t] or drop_lbl == p) and drop_lbl >= 0:
-            words.append(f"{prefix}{drop_text}")
-        evidence.append(words)
+    subs, evidence = _subs_and_evidence(model, X, combos, prepared, text_empty,
+                                        [str(d) for d in uniq_drops.tolist()], drop_label_idx)
     subs_arr = np.array(subs, dtype=object)
     ev_arr = np.empty(len(evidence), dtype=object)
     ev_arr[:] = evidence
@@ -190,6 +163,41 @@ def classify_frame(
     for col in ("reason", "reason_zh", "sub_reason"):
         out[col] = out[col].astype("string")
     return out
+
+
+def _subs_and_evidence(model: ReasonModel, X, combos: pd.DataFrame, prepared: list[str],
+                       text_empty: np.ndarray, drop_list: list[str],
+                       drop_label_idx: np.ndarray) -> tuple[list[str], list[list[str]]]:
+    """Sub-reason and evidence words of each distinct (text, dropdown, reason)."""
+    # Evidence depends on the text and the reason only: explain each
+    # distinct (text, reason) pair once.
+    explained: list[list[str]] = []
+    if len(combos):
+        pairs, pair_codes = _unique_rows(combos[["t", "p"]])
+        by_pair = model.explain(X[pairs["t"].to_numpy()], pairs["p"].to_numpy())
+        explained = [by_pair[k] for k in pair_codes.tolist()]
+        # The learned sub-reason head reads the words; cue-word rules cover
+        # what it leaves unspecified and rows with only a dropdown reason.
+        sub_by_pair = model.predict_sub_reasons(X[pairs["t"].to_numpy()], pairs["p"].to_numpy())
+        learned = [sub_by_pair[k] for k in pair_codes.tolist()]
+    # Plain lists: indexing a pandas Index or NumPy array once per combination
+    # costs more than everything else in this loop.
+    drop_lbls = drop_label_idx.tolist()
+    empty = text_empty.tolist()
+    prefix = taxonomy.DROPDOWN_EVIDENCE_PREFIX
+    subs, evidence = [], []
+    for j, (t, d, p) in enumerate(zip(*(combos[c].tolist() for c in ("t", "d", "p")))):
+        drop_text = drop_list[d] if drop_list else ""
+        sub = None if empty[t] else learned[j]
+        if sub is None or sub == UNSPECIFIED:
+            sub = sub_reason_for(LABELS[p], prepared[t] if t < len(prepared) else "", drop_text)
+        subs.append(sub)
+        words = [] if empty[t] else list(explained[j])
+        drop_lbl = drop_lbls[d] if drop_lbls else -1
+        if drop_text and (empty[t] or drop_lbl == p) and drop_lbl >= 0:
+            words.append(f"{prefix}{drop_text}")
+        evidence.append(words)
+    return subs, evidence
 
 
 def _unique_rows(key: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
