@@ -60,6 +60,8 @@ def _add_input_args(p: argparse.ArgumentParser, *, orders: str | None = None) ->
 
 
 def _report_files(files, duplicates_merged: int, slices: int | None = None) -> None:
+    from diagnose.messages import localise_note
+
     for f in files:
         mapping = ", ".join(f"{k}←{v}" for k, v in f.mapping.items())
         read_in = f" (read in {slices:,} slices)" if slices else ""
@@ -67,7 +69,7 @@ def _report_files(files, duplicates_merged: int, slices: int | None = None) -> N
              f"{f.n_rows:,} rows{read_in}")
         _say(f"  mapping: {mapping}")
         for issue in f.issues[:MAX_WARNINGS]:
-            _say(f"  warning: {issue}")
+            _say(f"  warning: {localise_note(issue, 'en', 'cli')}")
         if len(f.issues) > MAX_WARNINGS:
             _say(f"  … and {len(f.issues) - MAX_WARNINGS} more warnings")
     if duplicates_merged:

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from diagnose.io import CANONICAL_COLUMNS
+from diagnose.messages import localise_note
 from ui import common, state
 from ui.filters import platform_name
 from ui.i18n import column_name, t
@@ -79,7 +80,7 @@ def _file_details(f, lang: str) -> None:
         st.caption(t("up_unmapped") + "：" + "、".join(common.md_escape(u) for u in f.unmapped))
     if f.issues:
         st.markdown(f"**{t('up_issues')}**")
-        shown = list(f.issues)[:20]
+        shown = [localise_note(i, lang, "ui") for i in list(f.issues)[:20]]
         st.caption("\n".join(f"- {common.md_escape(i)}" for i in shown) + (f"\n- … (+{len(f.issues) - 20})" if len(f.issues) > 20 else ""))
 
 
