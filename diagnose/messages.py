@@ -196,6 +196,14 @@ CATALOGUE: dict[str, Message] = {
         "no SKU or product id column found in the order export; headers seen: {headers}",
         "请确认上传的是订单明细导出", "check that this is the order-detail export",
         "请用 --map sku=<表头> 指明商家编码所在的列", "use --map sku=<header> for the column with the merchant SKU code"),
+    "unknown_orders_platform": Message(
+        "未知的订单平台「{platform}」", "unknown platform '{platform}' for --orders-platform",
+        "请在「订单文件所属平台」里选择", "choose one under 'Platform of the order export'",
+        "可选：{choices}", "use one of: {choices}"),
+    "orders_platform_without_orders": Message(
+        "给了订单平台，但没有订单文件", "--orders-platform was given without an --orders file",
+        "请先上传订单导出文件", "upload the order export first",
+        "请加上 --orders 订单文件，或去掉 --orders-platform", "add --orders ORDERS, or drop --orders-platform"),
     # --- the user's column mapping --------------------------------------------
     "map_syntax": Message("列映射「{mapping}」的格式不是 字段=表头", "column mapping '{mapping}' is not of the form canonical=header",
                           _MAP_UI_ZH, _MAP_UI_EN, "请写成 --map buyer_text=问题描述", "write it like --map buyer_text=问题描述"),
@@ -302,7 +310,7 @@ NOTES: dict[str, Message] = {
                             "as a character so the lines after it stay separate rows — check those rows' text"),
 }
 PLATFORM_NAMES = {"douyin": ("抖音/抖店", "Douyin"), "taobao": ("淘宝/天猫", "Taobao/Tmall"), "jd": ("京东", "JD"),
-                  "pinduoduo": ("拼多多", "Pinduoduo"), "amazon": ("亚马逊", "Amazon"), "generic": ("通用", "generic")}
+                  "pinduoduo": ("拼多多", "Pinduoduo"), "amazon": ("亚马逊", "Amazon"), "generic": ("通用表格", "Generic")}
 # Canonical fields named in notes, and what was done with a value that could not be read.
 NOTE_COLUMNS_ZH = {
     "return_id": "售后单号", "order_id": "订单号", "sku": "SKU（商家编码）", "product_id": "商品ID",
