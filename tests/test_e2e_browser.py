@@ -319,6 +319,15 @@ TRUNCATED_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMe
 })"""
 
 
+# What each uploader shows: the button's and the size note's text as drawn (CSS ::after included).
+UPLOADER_TEXT_JS = """() => Array.from(document.querySelectorAll('[data-testid="stFileUploaderDropzone"]')).map(z => {
+  const after = el => el ? getComputedStyle(el, '::after').content : '';
+  const p = z.querySelector('button [data-testid="stMarkdownContainer"] p');
+  const n = z.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
+  return [after(p), after(n)];
+})"""
+
+
 @pytest.mark.parametrize("width", [1024, 1440])
 def test_layout_at_laptop_widths(server, width):
     """Issue 13 item 4/6: no metric value cut at 1024-1440 px, lang="zh-CN", a title per page."""
@@ -349,6 +358,9 @@ def test_layout_at_laptop_widths(server, width):
                 assert nav_title in title, (url_path, title)
                 titles.add(title)
                 assert page.locator('[data-testid="stException"]').count() == 0
+                if url_path == "upload":  # Streamlit's own "Upload" / "1GB per file" are replaced in Chinese
+                    shown = page.evaluate(UPLOADER_TEXT_JS)
+                    assert shown and all("选择文件" in b and "1GB" in n for b, n in shown), shown
                 if not url_path:
                     ARTIFACTS.mkdir(exist_ok=True)
                     page.screenshot(path=str(ARTIFACTS / f"overview_{width}.png"), full_page=True)

@@ -54,8 +54,8 @@ def _shop_block(res, lang: str) -> None:
     for _, r in res.table[res.table["scope"] == "shop"].iterrows():
         with st.container(border=True):
             base = r["metric_zh"] if lang == "zh" else r["metric_en"]
-            name = base + (f"（{t('mt_estimate')}）" if r["estimate"] and "估算" not in base and "estimate" not in base
-                           else "")
+            mark = f"（{t('mt_estimate')}）" if lang == "zh" else f" ({t('mt_estimate')})"
+            name = base + (mark if r["estimate"] and "估算" not in base and "estimate" not in base else "")
             st.metric(name, _pct(r["rate"]) if pd.notna(r["rate"]) else str(int(r["numerator"])))
             if pd.notna(r["denominator"]):
                 st.caption(t("mt_counts", num=int(r["numerator"]), den=int(r["denominator"]), start=r["window_start"],
@@ -85,18 +85,20 @@ def _sku_table(res, metric: str, lang: str) -> None:
     st.dataframe(view, hide_index=True, width="stretch")
 
 
-def _appeals(c: state.Context, as_of: dt.date, orders) -> None:
+def _appeals(c: state.Context, rows: pd.DataFrame, as_of: dt.date, orders) -> None:
+    """Misjudgement candidates among the chosen platform's returns (the metric above counts only those)."""
     from diagnose.analysis.risk import appeal_pack, quality_appeal_list
     from diagnose.analysis.risk.pack import appeal_index_xlsx
     from diagnose.analysis.risk.pack_facts import index_frame
 
     st.subheader(t("mt_appeals_title"))
     now = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-    appeals, _ = quality_appeal_list(c.table, now=now)
+    appeals, _ = quality_appeal_list(rows, now=now)
     if appeals.empty:
         st.info(t("mt_appeals_none"))
         return
-    st.dataframe(index_frame(appeals).drop(columns=["申诉说明"], errors="ignore"), hide_index=True, width="stretch")
+    st.dataframe(index_frame(appeals.drop(columns=["appeal_text_zh"], errors="ignore"), c.lang), hide_index=True,
+                 width="stretch")
     st.download_button(t("mt_appeals_index"), appeal_index_xlsx(appeals), file_name="appeal_index.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="mt_index")
     rid = st.selectbox(t("mt_pack_pick"), appeals["return_id"].astype(str).tolist(), key="mt_pack_rid")
@@ -139,7 +141,7 @@ def main() -> None:
     _shop_block(res, c.lang)
     st.subheader(t("mt_sku_title"))
     _sku_table(res, res.table["metric"].iloc[0], c.lang)
-    _appeals(c, as_of, orders)
+    _appeals(c, rows, as_of, orders)
     with st.expander(t("mt_counted", n=len(res.counted))):
         counted = res.counted.rename(columns=COUNTED_HEADERS) if c.lang == "zh" else res.counted
         st.dataframe(counted, hide_index=True, width="stretch")
