@@ -319,6 +319,9 @@ TRUNCATED_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMe
 })"""
 
 
+# Button and tab labels Streamlit cuts with an ellipsis when their column is too narrow ("Download …").
+CUT_LABELS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] .stMarkdownEllipsis'))
+  .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1).map(el => el.innerText.trim())"""
 # What each uploader shows: the button's and the size note's text as drawn (CSS ::after included).
 UPLOADER_TEXT_JS = """() => Array.from(document.querySelectorAll('[data-testid="stFileUploaderDropzone"]')).map(z => {
   const after = el => el ? getComputedStyle(el, '::after').content : '';
@@ -352,6 +355,7 @@ def test_layout_at_laptop_widths(server, width):
                 assert values, f"{url_path}: no metric values"
                 cut = [v for v in values if v["sw"] > v["cw"] + 1 or v["text"].endswith("…")]
                 assert not cut, f"{url_path} at {width}px: truncated metric values {cut}"
+                assert not page.evaluate(CUT_LABELS_JS), (url_path, width, page.evaluate(CUT_LABELS_JS))
                 page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
                 assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
                 title = page.title()
@@ -375,5 +379,10 @@ def test_layout_at_laptop_widths(server, width):
             cut = [v for v in page.evaluate(TRUNCATED_JS) if v["sw"] > v["cw"] + 1 or v["text"].endswith("…")]
             assert not cut, f"English overview at {width}px: truncated metric values {cut}"
             assert "Overview" in page.title()
+            # the longest English button labels: the downloads page
+            _nav(page, "Downloads")
+            expect(page.locator('[data-testid="stDownloadButton"]').nth(3)).to_be_visible(timeout=TIMEOUT_MS)
+            page.wait_for_timeout(1000)
+            assert not page.evaluate(CUT_LABELS_JS), f"English downloads at {width}px: {page.evaluate(CUT_LABELS_JS)}"
         finally:
             browser.close()
