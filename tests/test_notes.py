@@ -173,3 +173,15 @@ def test_notes_quoting_cells_are_redacted_in_text_and_params(tmp_path):
         assert phone not in localise_note(n, "zh") and phone not in localise_note(n, "en", "cli")
         assert "[手机号]" in localise_note(n, "zh")
     assert redact_note(f"call {phone}") == "call [手机号]"
+
+
+def test_the_cli_prints_notes_with_its_own_advice(tmp_path, capsys):
+    from diagnose.cli import main
+
+    name, data = FIXTURES["no_id_column"]
+    src = tmp_path / name
+    src.write_bytes(data)
+    assert main(["classify", str(src), "-o", str(tmp_path / "out.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: no return id column; each row gets the id 'noidcol#<row>'" in err
+    assert "--map return_id=<header>" in err and "修正列映射" not in err
