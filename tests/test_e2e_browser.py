@@ -384,5 +384,11 @@ def test_layout_at_laptop_widths(server, width):
             expect(page.locator('[data-testid="stDownloadButton"]').nth(3)).to_be_visible(timeout=TIMEOUT_MS)
             page.wait_for_timeout(1000)
             assert not page.evaluate(CUT_LABELS_JS), f"English downloads at {width}px: {page.evaluate(CUT_LABELS_JS)}"
+            for title, ready in (("Drill-down", '[data-testid="stCheckbox"]'),
+                                 ("Suspected malicious", '[data-testid="stDownloadButton"]')):
+                _nav(page, title)
+                expect(page.locator(ready).first).to_be_visible(timeout=TIMEOUT_MS)
+                page.wait_for_timeout(1000)
+                assert not page.evaluate(CUT_LABELS_JS), f"English {title} at {width}px: {page.evaluate(CUT_LABELS_JS)}"
         finally:
             browser.close()
