@@ -77,6 +77,7 @@ def test_trend_axis_is_numeric_and_the_last_week_is_marked_partial():
     spec = charts.trend(_trend_frame(True), "zh").to_dict()
     x = _layers(spec)[0]["encoding"]["x"]
     assert x["axis"]["format"] == "%m-%d"  # not "Mar 10, 2024" in a Chinese screen
+    assert [v["date"] for v in x["axis"]["values"]] == [6, 13, 20]  # a tick on each week's own start day
     texts = [layer for layer in _layers(spec) if layer.get("mark", {}).get("type") == "text"
              or layer.get("mark") == "text"]
     assert texts, "no partial-week label"

@@ -75,7 +75,11 @@ def trend(df: pd.DataFrame, lang: str, granularity: str = "week") -> alt.Chart:
     sel = alt.selection_point(fields=["reason_name"], bind="legend")
     time_unit = "yearmonthdate"
     # Numeric dates: Vega's default axis format writes English month names ("Mar 10, 2024").
-    axis = alt.Axis(format="%m-%d", labelAngle=0, labelOverlap="greedy")
+    weeks = sorted(pd.to_datetime(df["period"]).dropna().unique()) if granularity == "week" else []
+    axis = alt.Axis(format="%m-%d", labelAngle=0, labelOverlap="greedy",
+                    # one tick per week, on the weeks' own start days (default ticks fell between the points)
+                    values=[alt.DateTime(year=w.year, month=w.month, date=w.day) for w in map(pd.Timestamp, weeks)]
+                    or alt.Undefined)
     chart = alt.Chart(df).mark_line(point=True).encode(
         x=alt.X(f"{time_unit}(period):T", title=t("ch_week_start") if granularity == "week" else t("ch_day"),
                 axis=axis),
@@ -108,7 +112,7 @@ def heatmap(df: pd.DataFrame, lang: str, select_name: str | None = None) -> alt.
     n_sku = df["sku"].nunique() if len(df) else 0
     base = alt.Chart(df).encode(
         x=alt.X("reason_name:N", title=None, sort=[label_name(x, lang) for x in LABELS],
-                axis=alt.Axis(labelAngle=-35, labelOverlap=False, labelLimit=100, orient="top")),
+                axis=alt.Axis(labelAngle=-35, labelOverlap=False, labelLimit=150, orient="top")),
         y=alt.Y("sku:N", title=t("ch_sku"), sort=alt.EncodingSortField("sku_total", order="descending"),
                 axis=alt.Axis(labelOverlap=False, labelLimit=120)),  # long ids cut; the tooltip has them whole
     )
