@@ -514,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "classify", cmd_classify, "tag every return with its reason")
     _add_input_args(p)
-    p.add_argument("-o", "--output", required=True, help="output file (.csv or .xlsx)")
+    p.add_argument("-o", "--output", required=True, help="output file (.csv, .xlsx, or .parquet for other programs)")
     p.add_argument("--chunksize", type=int, default=None, metavar="N",
                    help="read a large CSV export N rows at a time to bound memory (default: automatic for files "
                         "of 256 MB or more; 0 = always read whole); the output is the same either way")

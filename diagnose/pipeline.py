@@ -62,7 +62,8 @@ def read(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profi
 
 
 def tag_frame(frame: "pd.DataFrame", model: "ReasonModel", *, workers: int | None = None,
-              progress: Callable[[int, int], None] | None = None, salt: str | None = None) -> "pd.DataFrame":
+              progress: Callable[[int, int], None] | None = None, salt: str | None = None,
+              shop_models: "Mapping[str, ReasonModel] | None" = None) -> "pd.DataFrame":
     """The tagging half: a canonical table (or a slice of one) → the tagged table.
 
     The classifier reads the buyer's words as typed; the table it returns
@@ -71,18 +72,21 @@ def tag_frame(frame: "pd.DataFrame", model: "ReasonModel", *, workers: int | Non
     columns salted hashes, evidence words cut from them dropped), so no
     face downstream — files, reports, the dashboard, the store, temporary
     slices — ever holds them. Row-local, so slices and partitions agree
-    with the one-pass table.
+    with the one-pass table. `shop_models` (shop → model, from
+    `diagnose.model.versions.load_shop_models`) tags a shop's rows with its own model.
     """
     from diagnose.io.redact import redact_frame
-    from diagnose.model.classify import classify_frame
+    from diagnose.model.versions import classify_by_shop
 
-    return redact_frame(classify_frame(frame, model, workers=workers, progress=progress), salt=salt)
+    tagged = classify_by_shop(frame, model, dict(shop_models or {}), workers=workers, progress=progress)
+    return redact_frame(tagged, salt=salt)
 
 
 def tag(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profile: str | None = None,
         model: "ReasonModel | str | os.PathLike | None" = None, errors: OnError = "raise",
         salt: str | None = None, workers: int | None = None,
-        progress: Callable[[int, int], None] | None = None, isolate: bool = False) -> Tagged:
+        progress: Callable[[int, int], None] | None = None, isolate: bool = False,
+        shop_models: "Mapping[str, ReasonModel] | None" = None) -> Tagged:
     """Read the exports and tag every return.
 
     ``errors="raise"`` (the CLI) stops at the first bad file with its
@@ -93,7 +97,8 @@ def tag(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profil
     """
     model = resolve_model(model)
     result = read(sources, overrides=overrides, profile=profile, errors=errors, salt=salt, isolate=isolate)
-    tagged = tag_frame(result.frame, model, workers=workers, progress=progress, salt=salt)
+    tagged = tag_frame(result.frame, model, workers=workers, progress=progress, salt=salt,
+                       shop_models=shop_models)
     from diagnose.io.redact import redact_lines
 
     # Warnings and error messages quote cells ("amount '联系138…' is not a number"):

@@ -62,6 +62,7 @@ COLUMNS: tuple[str, ...] = (
     "new_sub_reason",
     "corrected_at",
     "user",
+    "shop",
 )
 
 _SCHEMA = """
@@ -81,7 +82,7 @@ CREATE INDEX IF NOT EXISTS corrections_return_id ON corrections (return_id);
 
 _LATEST_SQL = """
 SELECT c.id, c.return_id, c.buyer_text, c.platform_reason, c.old_reason,
-       c.new_reason, c.new_sub_reason, c.corrected_at, c.user
+       c.new_reason, c.new_sub_reason, c.corrected_at, c.user, c.shop
 FROM corrections AS c
 JOIN (SELECT return_id, MAX(id) AS id FROM corrections GROUP BY return_id) AS m
   ON c.id = m.id
@@ -90,7 +91,7 @@ ORDER BY c.id
 
 _INSERT_SQL = (
     "INSERT INTO corrections (return_id, buyer_text, platform_reason, old_reason, "
-    "new_reason, new_sub_reason, corrected_at, user) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "new_reason, new_sub_reason, corrected_at, user, shop) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -101,7 +102,7 @@ _INSERT_SQL = (
 # BEGIN IMMEDIATE transaction that records the new version, so a crash or a
 # concurrent opener never sees a half-migrated file, and no existing row is
 # rewritten: corrections survive every migration untouched.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _FIXES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS fixes (
@@ -117,10 +118,15 @@ CREATE TABLE IF NOT EXISTS fixes (
 CREATE INDEX IF NOT EXISTS fixes_sku ON fixes (sku);
 """
 
+# Version 3: which shop a corrected return came from ('' = unknown), so a shop can
+# get a model of its own (diagnose.model.versions); rows from before keep ''.
+_SHOP_COLUMN = "ALTER TABLE corrections ADD COLUMN shop TEXT NOT NULL DEFAULT ''"
+
 # version reached -> statements that reach it from the version before
 _MIGRATIONS: dict[int, str] = {
     1: _SCHEMA,
     2: _FIXES_SCHEMA,
+    3: _SHOP_COLUMN,
 }
 
 
@@ -332,6 +338,7 @@ class CorrectionStore:
         old_reason: str | None = None,
         user: str | None = None,
         corrected_at: str | datetime | None = None,
+        shop: str | None = None,
     ) -> None:
         """Record one relabel of `return_id` to `new_reason` (and optional sub-reason)."""
         self.add_many(pd.DataFrame([{
@@ -343,6 +350,7 @@ class CorrectionStore:
             "old_reason": old_reason,
             "user": user,
             "corrected_at": corrected_at,
+            "shop": shop,
         }]))
 
     def add_many(self, df: pd.DataFrame, user: str | None = None) -> int:
@@ -350,7 +358,7 @@ class CorrectionStore:
 
         `df` needs `return_id` and `new_reason` (a `reason` column is accepted
         in its place); `buyer_text`, `platform_reason`, `old_reason`,
-        `new_sub_reason`, `corrected_at` and `user` are optional.
+        `new_sub_reason`, `corrected_at`, `user` and `shop` are optional.
         """
         if df is None or len(df) == 0:
             return 0
@@ -380,6 +388,7 @@ class CorrectionStore:
                 sub,
                 _text(at) or now,
                 _text(rec.get("user")) or default_user,
+                _text(rec.get("shop")).strip(),
             ))
         return self._insert(rows)
 
@@ -437,8 +446,13 @@ class CorrectionStore:
             _set(out, "reason_conflict", mask, conflict.fillna(False).to_numpy(dtype=bool))
         return out
 
+    def shops(self) -> list[str]:
+        """The shops that corrections were saved for, sorted ('' — unknown shop — left out)."""
+        df = self._query("SELECT DISTINCT shop FROM corrections WHERE shop != '' ORDER BY shop")
+        return df["shop"].astype(str).tolist()
+
     def training_rows(self) -> pd.DataFrame:
-        """Latest corrections as training rows: `text`, `reason`, `platform_reason`, `sub_reason`.
+        """Latest corrections as training rows: `text`, `reason`, `platform_reason`, `sub_reason`, `shop`.
 
         Rows with neither buyer text nor a dropdown reason teach nothing and
         are left out.
@@ -449,6 +463,7 @@ class CorrectionStore:
             "reason": latest.get("new_reason", pd.Series(dtype=str)).astype(str),
             "platform_reason": latest.get("platform_reason", pd.Series(dtype=str)).astype(str),
             "sub_reason": latest.get("new_sub_reason", pd.Series(dtype=str)).fillna("").astype(str),
+            "shop": latest.get("shop", pd.Series(dtype=str)).fillna("").astype(str),
         })
         keep = (out["text"].str.strip() != "") | (out["platform_reason"].str.strip() != "")
         return out[keep].reset_index(drop=True)

@@ -130,15 +130,19 @@ class Gen:
         if roll < 0.16 and cat.sizing:
             size = self.pick(self.pick(list(cat.sizing.values())))
             return f"{size}而且{clause}", sub, "defect_outranks_sizing", "sizing"
-        if roll < 0.24:
-            slow = self.pick(["物流慢了好几天", "快递送得很慢", "等了一个星期才到"])
+        if 0.16 <= roll < 0.19:  # (not the sizing band of categories without sizes)
+            # Slow delivery, then a fault: the fault decides (label guide). The same slow-delivery
+            # words are logistics rows on their own (corpus_parts.LOGISTICS), so they teach nothing
+            # about quality; this band was 8% of quality rows with three phrases before the noise audit, and
+            # made 物流慢 read as quality (369 quality rows to 8 logistics ones).
+            slow = self.pick(P.LOGISTICS["slow"])
             return f"{slow}，到手{clause}", sub, "fault_outranks_delivery", "logistics"
-        if roll < 0.32:
+        if roll < 0.28:
             anger = self.pick(P.ANGER_NO_LEVERAGE)
             return f"{clause}{self.pick(['！', '！！！', '，'])}{anger}", sub, "anger_without_leverage", ""
-        if roll < 0.36 and sub in ("skin_reaction", "poor_material"):
+        if roll < 0.32 and sub in ("skin_reaction", "poor_material"):
             return f"{clause}，不知道是不是假的", sub, "reaction_leads_fake_wondered", "mismatch"
-        if roll < 0.42:
+        if roll < 0.38:
             return f"{clause}，{self.pick(P.OTHER_VAGUE)}", sub, "", ""
         return clause, sub, "", ""
 

@@ -8,6 +8,8 @@ way of editing an `st.data_editor`).
 """
 from __future__ import annotations
 
+import re
+
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -288,7 +290,9 @@ def test_mapping_correction_reingests(env, tmp_path):
     assert not at.error, [e.value for e in at.error]
     assert "买家原话←买家留的话" in texts(at)  # the canonical column in Chinese, not buyer_text
     goto(at, "drilldown")
-    assert "鞋子偏小" in "".join(h.value for h in at.get("html"))
+    # the buyer's words are shown (evidence words inside them are wrapped in <mark>)
+    shown = re.sub(r"<[^>]+>", "", "".join(h.value for h in at.get("html")))
+    assert "鞋子偏小穿不上" in shown
 
 
 def test_mapping_to_an_unknown_header_is_explained(env, sample_dir):
@@ -389,6 +393,54 @@ def test_corrections_page_proposes_rows_and_retrains_with_rollback(env, tmp_path
     assert any("已回退" in s.value for s in at.success)
     assert next(i.value for i in at.info if "模型" in i.value) == shipped
     assert len(list((env / "models").glob("reason_model-*.npz"))) == 1  # kept, not deleted
+
+
+def test_corrections_page_retrains_for_one_shop(env, tmp_path, monkeypatch):
+    from diagnose.model import versions
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pairs = [("偏小穿不上", "sizing"), ("开线了", "quality"), ("色差太大", "mismatch"), ("物流太慢", "logistics"),
+             ("不想要了", "changed_mind"), ("不退款就差评", "malicious"), ("客服态度差", "other")]
+    rows = ["text,reason,sub_reason,category,platform_reason"] + [
+        f"{t}{i},{lbl},,general," for i in range(4) for t, lbl in pairs]
+    (corpus / "tiny.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setenv("DIAGNOSE_CORPUS_DIR", str(corpus))
+
+    # two shops' returns, uploaded like any export
+    csv = ("退款编号,商品编码,店铺名称,退款原因,买家留言,退款金额,申请时间\n"
+           "R1,SKU-1,甲店,质量问题,鞋子偏小穿不上,99,2024-05-01 10:00:00\n"
+           "R2,SKU-1,乙店,其他,不想要了,59,2024-05-02 11:00:00\n"
+           "R3,SKU-2,甲店,质量问题,开线了做工太差,120,2024-05-03 12:00:00\n").encode("utf-8")
+    at = goto(new_app(), "upload")
+    at.file_uploader[0].upload("shops.csv", csv)
+    run(at)
+    assert not at.error, [e.value for e in at.error]
+    goto(at, "corrections")
+    at.segmented_control(key="co_mode").set_value("all")
+    run(at)
+    editor = at.data_editor[0]
+    frame = editor.value
+    assert set(frame["shop"]) == {"甲店", "乙店"}
+    i = int(frame.index[frame["shop"] == "甲店"][0])
+    shop = "甲店"
+    new = next(l for l in LABELS if l != str(frame.loc[i, "reason"]))
+    at.session_state[editor.key] = {"edited_rows": {i: {"reason": new}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="co_save").click()
+    run(at)
+    at.selectbox(key="co_scope").set_value(shop)
+    run(at)
+    at.button(key="co_retrain").click()
+    run(at)
+    assert any("新模型" in s.value for s in at.success), [s.value for s in at.success]
+    assert list(versions.shop_model_paths()) == [shop]  # the corrected row's shop got a model of its own
+    assert not (env / "models" / "ACTIVE").exists()  # the install-wide model is untouched
+    at.selectbox(key="co_scope").set_value(shop)
+    run(at)
+    at.button(key="co_rollback").click()
+    run(at)
+    assert any("已回退" in s.value for s in at.success)
+    assert versions.shop_model_paths() == {}
 
 
 # --------------------------------------------------------------------------

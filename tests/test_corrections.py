@@ -91,7 +91,7 @@ def test_add_many_and_training_rows(tmp_path):
     assert n == 3
     store.add("R1", "quality", buyer_text="偏小", platform_reason="尺码")
     rows = store.training_rows()
-    assert list(rows.columns) == ["text", "reason", "platform_reason", "sub_reason"]
+    assert list(rows.columns) == ["text", "reason", "platform_reason", "sub_reason", "shop"]
     # R3 has neither text nor dropdown: nothing to learn from
     assert sorted(zip(rows["text"], rows["reason"])) == [("不想要了", "changed_mind"), ("偏小", "quality")]
 

@@ -143,3 +143,66 @@ def test_retrain_keeps_the_previous_model_and_rolls_back(tmp_path, monkeypatch, 
     assert second.path.exists()  # nothing is deleted
     assert versions.rollback() == "shipped"
     assert versions.active_model_path() is None
+
+
+# --- per-shop models -----------------------------------------------------------
+def _not_held_out(candidates: list[str]) -> str:
+    from diagnose.model.training import is_held_out
+
+    return next(t for t in candidates if not is_held_out(t))
+
+
+def test_store_keeps_the_shop_of_each_correction(tmp_path):
+    store = CorrectionStore(tmp_path / "c.sqlite")
+    store.add("R1", "quality", buyer_text="屏幕有坏点", shop="甲店")
+    store.add_many(pd.DataFrame({"return_id": ["R2", "R3"], "new_reason": ["sizing", "other"],
+                                 "buyer_text": ["偏小", "一般"], "shop": ["乙店", None]}))
+    rows = store.training_rows().set_index("text")
+    assert rows.loc["屏幕有坏点", "shop"] == "甲店" and rows.loc["偏小", "shop"] == "乙店"
+    assert rows.loc["一般", "shop"] == ""
+    assert store.shops() == sorted(["甲店", "乙店"])
+    weighted = versions.shop_corrections(store.training_rows(), "甲店")
+    assert weighted.set_index("text")["weight"].to_dict() == {"屏幕有坏点": versions.SHOP_WEIGHT, "偏小": 1.0, "一般": 1.0}
+
+
+def test_shop_model_tags_that_shop_only_and_rolls_back(tmp_path, monkeypatch, tiny_corpus):
+    from diagnose import pipeline
+    from diagnose.model import training
+    from diagnose.model.classify import classify_frame
+
+    monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(tmp_path / "data"))
+    base = training.train(tiny_corpus).model
+    text = _not_held_out(["耳机左边蓝牙老断连", "蓝牙耳机一边老是断连", "耳机连着连着就断"])
+    base_pred = classify_frame(pd.DataFrame({"buyer_text": [text]}), base)["reason"].iloc[0]
+    target = "mismatch" if base_pred != "mismatch" else "logistics"
+    store = CorrectionStore(tmp_path / "data" / "corrections.sqlite")
+    # a few of the shop's returns say it (a feature needs two documents to enter the vocabulary)
+    said = [t for t in (text, text + "了", "又" + text, text + "，烦") if t == text or not training.is_held_out(t)]
+    for i, t in enumerate(said):
+        store.add(f"R{i}", target, buyer_text=t, shop="甲店")
+
+    first = versions.retrain(store, corpus_dir=tiny_corpus, shop="甲店")
+    assert first.previous == "install" and first.n_corrections == len(said)
+    assert first.path.parent == versions.models_dir("甲店") != versions.models_dir()
+    assert versions.active_model_path() is None  # the install-wide model is untouched
+    assert versions.shop_model_paths() == {"甲店": first.path}
+
+    frame = pd.DataFrame({"return_id": ["a", "b", "c"], "buyer_text": [text] * 3, "shop": ["乙店", "甲店", None]},
+                         index=[10, 11, 12])
+    shop_models = versions.load_shop_models()
+    tagged = versions.classify_by_shop(frame, base, shop_models)
+    assert tagged.index.tolist() == [10, 11, 12] and tagged["return_id"].tolist() == ["a", "b", "c"]
+    assert tagged["reason"].tolist() == [base_pred, target, base_pred]
+    # the dashboard's path: the pipeline's tagging half takes the shop models too
+    assert pipeline.tag_frame(frame, base, shop_models=shop_models)["reason"].tolist() == [base_pred, target, base_pred]
+    assert pipeline.tag_frame(frame, base)["reason"].tolist() == [base_pred] * 3
+
+    store.add("R9", "quality", buyer_text="充电盒充不进电", shop="甲店")
+    second = versions.retrain(store, corpus_dir=tiny_corpus, shop="甲店")
+    assert second.previous == first.version
+    assert versions.rollback("甲店") == first.path.name
+    assert versions.shop_model_paths() == {"甲店": first.path}
+    assert versions.rollback("甲店") == "install"
+    assert versions.shop_model_paths() == {}
+    assert versions.classify_by_shop(frame, base, versions.load_shop_models())["reason"].tolist() == [base_pred] * 3
+    assert first.path.exists() and second.path.exists()  # nothing deleted

@@ -106,3 +106,28 @@ def test_explain_returns_words_from_the_text(tiny_model):
     pred = tiny_model.decision(feats.X).argmax(axis=1)
     words = tiny_model.explain(feats.X, pred)[0]
     assert words and all(w in "衣服偏小穿不上" for w in words)
+
+
+def test_pruned_vocabulary_is_smaller_and_trained_on_what_prediction_computes(tiny_model, tmp_path):
+    # keep_per_label prunes the vocabulary; the kept features must be computed at
+    # prediction exactly as the estimator saw them (re-normalised over the kept ones).
+    from diagnose.model.estimator import fit_linear
+
+    texts, labels = zip(*(TINY * 3))
+    params = ModelParams(min_df=1, keep_per_label=4)
+    pruned = ReasonModel.fit(list(texts), list(labels), params=params)
+    n_full = len(tiny_model.word_vocab) + len(tiny_model.char_vocab)
+    n_kept = len(pruned.word_vocab) + len(pruned.char_vocab)
+    assert 0 < n_kept <= 4 * len(LABELS) + 2 < n_full
+    assert len(pruned.word_vocab) and len(pruned.char_vocab)
+    assert set(pruned.word_vocab) <= set(tiny_model.word_vocab) and set(pruned.char_vocab) <= set(tiny_model.char_vocab)
+    y = np.array([LABELS.index(v) for v in labels])
+    coef, intercept = fit_linear(pruned.features(texts).X, y, params)
+    np.testing.assert_allclose(coef, pruned.coef, atol=1e-9)
+    np.testing.assert_allclose(intercept, pruned.intercept, atol=1e-9)
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    pruned.save(a)
+    ReasonModel.fit(list(texts), list(labels), params=params).save(b)
+    assert a.read_bytes() == b.read_bytes()
+    assert load_model(a).params.keep_per_label == 4
+    assert pruned.predict(["开线了", "发错货了"]) == ["quality", "mismatch"]

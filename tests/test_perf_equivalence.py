@@ -234,3 +234,53 @@ def test_chunked_one_process_equals_forked_workers(tmp_path, monkeypatch):
     forked = _classify(tmp_path, src, "two.csv", "--chunksize", "90")
     whole = _classify(tmp_path, src, "whole.csv", "--chunksize", "0")
     assert single == forked == whole
+
+
+def _explain_row_by_row(model, X, pred, top=3):
+    """The evidence rule (diagnose.model.evidence) written plainly, one row at a time."""
+    names = [t.replace(" ", "") for t in model.feature_names.tolist()]
+    n_word = len(model.word_vocab)
+    out = []
+    for i in range(X.shape[0]):
+        row = X.getrow(i)
+        contrib = row.data * model.coef[pred[i], row.indices]
+        rank = contrib - np.where(row.indices >= n_word, 1e3, 0.0)
+        order = np.argsort(-rank, kind="stable")[: top * 6]
+        chosen: list[str] = []
+        for k in order:
+            if contrib[k] <= 0 or (chosen and rank[k] < -500):
+                continue
+            term = names[row.indices[k]]
+            if len(term) < 2 or any(term in t for t in chosen):
+                continue
+            chosen = [t for t in chosen if t not in term]
+            chosen.append(term)
+            if len(chosen) >= top:
+                break
+        out.append(chosen)
+    return out
+
+
+def test_vectorised_evidence_equals_the_plain_rule(model):
+    texts = _corpus(2500)
+    X = model.features(texts).X
+    best = model.decision(X).argmax(axis=1)
+    # the predicted label, and a label the text does not support (few positive words)
+    other = (best + 3) % len(model.labels)
+    for pred in (best, other):
+        assert model.explain(X, pred) == _explain_row_by_row(model, X, pred)
+    assert model.explain(X, best, top=1) == _explain_row_by_row(model, X, best, top=1)
+    assert sum(map(len, model.explain(X, best))) > len(texts)  # most rows get words
+
+
+def test_prepare_many_equals_prepare_per_text():
+    from diagnose.model import text as textmod
+
+    rng = np.random.default_rng(11)
+    # Random strings over the table's ranges and just outside them (combining
+    # marks, half-width katakana voicing marks, Hangul, Greek capital sigma).
+    alphabet = [chr(c) for c in list(range(0x20, 0x250)) + list(range(0x2000, 0x2070)) + list(range(0x3000, 0x3040))
+                + list(range(0x4E00, 0x4E80)) + list(range(0xFF00, 0xFFF0))] + ["\u0301", "\uff9e", "한", "Σ", "İ", "😀", "\n"]
+    fuzz = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 30)))) for _ in range(3000)]
+    texts = _corpus(3000) + fuzz + ["nan", "None", "<NA>", "NaN", "ＨＴＴＰＳ://Ｘ.ＣＯＭ 退货", "單號123456789012 還沒到"]
+    assert fast.prepare_many(texts) == [textmod.prepare(t) for t in texts]

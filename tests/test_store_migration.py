@@ -52,9 +52,10 @@ def test_todays_store_migrates_and_keeps_every_correction(tmp_path):
     path = _v1_file(tmp_path / "corrections.sqlite")
     assert _version(path) == 1
     store = CorrectionStore(path)
-    assert _version(path) == SCHEMA_VERSION == 2
+    assert _version(path) == SCHEMA_VERSION == 3
     history = store.history()
     assert len(history) == 3
+    assert history["shop"].tolist() == ["", "", ""]  # rows from before shops were recorded: shop unknown
     assert list(zip(history["return_id"], history["new_reason"], history["user"])) == [
         ("R1", "sizing", "ann"), ("R2", "changed_mind", "bo"), ("R1", "sizing", "cy")]
     assert store.latest().set_index("return_id").loc["R1", "new_sub_reason"] == "unspecified"

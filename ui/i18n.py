@@ -133,6 +133,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_return_id": ("售后单号", "Return ID"),
     "col_order_id": ("订单号", "Order ID"),
     "col_sku": ("SKU", "SKU"),
+    "col_shop": ("店铺", "Shop"),
     "col_title": ("商品", "Product"),
     "col_buyer_text": ("买家原话", "Buyer text"),
     "col_platform_reason": ("下拉原因", "Dropdown reason"),
@@ -218,6 +219,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "co_retrain_step": ("训练中：{step}", "Training: {step}"),
     "co_retrained": ("新模型 {v} 已启用（之前：{old}；并入 {n} 条纠错）。", "New model {v} in use (before: {old}; {n} correction(s) folded in)."),
     "co_rollback": ("回退到上一版模型", "Roll back to the previous model"),
+    "co_scope": ("训练范围", "Train for"),
+    "co_scope_all": ("全部店铺（通用模型）", "All shops (install-wide model)"),
+    "co_scope_shop": ("店铺：{s}", "Shop: {s}"),
+    "co_retrain_install": ("通用模型", "the install-wide model"),
+    "co_shop_help": ("店铺模型只用于标注该店铺的退货，该店铺的纠错按 {w} 倍计入；其他店铺仍用通用模型。",
+                     "A shop model tags only that shop's returns; its corrections count {w} times. "
+                     "Other shops keep the install-wide model."),
     "co_rolled_back": ("已回退，当前使用：{v}", "Rolled back; now using: {v}"),
     "co_store_error": ("纠错记录无法打开：{msg}", "The corrections store could not be opened: {msg}"),
     # downloads

@@ -109,6 +109,20 @@ def get_model():
     return _model_at(str(path))
 
 
+def shop_models_signature() -> str:
+    """Which shop models are active (shop=file), part of the dataset cache key."""
+    from diagnose.model import versions
+
+    return ";".join(f"{shop}={path.name}" for shop, path in versions.shop_model_paths().items())
+
+
+def get_shop_models() -> dict:
+    """Shop → its own retrained model, for the shops that have one (each file loaded once)."""
+    from diagnose.model import versions
+
+    return {shop: _model_at(str(path)) for shop, path in versions.shop_model_paths().items()}
+
+
 @st.cache_resource(show_spinner=False)
 def _store_at(path: str):
     from diagnose.store import CorrectionStore
@@ -217,14 +231,18 @@ def orders_platform_for(orders_name: str | None, tagged: pd.DataFrame | None, is
 # --------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_dataset(key: str, _sources: tuple[tuple[str, bytes], ...], overrides: tuple[tuple[str, str], ...],
-                 profile: str | None, model_version: str) -> Loaded:
-    """Ingest and classify the sources through the pipeline; each bad file is one error, the rest load."""
+                 profile: str | None, model_version: str, shops: str = "") -> Loaded:
+    """Ingest and classify the sources through the pipeline; each bad file is one error, the rest load.
+
+    `shops` (`shop_models_signature`) is only a cache key: a shop's rows are tagged by its own model.
+    """
     from diagnose import pipeline
     from diagnose.io.sandbox import uploads_isolated
 
     names = [n for n, _ in _sources]
     result = pipeline.tag(list(_sources), overrides=dict(overrides) or None, profile=profile, model=get_model(),
-                          errors="collect", isolate=uploads_isolated())
+                          errors="collect", isolate=uploads_isolated(),
+                          shop_models=get_shop_models() if shops else None)
     errors = list(result.errors)  # FileError: name, message, code and params for the UI's own words
     if not result.files:
         return Loaded(key=key, tagged=None, errors=errors, names=names, model_version=model_version)
@@ -270,13 +288,14 @@ def load_current(model) -> Loaded:
     overrides = dict(st.session_state.get(OVERRIDES) or {})
     profile = st.session_state.get(PROFILE) or None
     version = str(getattr(model, "version", ""))
-    key = dataset_key(sources, overrides, profile, version)
+    shops = shop_models_signature()
+    key = dataset_key(sources, overrides, profile, version + "|" + shops)
     okey = (orders_src.sha if orders_src else "") + "|" + str(st.session_state.get(ORDERS_PLATFORM) or "")
     memo = st.session_state.get(_LOADED)
     if memo is not None and memo[0] == (key, okey):
         return memo[1]
     loaded = load_dataset(key, tuple((s.name, s.data) for s in sources), tuple(sorted(overrides.items())),
-                          profile, version)
+                          profile, version, shops)
     # cache_data hands out a copy; attach the orders to it
     loaded.is_sample = is_sample
     if orders_src is not None:

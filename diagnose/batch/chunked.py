@@ -458,23 +458,11 @@ def _global_date_only(stats: list[dict], keep: list[np.ndarray]) -> dict[str, bo
     return decision
 
 
-def _fix_dates(frame: pd.DataFrame, date_only: dict[str, bool]) -> pd.DataFrame:
-    """Datetime columns as the strings the CSV writer prints for the whole table."""
-    out = frame.copy(deep=False)
-    for col, only in date_only.items():
-        s = out[col]
-        if getattr(s.dt, "tz", None) is not None:
-            s = s.dt.tz_localize(None)
-        fmt = "%Y-%m-%d" if only else "%Y-%m-%d %H:%M:%S"
-        out[col] = s.dt.strftime(fmt).astype(object).where(s.notna(), None)
-    return out
-
-
 def _write(parts: list[Path], keep: list[np.ndarray], date_only: dict[str, bool], out_path: Path,
            result: ChunkedResult, n_proc: int) -> None:
     from diagnose.io.export import write_table
 
-    if out_path.suffix.lower() == ".xlsx":
+    if out_path.suffix.lower() in (".xlsx", ".parquet"):  # whole-table formats: gathered, then written
         frames = []
         for i in range(len(parts)):
             frame = _load_kept(parts[i], keep[i])
@@ -663,9 +651,10 @@ def _format_slice(task):
     from diagnose.io.export import to_csv_bytes
 
     index, part, keep, date_only = task
-    frame = _fix_dates(_load_kept(part, keep), date_only)
-    header = to_csv_bytes(frame.iloc[:0])
-    data = to_csv_bytes(frame)
+    frame = _load_kept(part, keep)
+    # The whole file's dates-only decision, not this slice's (see _global_date_only).
+    header = to_csv_bytes(frame.iloc[:0], date_only=date_only)
+    data = to_csv_bytes(frame, date_only=date_only)
     if not data.startswith(header):
         raise RuntimeError("CSV of a slice does not start with its header")
     out = part.with_suffix(".csv")

@@ -7,6 +7,7 @@ given twice is merged (`merge_duplicates`).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -286,8 +287,25 @@ class _Columns:
         self.flags: list[tuple[str, np.ndarray]] = []
         self.examples: list[str] = []
 
+    def cleaned(self, j: int) -> pd.Series:
+        """Column j of the cells, cleaned (`fields.clean`) once.
+
+        The first call cleans every column at once on a few threads (Arrow's
+        kernels release the GIL); each is used once, mapped or carried.
+        """
+        if not hasattr(self, "_cleaned"):
+            columns = list(self.cells.columns)
+            if self.n >= 50_000 and len(columns) > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+                    self._cleaned = dict(zip(columns, pool.map(F.clean, [self.cells[c] for c in columns])))
+            else:
+                self._cleaned = {c: F.clean(self.cells[c]) for c in columns}
+        return self._cleaned[j]
+
     def col(self, column: str) -> pd.Series | None:
-        return F.clean(self.cells[self.mapping[column]]) if column in self.mapping else None
+        return self.cleaned(self.mapping[column]) if column in self.mapping else None
 
     def _flag(self, column: str, values: pd.Series, bad: pd.Series, what: str) -> None:
         F.flag(column, self.headers[self.mapping[column]], values, bad, self.rows, self.flags,
@@ -299,7 +317,7 @@ class _Columns:
             values = self.col(column)
             out[column] = values if values is not None else F.na_str(n)
         text = self.col("buyer_text")
-        out["buyer_text"] = text.fillna("") if text is not None else pd.Series([""] * n, dtype=str)
+        out["buyer_text"] = text.fillna("") if text is not None else F.repeat_str("", n)
         self._long_text(issues)
         rtype = self.col("return_type")
         out["return_type"] = F.map_unique(rtype, normalise_return_type) if rtype is not None else F.na_str(n)
@@ -403,18 +421,16 @@ class _Columns:
             if missing_id.any():
                 issues.append(note("missing_ids", f"{int(missing_id.sum())} row(s) without a return id; "
                                    f"given the id '{prefix}#<row>'", count=int(missing_id.sum()), prefix=prefix))
-                ids = out["return_id"].to_numpy(dtype=object, na_value=None)
-                ids[missing_id] = [f"{prefix}#{r}" for r in rows[missing_id]]
-                out["return_id"] = pd.Series(ids, dtype=str)
+                out["return_id"] = out["return_id"].fillna(_synthetic_ids(prefix, rows))
         else:
-            out["return_id"] = pd.Series([f"{prefix}#{r}" for r in rows], dtype=str)
+            out["return_id"] = _synthetic_ids(prefix, rows)
             issues.append(note("no_id_column", f"no return id column; each row gets the id '{prefix}#<row>'",
                                prefix=prefix))
 
     def frame(self, key: str) -> tuple[pd.DataFrame, list[str]]:
         out, n = self.out, self.n
-        out["platform"] = pd.Series([key] * n, dtype=str)
-        out["source_file"] = pd.Series([self.name] * n, dtype=str)
+        out["platform"] = F.repeat_str(key, n)
+        out["source_file"] = F.repeat_str(self.name, n)
         out["source_row"] = pd.Series(self.rows, dtype="int64")
         out["row_issues"] = F.join_flags(self.flags, n)
         frame = pd.DataFrame({c: out[c].reset_index(drop=True) for c in CANONICAL_COLUMNS})
@@ -426,7 +442,7 @@ class _Columns:
             if i in mapped_idx:
                 continue
             unmapped.append(header)
-            values = F.clean(self.cells[i])
+            values = self.cleaned(i)
             if P.looks_personal(header):
                 values = hash_series(values, self.salt)
             target = f"orig:{header}" if header in CANONICAL_COLUMNS else header
@@ -434,6 +450,16 @@ class _Columns:
         if extra:
             frame = pd.concat([frame, pd.DataFrame(extra)], axis=1)
         return frame, unmapped
+
+
+def _synthetic_ids(prefix: str, rows: np.ndarray) -> pd.Series:
+    """``<prefix>#<row>`` for every row, built in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = pc.cast(pa.array(np.asarray(rows, dtype="int64")), pa.large_string())
+    return F.from_arrow(pc.binary_join_element_wise(pa.scalar(f"{prefix}#", pa.large_string()), numbers,
+                                                    pa.scalar("", pa.large_string())))
 
 
 # ---------------------------------------------------------------------------
@@ -535,21 +561,39 @@ def merge_key(frame: pd.DataFrame) -> pd.Series:
     of its own (file and row), so it is never merged. `batch.chunked` and
     `batch.spark` merge on this key too, so every path merges alike.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     content = np.zeros(len(frame), dtype=np.uint64)
     for column in MERGE_CONTENT:
-        values = frame[column]
-        if column == "applied_at":
-            arr = pd.to_datetime(values).to_numpy(dtype="datetime64[us]").view("int64")
-        else:
-            arr = values.to_numpy(dtype=object, na_value="\x00")
         with np.errstate(over="ignore"):
-            content = content * np.uint64(1_000_003) ^ pd.util.hash_array(arr)
-    key = frame["return_id"].astype(str) + "\x1f" + pd.Series(content, index=frame.index).astype(str)
+            content = content * np.uint64(1_000_003) ^ _content_hash(frame[column], column)
+    ids = pa.array(frame["return_id"].astype(str).array, from_pandas=True).cast(pa.large_string())
+    joined = pc.binary_join_element_wise(ids, pc.cast(pa.array(content), pa.large_string()),
+                                         pa.scalar("\x1f", pa.large_string()))
+    key = pd.Series(pd.array(joined, dtype=F.STR_DTYPE), index=frame.index)
     imprecise = frame["row_issues"].str.contains(":imprecise", regex=False).fillna(False).to_numpy()
     if imprecise.any():
         own = "\x1e" + frame["source_file"].astype(str) + "\x1e" + frame["source_row"].astype(str)
         key = key.where(~imprecise, key + own)
     return key
+
+
+def _content_hash(values: pd.Series, column: str) -> np.ndarray:
+    """A 64-bit hash per cell (missing as "\x00"), each distinct text hashed once.
+
+    The same numbers `pd.util.hash_array` gives the cells one by one, so
+    keys agree across slices, partitions and versions.
+    """
+    if column == "applied_at":
+        return pd.util.hash_array(pd.to_datetime(values).to_numpy(dtype="datetime64[us]").view("int64"))
+    if not pd.api.types.is_string_dtype(values.dtype):
+        return pd.util.hash_array(values.to_numpy(dtype=object, na_value="\x00"))
+    codes, uniques = pd.factorize(values)
+    distinct = np.empty(len(uniques) + 1, dtype=object)
+    distinct[:-1] = uniques.to_numpy(dtype=object)
+    distinct[-1] = "\x00"  # code -1 (missing) picks it
+    return pd.util.hash_array(distinct, categorize=False)[codes]
 
 
 def merge_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -558,7 +602,12 @@ def merge_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     Rows with one id but different content are all kept: they are not the
     same return (an id reused by hand, or an id column that is not one).
     """
-    dup = merge_key(frame).duplicated(keep="last").to_numpy()
+    # Only rows whose id occurs more than once can merge: build keys for those alone.
+    repeated = frame["return_id"].duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return frame, 0
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[np.flatnonzero(repeated)] = merge_key(frame.loc[repeated]).duplicated(keep="last").to_numpy()
     merged = int(dup.sum())
     if merged:
         frame = frame.loc[~dup].reset_index(drop=True)

@@ -18,7 +18,10 @@ a number. Column headers are strings too (unmapped original headers are
 carried through from the merchant's file) and get the same treatment.
 
 Formats: ``.csv`` is written as UTF-8 with a byte-order mark so that Excel
-opens Chinese text correctly; ``.xlsx`` through xlsxwriter. Datetimes are
+opens Chinese text correctly, formatted in Arrow a column at a time and
+streamed in row batches (`diagnose.io.csvwrite`; the same bytes pandas'
+writer gave); ``.parquet`` keeps list columns as lists (redacted, no
+formula guard: programs read it); ``.xlsx`` through xlsxwriter. Datetimes are
 written readably (``2024-05-01 13:45:00``, or ``2024-05-01`` for columns that
 hold dates only); bool columns are written as TRUE/FALSE.
 """
@@ -34,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from diagnose.errors import InputError
+from diagnose.io import csvwrite
 from diagnose.io.redact import redact_frame
 from diagnose.taxonomy import LIST_SEPARATORS
 
@@ -50,7 +54,7 @@ _SHEET_BAD_CHARS = re.compile(r"[\[\]:*?/\\]")
 _DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 _DATE_FORMAT = "yyyy-mm-dd"
 
-SUPPORTED_EXTENSIONS = (".csv", ".xlsx")
+SUPPORTED_EXTENSIONS = (".csv", ".xlsx", ".parquet")
 
 
 # ---------------------------------------------------------------------------
@@ -180,14 +184,42 @@ def _prepare(df: pd.DataFrame, *, for_csv: bool, redact: bool = True) -> pd.Data
 # ---------------------------------------------------------------------------
 # CSV
 # ---------------------------------------------------------------------------
-def to_csv_bytes(df: pd.DataFrame, *, redact: bool = True) -> bytes:
+def _csv_ready(df: pd.DataFrame, redact: bool) -> tuple[pd.DataFrame, list[str]]:
+    """The table redacted (unless its caller did it field by field) and its headers guarded."""
+    table = redact_frame(df) if redact else df
+    names = [safe_cell(str(c)) for c in table.columns]
+    return table, names
+
+
+def to_csv_bytes(df: pd.DataFrame, *, redact: bool = True, date_only: Mapping[str, bool] | None = None) -> bytes:
     """The table as UTF-8-with-BOM CSV bytes, formula-safe and redacted (for downloads).
 
     `redact=False` only for a table its caller has redacted field by field
     (an appeal pack's summary mixes ids and text in one column).
+    ``date_only`` fixes, per datetime column, whether it is written as dates
+    (else decided on the column's values: dates when every value is at midnight).
+    Formatted in Arrow (`diagnose.io.csvwrite`); the bytes are those pandas'
+    ``to_csv`` wrote after `safe_frame`.
     """
-    text = _prepare(df, for_csv=True, redact=redact).to_csv(index=False, lineterminator="\r\n")
-    return text.encode("utf-8-sig")
+    table, names = _csv_ready(df, redact)
+    buf = io.BytesIO()
+    csvwrite.write_csv(table, buf, names, LIST_SEPARATORS, dict(date_only or {}))
+    return buf.getvalue()
+
+
+def to_parquet_bytes(df: pd.DataFrame, *, redact: bool = True) -> bytes:
+    """The table as Parquet, redacted; list columns (evidence) stay lists.
+
+    No formula guard: Parquet is read by programs (pandas, Spark, DuckDB),
+    which never evaluate a cell, and an apostrophe would change the data —
+    the Spark job's Parquet output is written the same way.
+    """
+    import pyarrow.parquet as pq
+
+    table = redact_frame(df) if redact else df
+    buf = io.BytesIO()
+    pq.write_table(csvwrite.arrow_table(table, [str(c) for c in table.columns]), buf)
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------
@@ -267,26 +299,49 @@ def _write_bytes(data: bytes, path: Path) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise InputError(
-            f"cannot write the file ({exc.strerror or exc})",
-            file=str(path),
-            hint="check that the folder exists, that you may write there, "
-                 "and that the file is not open in Excel",
-        ) from exc
+        raise _write_error(exc, path) from exc
+
+
+def _open_for_writing(path: Path):
+    try:
+        return open(path, "wb")
+    except OSError as exc:
+        raise _write_error(exc, path) from exc
+
+
+def _write_error(exc: OSError, path: Path) -> InputError:
+    return InputError(
+        f"cannot write the file ({exc.strerror or exc})",
+        file=str(path),
+        hint="check that the folder exists, that you may write there, "
+             "and that the file is not open in Excel",
+    )
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike, sheet_name: str = "returns") -> None:
-    """Write one table to .csv (UTF-8 with BOM) or .xlsx, formula-safe."""
+    """Write one table to .csv (UTF-8 with BOM), .xlsx or .parquet, formula-safe (.csv/.xlsx) and redacted.
+
+    A CSV is streamed to the file a batch of rows at a time, so the whole
+    file never sits in memory as one bytes object.
+    """
     p = Path(path)
     ext = p.suffix.lower()
     if ext == ".csv":
-        data = to_csv_bytes(df)
-    elif ext == ".xlsx":
+        table, names = _csv_ready(df, redact=True)
+        with _open_for_writing(p) as fh:
+            try:
+                csvwrite.write_csv(table, fh, names, LIST_SEPARATORS)
+            except OSError as exc:
+                raise _write_error(exc, p) from exc
+        return
+    if ext == ".xlsx":
         data = to_xlsx_bytes({sheet_name: df})
+    elif ext == ".parquet":
+        data = to_parquet_bytes(df)
     else:
         raise InputError(
             f"cannot write '{p.suffix or '(no extension)'}' files",
             file=str(p),
-            hint="name the output file .csv or .xlsx",
+            hint="name the output file .csv or .xlsx (or .parquet for a table other programs read)",
         )
     _write_bytes(data, p)

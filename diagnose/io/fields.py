@@ -21,11 +21,35 @@ DATETIME_DTYPE = "datetime64[us]"
 MAX_EXAMPLES = 3  # per problem kind, in FileReport.issues
 
 
-def na_str(n: int) -> pd.Series:
-    return pd.Series([np.nan] * n, dtype=str)
-
-
 STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str` dtype
+
+
+def na_str(n: int) -> pd.Series:
+    """A column of n missing strings (Arrow-backed, built without a Python list)."""
+    import pyarrow as pa
+
+    return from_arrow(pa.nulls(n, pa.large_string()))
+
+
+def repeat_str(value: str, n: int) -> pd.Series:
+    """A column holding one string n times (platform, source file …), built in Arrow."""
+    import pyarrow as pa
+
+    return from_arrow(pa.repeat(pa.scalar(value, pa.large_string()), n))
+
+
+def from_arrow(arr) -> pd.Series:
+    """An Arrow string array as a `str` column, without a copy of the text."""
+    return pd.Series(pd.array(arr, dtype=STR_DTYPE))
+
+
+def to_arrow(series: pd.Series):
+    """A string column's Arrow data (no copy when it is Arrow-backed already)."""
+    import pyarrow as pa
+
+    if series.dtype == STR_DTYPE:
+        return series.array.__arrow_array__()
+    return pa.array(series.to_numpy(dtype=object, na_value=None), pa.large_string())
 _TRIM_CHARS = " \t\r\n\u3000\ufeff\xa0"
 
 
@@ -50,17 +74,22 @@ def clean(series: pd.Series) -> pd.Series:
     if pc.any(pc.starts_with(arr, "'")).as_py():
         arr = pc.replace_substring_regex(arr, pattern=r"^'([0-9A-Za-z_./-]+)$", replacement=r"\1")
     placeholder = pc.is_in(arr, value_set=pa.array(NA_TOKENS, arr.type))
-    arr = pc.if_else(placeholder, pa.scalar(None, arr.type), arr)
+    if pc.any(placeholder).as_py():
+        arr = pc.if_else(placeholder, pa.scalar(None, arr.type), arr)
     return pd.Series(pd.array(arr, dtype=STR_DTYPE))
 
 
 def map_unique(series: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
-    """Apply a Python function once per distinct value."""
-    codes, uniques = pd.factorize(series)
-    values = uniques.to_numpy(dtype=object) if len(uniques) else []
-    mapped = np.array([func(v) for v in values] + [None], dtype=object)
-    result = mapped[codes]  # code -1 picks the trailing None
-    return pd.Series(result, dtype=str)
+    """Apply a Python function once per distinct value (missing values stay missing)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = to_arrow(series)
+    distinct = pc.drop_null(pc.unique(arr))
+    if isinstance(distinct, pa.ChunkedArray):
+        distinct = distinct.combine_chunks()
+    mapped = pa.array([func(v) for v in distinct.to_pylist()], pa.large_string())
+    return from_arrow(mapped.take(pc.index_in(arr, distinct)))
 
 
 _MONEY_JUNK = r"[¥$€£, \t]|元|人民币|RMB|rmb|CNY|cny|USD|usd|件|个|pcs|PCS"
@@ -240,12 +269,14 @@ def flag(
 
 
 def join_flags(flags: list[tuple[str, np.ndarray]], n: int) -> pd.Series:
-    if not flags:
-        return pd.Series([""] * n, dtype=str)
-    joined = np.full(n, "", dtype=object)
+    """``row_issues``: each row's tags joined with ``;`` in the order they were raised ("" when none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    joined = pa.repeat(pa.scalar("", pa.large_string()), n)
     for tag, mask in flags:
-        current = joined[mask]
-        joined[mask] = np.where(current == "", tag, current + ";" + tag)
-    return pd.Series(joined, dtype=str)
-
-
+        extended = pc.if_else(pc.equal(joined, ""), pa.scalar(tag, pa.large_string()),
+                              pc.binary_join_element_wise(joined, pa.scalar(tag, pa.large_string()),
+                                                          pa.scalar(";", pa.large_string())))
+        joined = pc.if_else(pa.array(np.asarray(mask, dtype=bool)), extended, joined)
+    return from_arrow(joined)

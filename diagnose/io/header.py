@@ -127,11 +127,17 @@ def later_headers(table: RawTable, header: Header, extra_headers: Any) -> list[i
     start = header.index + 1
     if len(raw) <= start:
         return []
-    spellings = _raw_spellings(extra_headers) | set(header.names)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from diagnose.io.fields import to_arrow
+
+    spellings = pa.array(sorted(_raw_spellings(extra_headers) | set(header.names)), pa.large_string())
     hits = np.zeros(len(raw) - start, dtype=np.int64)
     for j in list(raw.columns)[:_SECOND_HEADER_COLUMNS]:
-        column = raw[j].iloc[start:]
-        hits += column.str.strip().isin(spellings).to_numpy(dtype=np.int64)
+        column = to_arrow(raw[j].iloc[start:])
+        found = pc.is_in(pc.utf8_trim_whitespace(column), value_set=spellings)
+        hits += np.asarray(pc.fill_null(found, False)).astype(np.int64)
     candidates = np.flatnonzero(hits >= 2) + start
     if not len(candidates):
         return []

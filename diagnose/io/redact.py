@@ -376,7 +376,7 @@ def redact_frame(df: pd.DataFrame, salt: str | None = None) -> pd.DataFrame:
     """
     out = df.copy(deep=False)
     done = set(df.attrs.get(REDACTED_ATTR, ()))
-    removed: list[tuple[str, ...]] | None = None
+    removed: dict[int, tuple[str, ...]] | None = None  # row position -> pieces cut from its texts
     for i, col in enumerate(list(out.columns)):
         s = out.iloc[:, i]
         if col in done or not _textual(s) or col == "evidence" or col in ENCODED_COLUMNS:
@@ -396,14 +396,16 @@ def redact_frame(df: pd.DataFrame, salt: str | None = None) -> pd.DataFrame:
         new[hit] = np.array([r.text for r in results], dtype=object)[codes]
         out.isetitem(i, new)
         if col in ("buyer_text", "platform_reason") and "evidence" in out.columns:
-            if removed is None:
-                removed = [()] * len(out)
-            for pos, code in zip(np.flatnonzero(hit).tolist(), codes.tolist()):
-                if results[code].removed:
-                    removed[pos] = removed[pos] + results[code].removed
-    if removed is not None:
+            removed = {} if removed is None else removed
+            # only rows whose text lost a piece: a few, where a loop over every row was not
+            took = np.array([bool(r.removed) for r in results] + [False], dtype=bool)[codes]
+            for pos, code in zip(np.flatnonzero(hit)[took].tolist(), codes[took].tolist()):
+                removed[pos] = removed.get(pos, ()) + results[code].removed
+    if removed:
         scrubbed = np.empty(len(out), dtype=object)
-        scrubbed[:] = [scrub_words(w, r) if r else w for w, r in zip(out["evidence"], removed)]
+        scrubbed[:] = out["evidence"].to_numpy(dtype=object)
+        for pos, pieces in removed.items():
+            scrubbed[pos] = scrub_words(scrubbed[pos], pieces)
         out["evidence"] = scrubbed
     out.attrs = {**out.attrs, REDACTED_ATTR: tuple(str(c) for c in out.columns)}
     return out

@@ -150,19 +150,24 @@ def classify_frame(
         # what it leaves unspecified and rows with only a dropdown reason.
         sub_by_pair = model.predict_sub_reasons(X[pairs["t"].to_numpy()], pairs["p"].to_numpy())
         learned = [sub_by_pair[k] for k in pair_codes.tolist()]
+    # Plain lists: indexing a pandas Index or NumPy array once per combination
+    # costs more than everything else in this loop.
+    drop_list = [str(d) for d in uniq_drops.tolist()]
+    drop_lbls = drop_label_idx.tolist()
+    empty = text_empty.tolist()
+    prefix = taxonomy.DROPDOWN_EVIDENCE_PREFIX
     subs, evidence = [], []
-    for j, (t, d, p) in enumerate(combos.itertuples(index=False)):
-        label = LABELS[p]
-        drop_text = str(uniq_drops[d]) if len(uniq_drops) else ""
-        sub = None if text_empty[t] else learned[j]
+    for j, (t, d, p) in enumerate(zip(*(combos[c].tolist() for c in ("t", "d", "p")))):
+        drop_text = drop_list[d] if drop_list else ""
+        sub = None if empty[t] else learned[j]
         if sub is None or sub == UNSPECIFIED:
-            sub = sub_reason_for(label, prepared[t] if t < len(prepared) else "", drop_text)
+            sub = sub_reason_for(LABELS[p], prepared[t] if t < len(prepared) else "", drop_text)
         subs.append(sub)
-        words = [] if text_empty[t] else explained[j]
-        drop_lbl = drop_label_idx[d] if len(drop_label_idx) else -1
-        if drop_text and (text_empty[t] or drop_lbl == p) and drop_lbl >= 0:
-            words = words + [f"{taxonomy.DROPDOWN_EVIDENCE_PREFIX}{drop_text}"]
-        evidence.append(list(words))
+        words = [] if empty[t] else list(explained[j])
+        drop_lbl = drop_lbls[d] if drop_lbls else -1
+        if drop_text and (empty[t] or drop_lbl == p) and drop_lbl >= 0:
+            words.append(f"{prefix}{drop_text}")
+        evidence.append(words)
     subs_arr = np.array(subs, dtype=object)
     ev_arr = np.empty(len(evidence), dtype=object)
     ev_arr[:] = evidence

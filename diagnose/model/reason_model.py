@@ -54,6 +54,7 @@ from sklearn.preprocessing import normalize
 
 from diagnose import settings
 from diagnose.errors import ModelFileError
+from diagnose.model import evidence
 from diagnose.model import features as fast
 from diagnose.model.estimator import fit_linear, fit_sub_head
 from diagnose.model import text as textmod
@@ -103,9 +104,12 @@ class ModelParams:
     (eval/realtext, `eval/tune.py`); the rest by cross-validation on the corpus."""
 
     char_ngram_max: int = 3
-    min_df: int = 2
+    # dev: a feature needs this many training documents (3 halves the vocabulary
+    # against 2 and scored higher on the real dev split: eval/prune_sweep_dev.txt).
+    min_df: int = 3
     C: float = 4.0
-    char_weight: float = 0.7
+    # dev: weight of the character block against the word block.
+    char_weight: float = 1.0
     class_weight: str | None = "balanced"
     # dev: share of Complement NB in the LR + NB mix (diagnose/model/estimator.py).
     nb_weight: float = 1.0
@@ -120,7 +124,7 @@ class ModelParams:
     # return-like share instead of being pushed down; text-only malicious is rare.
     class_prior: tuple = (0.08, 0.25, 0.07, 0.06, 0.08, 0.01, 0.45)
     # dev: one temperature dividing the logits, fitted on the real dev split (log-loss).
-    temperature: float = 0.292
+    temperature: float = 0.305
     # Logit bonus the dropdown reason's label gets: enough to decide a vague
     # text, too little to overrule a buyer who clearly says something else.
     dropdown_bonus: float = 1.0
@@ -128,7 +132,11 @@ class ModelParams:
     # MODEL_CARD.md, reliability table).
     review_threshold: float = 0.9
     # dev: weight of an ops correction relative to a corpus sentence in training.
-    correction_weight: float = 1.0
+    correction_weight: float = 10.0
+    # dev: vocabulary pruning. Each label keeps its `keep_per_label` features most
+    # over-represented in it (one-vs-rest chi-square); the model keeps their union.
+    # 0 keeps every feature with min_df documents (see `select_features`).
+    keep_per_label: int = 0
 
 
 # --- analyzers (shared by training and prediction) -------------------------
@@ -215,7 +223,7 @@ class ReasonModel:
         NumPy n-gram counting); `features_reference` is the plain version
         they are tested against.
         """
-        prepared = [textmod.prepare(t) for t in raw_texts]
+        prepared = fast.prepare_many(list(raw_texts))
         tokens = fast.tokenize_many(prepared)
         wc = fast.word_counts(tokens, self._word_index, len(self.word_vocab))
         if self._char_index.supported:
@@ -252,52 +260,17 @@ class ReasonModel:
         return [self.labels[i] for i in proba.argmax(axis=1)]
 
     def explain(self, X: sp.csr_matrix, pred: np.ndarray, top: int = 3) -> list[list[str]]:
-        """The few features that pushed each row hardest toward its prediction.
+        """The few phrases that pushed each row hardest toward its prediction
+        (`diagnose.model.evidence` holds the rule)."""
+        return evidence.explain(X, self.coef, pred, self._terms(), len(self.word_vocab), top)
 
-        Contribution of feature j to row i = x_ij · w_{pred_i, j}; computed on
-        the CSR data array at once, then the top positive ones per row are
-        merged so that overlapping character n-grams read as one phrase.
-        """
-        X = X.tocsr()
-        row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        contrib = X.data * self.coef[pred[row_of], X.indices]
-        # Words read better than character n-grams: rank word features
-        # first, and let a character n-gram in only as a fallback.
-        is_char = X.indices >= len(self.word_vocab)
-        rank = contrib - np.where(is_char, 1e3, 0.0)
-        names = self._names_list()
-        # One stable sort for all rows (by row, then by -rank; ties keep
-        # column order) gives each row's candidates exactly as a per-row
-        # stable argsort would, without NumPy calls per row. Only each
-        # row's first `top * 6` candidates are ever looked at.
-        order = np.lexsort((-rank, row_of))
-        first = X.indptr[:-1]
-        keep = (np.arange(len(order)) - first[row_of]) < top * 6
-        cand = order[keep]
-        bounds = np.concatenate([[0], np.cumsum(np.minimum(np.diff(X.indptr), top * 6))]).tolist()
-        c_all, r_all, f_all = contrib[cand].tolist(), rank[cand].tolist(), X.indices[cand].tolist()
-        out: list[list[str]] = []
-        for i in range(X.shape[0]):
-            lo, hi = bounds[i], bounds[i + 1]
-            chosen: list[str] = []
-            for ck, rk, fk in zip(c_all[lo:hi], r_all[lo:hi], f_all[lo:hi]):
-                if ck <= 0 or (chosen and rk < -500):
-                    continue
-                term = names[fk].replace(" ", "")
-                if len(term) < 2 or any(term in t for t in chosen):
-                    continue
-                chosen = [t for t in chosen if t not in term]
-                chosen.append(term)
-                if len(chosen) >= top:
-                    break
-            out.append(chosen)
-        return out
-
-    def _names_list(self) -> list[str]:
-        names = getattr(self, "_names_cache", None)
-        if names is None:
-            names = self._names_cache = self.feature_names.tolist()
-        return names
+    def _terms(self) -> np.ndarray:
+        terms = getattr(self, "_terms_cache", None)
+        if terms is None:
+            terms = np.empty(len(self.feature_names), dtype=object)
+            terms[:] = [t.replace(" ", "") for t in self.feature_names.tolist()]
+            self._terms_cache = terms
+        return terms
 
     # -- persistence -------------------------------------------------------
     def save(self, path: str | Path) -> str:
@@ -357,12 +330,19 @@ class ReasonModel:
             lowercase=False,
         )
         xw = wv.fit_transform(tokens)
-        xc = cv.fit_transform(prepared) * params.char_weight
-        X = sp.hstack([xw, xc], format="csr")
-        coef, intercept = fit_linear(X, y, params, sample_weight)
-        temperature = float(params.temperature)
+        xc = cv.fit_transform(prepared)
         word_vocab = np.array(sorted(wv.vocabulary_, key=wv.vocabulary_.get))
         char_vocab = np.array(sorted(cv.vocabulary_, key=cv.vocabulary_.get))
+        word_idf, char_idf = wv.idf_, cv.idf_
+        if params.keep_per_label:
+            kw, kc = select_features(xw, xc, y, params, sample_weight)
+            # Pruned blocks are re-normalised over the kept features, as prediction computes them.
+            xw, xc = _renormalise(xw, kw), _renormalise(xc, kc)
+            word_vocab, char_vocab = word_vocab[kw], char_vocab[kc]
+            word_idf, char_idf = word_idf[kw], char_idf[kc]
+        X = sp.hstack([xw, xc * params.char_weight], format="csr")
+        coef, intercept = fit_linear(X, y, params, sample_weight)
+        temperature = float(params.temperature)
         full_meta = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -372,7 +352,7 @@ class ReasonModel:
         full_meta.update(meta or {})
         sub_keys, sub_coef, sub_intercept = _fit_sub_reasons(X, labels, sub_reasons, params)
         return cls(
-            LABELS, word_vocab, wv.idf_, char_vocab, cv.idf_, coef, intercept, full_meta,
+            LABELS, word_vocab, word_idf, char_vocab, char_idf, coef, intercept, full_meta,
             sub_keys, sub_coef, sub_intercept,
         )
 
@@ -381,19 +361,61 @@ class ReasonModel:
         head has nothing to say (no head, or no classes for that label)."""
         if not len(self.sub_keys) or X.shape[0] == 0:
             return [None] * X.shape[0]
-        scores = X @ self.sub_coef.T + self.sub_intercept
-        owner = np.array([k.split(":", 1)[1] if k.startswith("unspecified:") else _SUB_LABEL.get(k, "")
-                          for k in self.sub_keys.tolist()])
-        out: list[str | None] = []
         keys = self.sub_keys.tolist()
-        for i, li in enumerate(np.asarray(label_idx).tolist()):
-            allowed = np.flatnonzero(owner == LABELS[li])
-            if not len(allowed):
-                out.append(None)
-                continue
-            k = keys[allowed[np.argmax(scores[i, allowed])]]
-            out.append("unspecified" if k.startswith("unspecified:") else k)
-        return out
+        owner = [k.split(":", 1)[1] if k.startswith("unspecified:") else _SUB_LABEL.get(k, "") for k in keys]
+        # allowed[label, class]: the classes that compete for rows of that label
+        allowed = np.array([[o == lbl for o in owner] for lbl in LABELS], dtype=bool)
+        label_idx = np.asarray(label_idx, dtype=np.int64)
+        scores = np.asarray(X @ self.sub_coef.T) + self.sub_intercept
+        scores[~allowed[label_idx]] = -np.inf
+        best = scores.argmax(axis=1)
+        names = np.array(["unspecified" if k.startswith("unspecified:") else k for k in keys] + [None], dtype=object)
+        best[~allowed[label_idx].any(axis=1)] = len(keys)
+        return names[best].tolist()
+
+
+def select_features(xw: sp.csr_matrix, xc: sp.csr_matrix, y: np.ndarray, params: ModelParams,
+                    sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted column indices (word block, char block) that survive vocabulary pruning.
+
+    Why: the corpus is written, so many of its n-grams are one writer's
+    phrasing that real buyers never use; they cost prediction time and
+    give NB room to learn the phrasing instead of the reason. For each label,
+    the features whose (weighted) TF-IDF mass in that label most exceeds
+    what the label's share predicts (the label's one-vs-rest chi-square term,
+    over-represented side only) are kept, `keep_per_label` of them;
+    the model keeps the union. Deterministic: ties go to the lower column.
+    """
+    n_w = xw.shape[1]
+    k = int(params.keep_per_label)
+    if k <= 0:
+        return np.arange(n_w), np.arange(xc.shape[1])
+    X = sp.hstack([xw, xc * params.char_weight], format="csr")
+    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    labels = np.unique(y)
+    Y = sp.csr_matrix((w, (np.searchsorted(labels, y), np.arange(len(y)))), shape=(len(labels), len(y)))
+    observed = np.asarray((Y @ X).todense())
+    share = np.asarray(Y.sum(axis=1)).ravel() / w.sum()
+    expected = np.outer(share, np.asarray(observed.sum(axis=0)).ravel())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(observed > expected, (observed - expected) ** 2 / expected, 0.0)
+    keep = np.zeros(X.shape[1], dtype=bool)
+    term = np.nan_to_num(term)
+    for row in term:
+        order = np.argsort(-row, kind="stable")[:k]
+        keep[order[row[order] > 0]] = True
+    # Neither block may end up empty (the featurisation expects both).
+    best = term.max(axis=0)
+    for lo, hi in ((0, n_w), (n_w, X.shape[1])):
+        if hi > lo and not keep[lo:hi].any():
+            keep[lo + int(np.argmax(best[lo:hi]))] = True
+    cols = np.flatnonzero(keep)
+    return cols[cols < n_w], cols[cols >= n_w] - n_w
+
+
+def _renormalise(x: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """The kept columns of an L2-normalised TF-IDF block, L2-normalised again."""
+    return normalize(x.tocsc()[:, keep].tocsr(), norm="l2", copy=False).tocsr()
 
 
 def _fit_sub_reasons(X, labels, sub_reasons, params: ModelParams):

@@ -73,7 +73,11 @@ def normalise(text: object) -> str:
     if not s or s in {"nan", "<NA>", "None"}:
         return ""
     s = unicodedata.normalize("NFKC", s).lower()
-    s = s.translate(_t2s_table())
+    return finish_normalise(s.translate(_t2s_table()))
+
+
+def finish_normalise(s: str) -> str:
+    """The steps of `normalise` after case and script folding (links, numbers, emoji, spaces)."""
     s = _URL_RE.sub(" ", s)
     s = _ORDER_NO_RE.sub(" ", s)
     s = _EMOJI_RE.sub(" ", s)

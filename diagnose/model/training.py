@@ -175,6 +175,8 @@ def training_data(
 
     Training split + augmented variants of it + ops corrections, which weigh
     `correction_weight` corpus sentences each: a person read that return.
+    A `weight` column in `corrections` multiplies that per row (a shop's own
+    corrections in its model, `diagnose.model.versions.shop_corrections`).
     """
     tr, _ = split(corpus)
     aug = augment(tr)
@@ -183,10 +185,12 @@ def training_data(
     if corrections is not None and len(corrections):
         corr = corrections[["text", "reason"]].copy()
         corr["sub_reason"] = corrections["sub_reason"] if "sub_reason" in corrections else ""
+        corr["weight"] = (pd.to_numeric(corrections["weight"], errors="coerce").fillna(1.0)
+                          if "weight" in corrections else 1.0) * float(correction_weight)
         corr = corr[corr["text"].astype(str).str.strip() != ""]
         corr = corr[~corr["text"].map(is_held_out)]  # keep the held-out split clean
         n_corr = len(corr)
-        parts.append(corr.assign(weight=float(correction_weight)))
+        parts.append(corr)
     data = pd.concat(parts, ignore_index=True)
     # Corrections are the latest word of a person who read the return: they
     # override corpus sentences with the same text.
@@ -380,7 +384,9 @@ corrections from the corrections database.
    links, order/tracking numbers and emoji removed; clauses the buyer clears before a contrast
    ("尺码没问题，就是…") are dropped.
 2. Features: TF-IDF (sublinear) over jieba words with the domain dictionary `diagnose/data/user_dict.txt`
-   (unigrams + bigrams) and over character 1–{p.char_ngram_max}-grams (weight {p.char_weight}); min_df {p.min_df}.
+   (unigrams + bigrams) and over character 1–{p.char_ngram_max}-grams (weight {p.char_weight}); min_df {p.min_df}
+   ({len(result.model.word_vocab) + len(result.model.char_vocab):,} features; min_df and the character weight were chosen on the
+   real dev split, as was leaving the per-label chi-square pruning off: `keep_per_label` {p.keep_per_label}).
    Function words (pronouns, particles, hedges: 你们, 给我, 感觉, 这次 …, `diagnose/model/text.py`) are never
    features, so they can be neither learnt nor shown as evidence.
 3. Estimator (`diagnose/model/estimator.py`): Complement Naive Bayes (alpha {p.nb_alpha}) mixed with multinomial
@@ -388,7 +394,8 @@ corrections from the corrections database.
    {p.prior_shift} of the way (in log space) toward the class mix of real complaints
    ({", ".join(f"{k} {v:.3g}" for k, v in zip(taxonomy.LABELS, p.class_prior))}); logits divided by one temperature
    T={result.model.temperature:.3f}. NB share, prior shift, temperature and the review threshold were chosen on the
-   real-text **dev** split (`eval/tune.py`; the grid is in `eval/tune_mix_dev.txt`), never on test.
+   real-text **dev** split (`eval/tune.py`, `eval/prune_sweep.py`; the grids are in `eval/tune_final_dev.txt` and
+   `eval/prune_sweep_dev.txt`), never on test.
 4. Ops corrections weigh {p.correction_weight} corpus sentences each (chosen by inner cross-validation on dev,
    `scripts/learning_curve.py`).
 5. The dropdown reason adds {p.dropdown_bonus} to its label's logit; with no words the dropdown decides at confidence 0.5.
@@ -422,7 +429,8 @@ fewer. Lower it for a shorter queue at the cost of more wrong tags kept.
 
 ## Limits
 - The corpus is written by the team, not sampled from a platform; real buyers will find phrasings it lacks.
-  Ops corrections (dashboard → 纠正标签) are folded into the next `python -m diagnose train`.
+  Ops corrections (dashboard → 纠正标签) are folded into the next `python -m diagnose train`, or into a
+  dashboard retrain, install-wide or for one shop (`diagnose/model/versions.py`).
 - English comments (Amazon) are covered only thinly by the corpus; for them the dropdown reason code carries
   more of the decision.
 - `malicious` is *suspected* intent in the words only; behaviour signals live in `diagnose/risk.py`.

@@ -25,7 +25,7 @@ from ui.i18n import t
 
 MODES = ("proposed", "review", "conflict", "corrected", "all")
 EDIT_COLS = ["return_id", "buyer_text", "reason", "sub_reason", "model_reason", "confidence", "platform_reason",
-             "sku", "corrected"]
+             "sku", "shop", "corrected"]
 
 
 def _candidates(frame: pd.DataFrame, mode: str, query: str, model=None, limit: int = 100) -> pd.DataFrame:
@@ -56,6 +56,7 @@ def _editor_frame(rows: pd.DataFrame, original: pd.DataFrame | None) -> pd.DataF
     out = pd.DataFrame({
         "return_id": rows["return_id"].astype(str).to_numpy(),
         "sku": rows["sku"].astype("string").fillna("").to_numpy() if "sku" in rows.columns else "",
+        "shop": rows["shop"].astype("string").fillna("").to_numpy() if "shop" in rows.columns else "",
         "buyer_text": rows["buyer_text"].astype("string").fillna("").to_numpy(),
         "platform_reason": rows["platform_reason"].astype("string").fillna("").to_numpy()
         if "platform_reason" in rows.columns else "",
@@ -83,6 +84,7 @@ def _save(before: pd.DataFrame, after: pd.DataFrame, user: str) -> int:
         "old_sub_reason": old["sub_reason"].to_numpy(),
         "buyer_text": rows["buyer_text"].to_numpy(),
         "platform_reason": rows["platform_reason"].to_numpy(),
+        "shop": rows["shop"].to_numpy() if "shop" in rows.columns else "",
     })
     return state.get_store().add_many(records, user=user or None)
 
@@ -125,10 +127,11 @@ def main() -> None:
         width="stretch",
         height=460,
         num_rows="fixed",
-        disabled=["return_id", "sku", "buyer_text", "platform_reason", "model_reason", "confidence", "corrected"],
+        disabled=["return_id", "sku", "shop", "buyer_text", "platform_reason", "model_reason", "confidence", "corrected"],
         column_config={
             "return_id": st.column_config.TextColumn(t("col_return_id")),
             "sku": st.column_config.TextColumn(t("col_sku")),
+            "shop": st.column_config.TextColumn(t("col_shop")),
             "buyer_text": st.column_config.TextColumn(t("col_buyer_text"), width="medium"),
             "platform_reason": st.column_config.TextColumn(t("col_platform_reason")),
             "model_reason": st.column_config.SelectboxColumn(
@@ -167,21 +170,41 @@ def main() -> None:
             st.dataframe(common.history_table(hist, c.lang), hide_index=True, width="stretch")
 
 
+def _shops(c) -> list[str]:
+    """Shops to offer a model of their own: those with saved corrections, then those in the data."""
+    shops = list(c.store.shops())
+    if c.loaded is not None and c.loaded.tagged is not None and "shop" in c.loaded.tagged.columns:
+        seen = c.loaded.tagged["shop"].astype("string").dropna().str.strip()
+        shops += sorted(s for s in set(seen.tolist()) if s and s not in shops)
+    return shops
+
+
 def _retrain_section(c) -> None:
-    """Retrain with the saved corrections (progress bar), show the new version, roll back."""
+    """Retrain with the saved corrections (progress bar), install-wide or for one shop; show the version; roll back."""
     from diagnose.model import versions
 
     st.subheader(t("co_retrain_title"))
-    active = versions.active_model_path()
-    st.caption(t("co_retrain_help", n=c.store.count(), v=getattr(c.model, "version", "?"),
-                 where=t("co_retrain_shipped") if active is None else common.md_escape(active.name)))
+    shops = _shops(c)
+    scope = ""
+    if shops:
+        scope = st.selectbox(t("co_scope"), [""] + shops, key="co_scope",
+                             format_func=lambda s: t("co_scope_shop", s=s) if s else t("co_scope_all")) or ""
+    active = versions.active_model_path(scope or None)
+    if active is not None:
+        where = common.md_escape(active.name)
+    else:
+        where = t("co_retrain_install") if scope else t("co_retrain_shipped")
+    version = active.name.removeprefix("reason_model-").removesuffix(".npz") if scope and active is not None \
+        else getattr(c.model, "version", "?")
+    st.caption(t("co_retrain_help", n=c.store.count(), v=version, where=where)
+               + (" " + t("co_shop_help", w=f"{versions.SHOP_WEIGHT:g}") if scope else ""))
     if "co_retrain_flash" in st.session_state:
         st.success(st.session_state.pop("co_retrain_flash"))
     b1, b2 = st.columns(2)
     if b1.button(t("co_retrain"), key="co_retrain", disabled=c.store.count() == 0):
         bar = st.progress(0.0, text=t("co_retrain_step", step="…"))
         try:
-            res = versions.retrain(c.store, progress=lambda f, step: bar.progress(
+            res = versions.retrain(c.store, shop=scope or None, progress=lambda f, step: bar.progress(
                 min(max(f, 0.0), 1.0), text=t("co_retrain_step", step=step)))
         except InputError as exc:
             st.error(common.md_escape(str(exc)))
@@ -190,7 +213,7 @@ def _retrain_section(c) -> None:
                                                  n=res.n_corrections)
         st.rerun()
     if active is not None and b2.button(t("co_rollback"), key="co_rollback"):
-        back = versions.rollback()
+        back = versions.rollback(scope or None)
         st.session_state["co_retrain_flash"] = t("co_rolled_back", v=common.md_escape(back))
         st.rerun()
 
