@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -57,9 +58,53 @@ def _add_input_args(p: argparse.ArgumentParser, *, orders: str | None = None) ->
     p.add_argument("--model", help="model file (default: models/reason_model.npz)")
     if orders:
         p.add_argument("--orders", metavar="ORDERS", help=orders)
+        _add_orders_platform(p)
+
+
+ORDERS_PLATFORM_HELP = ("the platform the --orders export belongs to ({keys}); return rates divide only that "
+                        "platform's returns by its orders (default: told from the file name, or the returns' only "
+                        "platform; otherwise no rate)")
+# What a merchant may type for a platform, besides its key.
+PLATFORM_ALIASES = {"抖音": "douyin", "抖店": "douyin", "淘宝": "taobao", "天猫": "taobao", "tmall": "taobao",
+                    "京东": "jd", "拼多多": "pinduoduo", "pdd": "pinduoduo", "亚马逊": "amazon", "通用": "generic"}
+
+
+# diagnose.io.profiles.PROFILE_KEYS (tests/test_cli.py checks); a copy so --help imports nothing heavy.
+PROFILE_KEYS = ("douyin", "taobao", "jd", "pinduoduo", "amazon", "generic")
+
+
+def _add_orders_platform(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--orders-platform", metavar="PLATFORM", help=ORDERS_PLATFORM_HELP.format(keys=", ".join(PROFILE_KEYS)))
+
+
+def orders_platform(args: argparse.Namespace) -> str | None:
+    """The --orders-platform key (aliases such as 抖音 accepted), or None; a clear error for anything else."""
+    given = getattr(args, "orders_platform", None)
+    if given is None:
+        return None
+    key = PLATFORM_ALIASES.get(given.strip(), given.strip().lower())
+    if key not in PROFILE_KEYS:
+        raise InputError(f"unknown platform '{given}' for --orders-platform",
+                         hint="use one of: " + ", ".join(PROFILE_KEYS), code="unknown_orders_platform",
+                         params={"platform": given, "choices": ", ".join(PROFILE_KEYS)})
+    if not getattr(args, "orders", None):
+        raise InputError("--orders-platform says which platform the --orders export belongs to, "
+                         "but no --orders file was given", hint="add --orders ORDERS, or drop --orders-platform",
+                         code="orders_platform_without_orders")
+    return key
+
+
+def _tag_platform(orders, key: str | None):
+    """The order table with the platform it belongs to (report.match_orders reads it from there too)."""
+    if orders is not None and key:
+        orders = orders.copy()
+        orders["platform"] = key
+    return orders
 
 
 def _report_files(files, duplicates_merged: int, slices: int | None = None) -> None:
+    from diagnose.messages import localise_note
+
     for f in files:
         mapping = ", ".join(f"{k}←{v}" for k, v in f.mapping.items())
         read_in = f" (read in {slices:,} slices)" if slices else ""
@@ -67,7 +112,7 @@ def _report_files(files, duplicates_merged: int, slices: int | None = None) -> N
              f"{f.n_rows:,} rows{read_in}")
         _say(f"  mapping: {mapping}")
         for issue in f.issues[:MAX_WARNINGS]:
-            _say(f"  warning: {issue}")
+            _say(f"  warning: {localise_note(issue, 'en', 'cli')}")
         if len(f.issues) > MAX_WARNINGS:
             _say(f"  … and {len(f.issues) - MAX_WARNINGS} more warnings")
     if duplicates_merged:
@@ -89,7 +134,8 @@ def _orders(args: argparse.Namespace):
     from diagnose.io import parse_overrides, read_orders
 
     path = getattr(args, "orders", None)
-    return read_orders(path, overrides=parse_overrides(args.map)) if path else None
+    key = orders_platform(args)
+    return _tag_platform(read_orders(path, overrides=parse_overrides(args.map)), key) if path else None
 
 
 def _write_table(frame, path: str) -> None:
@@ -144,7 +190,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     orders = _orders(args)
     result = read_and_tag(args)
-    report = build_report(result.frame, orders, duplicates_merged=result.duplicates_merged, lang=args.lang)
+    report = build_report(result.frame, orders, duplicates_merged=result.duplicates_merged, lang=args.lang,
+                          orders_platform=orders_platform(args))
     for note in write_report(report, args.output, lang=args.lang):
         _say(f"  note: {note}")
     _say(f"wrote report on {len(result.frame):,} returns to {args.output}")
@@ -168,25 +215,56 @@ def cmd_risk(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of_now(args: argparse.Namespace):
+    """The end of the --as-of day (the moment deadlines are judged against), or None for now."""
+    import datetime as dt
+
+    import pandas as pd
+
+    if not getattr(args, "as_of", None):
+        return None
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(args.as_of)) + pd.Timedelta(days=1)
+    except ValueError as exc:
+        raise InputError(f"--as-of {args.as_of!r} is not a date", hint="write it as YYYY-MM-DD",
+                         code="bad_date_option", params={"option": "--as-of", "value": str(args.as_of)}) from exc
+
+
 def cmd_appeal(args: argparse.Namespace) -> int:
-    from diagnose.analysis.risk import appeal_pack, score_risk
+    from diagnose.analysis.metrics import read_order_facts
+    from diagnose.analysis.risk import appeal_pack, quality_appeal_list, score_risk
+    from diagnose.analysis.risk.pack import appeal_index_xlsx
+    from diagnose.io import parse_overrides
 
     out = Path(args.output)
     fmt = out.suffix.lower().lstrip(".")
+    if args.index and fmt != "xlsx":
+        raise InputError(f"the appeal index is a spreadsheet; cannot write it as {out.name!r}",
+                         hint="name the output INDEX.xlsx",
+                         code="output_format", params={"suffix": out.suffix or "(no extension)", "formats": ".xlsx"})
     if fmt not in ("xlsx", "md", "html"):
         raise InputError(f"cannot tell the pack format from {out.name!r}",
                          hint="name the output PACK.xlsx, PACK.md or PACK.html",
                          code="output_format", params={"suffix": out.suffix or "(no extension)",
                                                        "formats": ".xlsx / .md / .html"})
-    orders = _orders(args)
+    now = _as_of_now(args)
+    key = orders_platform(args)
+    # The order facts metrics reads (paid, shipped, signed times, unit price), so the timeline has them.
+    orders = _tag_platform(read_order_facts(args.orders, parse_overrides(args.map)), key) if args.orders else None
     result = read_and_tag(args)
-    data = appeal_pack(score_risk(result.frame, orders), args.return_id, fmt, orders=orders)
+    if args.index:
+        appeals, _ = quality_appeal_list(result.frame, orders=orders, now=now)
+        data = appeal_index_xlsx(appeals)
+        done = f"index of {len(appeals):,} appeal candidates written to {out}"
+    else:
+        data = appeal_pack(score_risk(result.frame, orders), args.return_id, fmt, orders=orders, now=now)
+        done = f"appeal pack for {args.return_id} written to {out}"
     try:
         out.write_bytes(data)
     except OSError as exc:
         raise InputError(f"cannot write the file ({exc.strerror or exc})", file=str(out),
                          code="write_failed", params={"reason": str(exc.strerror or exc)}) from exc
-    _say(f"appeal pack for {args.return_id} written to {out}")
+    _say(done)
     return 0
 
 
@@ -211,22 +289,27 @@ def cmd_metrics(args: argparse.Namespace) -> int:
                          code="output_format", params={"suffix": Path(args.output).suffix or "(no extension)",
                                                        "formats": ".csv / .xlsx / .md"})
     cfg = MetricConfig(fast_refund_minutes=args.fast_minutes, low_price_yuan=args.low_price)
-    orders = read_order_facts(args.orders, parse_overrides(args.map)) if args.orders else None
+    key = orders_platform(args)
+    orders = _tag_platform(read_order_facts(args.orders, parse_overrides(args.map)), key) if args.orders else None
     ratings = read_ratings(args.ratings) if args.ratings else None
     result = read_and_tag(args)
+    if key:  # the order export covers only its platform: other platforms' returns have no order line in it
+        result = replace(result, frame=result.frame[result.frame["platform"].astype(str) == key])
     # misjudgements whose appeal window is still open at the end of --as-of (closed ones cannot be appealed)
     appeals, _ = quality_appeal_list(result.frame, now=pd.Timestamp(as_of) + pd.Timedelta(days=1))
     ids = set(appeals.loc[appeals["urgency"] != "closed", "return_id"].astype(str))
     res = platform_metrics(result.frame, orders, platform=args.platform, as_of=as_of, config=cfg,
                            ratings=ratings, appeal_ids=ids)
-    written = write_metrics(res, args.output)
-    for note in res.notes:
+    written = write_metrics(res, args.output, lang=args.lang)
+    en = args.lang == "en"
+    for note in (res.notes_en if en else res.notes):
         _say(f"note: {note}")
     for _, r in res.table[res.table["scope"] == "shop"].iterrows():
         rate = "rate unknown (no order export)" if r["rate"] != r["rate"] else f"{100 * r['rate']:.2f}%"
         den = "?" if r["denominator"] != r["denominator"] else f"{int(r['denominator']):,}"
-        _say(f"{r['metric_zh']}: {int(r['numerator']):,} / {den} = {rate} "
-             f"({r['window_start']} .. {r['window_end']}; excluded {r['excluded'] or '-'})")
+        name, excluded = (r["metric_en"], r["excluded_en"]) if en else (r["metric_zh"], r["excluded"])
+        _say(f"{name}: {int(r['numerator']):,} / {den} = {rate} "
+             f"({r['window_start']} .. {r['window_end']}; excluded {excluded or '-'})")
     _say("wrote " + ", ".join(str(p) for p in written))
     return 0
 
@@ -293,9 +376,11 @@ def _followup_orders(args: argparse.Namespace):
     from diagnose.io import parse_overrides, read_orders
 
     paths = getattr(args, "orders", None) or []
+    key = orders_platform(args)
     if not paths:
         return None
-    return pd.concat([read_orders(p, overrides=parse_overrides(args.map)) for p in paths], ignore_index=True)
+    return _tag_platform(pd.concat([read_orders(p, overrides=parse_overrides(args.map)) for p in paths],
+                                   ignore_index=True), key)
 
 
 def _fix_list_for(args: argparse.Namespace):
@@ -410,6 +495,7 @@ def _followup_parsers(sub) -> None:
     p = _command(fix_sub, "check", cmd_fix_check, "compare the targeted reason before and after each fix")
     _add_input_args(p)
     p.add_argument("--orders", nargs="+", metavar="ORDERS", help="order export(s): rates per order, order dates")
+    _add_orders_platform(p)
     p.add_argument("--window", type=int, default=None, help="days on each side of the fix (default 60)")
     p.add_argument("--as-of", help="the day the data runs to (default: the latest application day)")
     p.add_argument("--fixes", help="read the fixes from this CSV (sku,fix_date,kind,note) instead of the log")
@@ -418,6 +504,7 @@ def _followup_parsers(sub) -> None:
     p = _command(sub, "alerts", cmd_alerts, "digest of new quality spikes, supplier batches and regressed fixes")
     _add_input_args(p)
     p.add_argument("--orders", nargs="+", metavar="ORDERS", help="order export(s)")
+    _add_orders_platform(p)
     p.add_argument("--since", help="only alerts starting on or after this day (YYYY-MM-DD)")
     p.add_argument("--suppliers", help="CSV mapping SKU to supplier (sku,supplier)")
     p.add_argument("--fixes", help="read the fixes from this CSV instead of the log")
@@ -462,15 +549,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "appeal", cmd_appeal, "write an appeal pack for one return (.xlsx, .md or .html)",
                  description="Order timeline, buyer text, evidence and the buyer's masked history for one return.")
-    _add_input_args(p, orders="order export (adds the order's own times to the timeline)")
-    p.add_argument("--return-id", required=True, metavar="ID", help="售后单号 / 退款编号 of the return")
-    p.add_argument("-o", "--output", required=True, metavar="PACK", help="PACK.xlsx, PACK.md or PACK.html")
+    _add_input_args(p, orders="order export (adds the order's paid, shipped and signed times to the timeline)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--return-id", metavar="ID", help="售后单号 / 退款编号 of the return")
+    which.add_argument("--index", action="store_true",
+                       help="write the XLSX index of every appeal candidate (most urgent first) instead of one pack")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="judge deadlines at the end of this day (default: now)")
+    p.add_argument("-o", "--output", required=True, metavar="PACK",
+                   help="PACK.xlsx, PACK.md or PACK.html (INDEX.xlsx with --index)")
 
     p = _command(sub, "metrics", cmd_metrics, "platform return metrics per shop and SKU (商品品质退货率 …)",
                  description="The metric the platform judges the shop by, counted its way: 30-day window ending "
                              "--as-of, first after-sale reason per order line, exclusions shown. See docs/METRICS.md.")
     _add_input_args(p)
     p.add_argument("--orders", nargs="+", metavar="ORDERS", help="order export(s): without them only counts, no rate")
+    _add_orders_platform(p)
     p.add_argument("--platform", required=True, choices=("douyin", "taobao", "jd", "pinduoduo"))
     p.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="last day of the 30-day window")
     p.add_argument("--ratings", metavar="FILE", help="Taobao ratings export (描述相符 stars per order)")
@@ -479,6 +572,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(not published by the platforms; default 5)")
     p.add_argument("--low-price", type=float, default=1.0, metavar="YUAN",
                    help="unit price below this is a low-price order, excluded (default 1)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                   help="language of the exclusion counts, notes and the Markdown report (default zh)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.csv, OUT.xlsx or OUT.md")
 
     p = _command(sub, "train", cmd_train, "rebuild the model from the corpus and ops corrections")

@@ -103,7 +103,9 @@ def tag(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profil
 
     # Warnings and error messages quote cells ("amount '联系138…' is not a number"):
     # they leave the library redacted too, for the CLI and the dashboard alike.
-    files = [replace(f, issues=redact_lines(f.issues)) for f in result.files]
+    from diagnose.io.notes import redact_note
+
+    files = [replace(f, issues=[redact_note(i) for i in f.issues]) for f in result.files]
     errs = [replace(e, message=redact_lines([e.message])[0]) for e in result.errors]
     return Tagged(
         frame=tagged,

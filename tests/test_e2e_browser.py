@@ -323,6 +323,18 @@ TRUNCATED_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMe
 })"""
 
 
+# Button and tab labels Streamlit cuts with an ellipsis when their column is too narrow ("Download …").
+CUT_LABELS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] .stMarkdownEllipsis'))
+  .filter(el => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1).map(el => el.innerText.trim())"""
+# What each uploader shows: the button's and the size note's text as drawn (CSS ::after included).
+UPLOADER_TEXT_JS = """() => Array.from(document.querySelectorAll('[data-testid="stFileUploaderDropzone"]')).map(z => {
+  const after = el => el ? getComputedStyle(el, '::after').content : '';
+  const p = z.querySelector('button [data-testid="stMarkdownContainer"] p');
+  const n = z.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
+  return [after(p), after(n)];
+})"""
+
+
 @pytest.mark.parametrize("width", [1024, 1440])
 def test_layout_at_laptop_widths(server, width):
     """Issue 13 item 4/6: no metric value cut at 1024-1440 px, lang="zh-CN", a title per page."""
@@ -347,12 +359,16 @@ def test_layout_at_laptop_widths(server, width):
                 assert values, f"{url_path}: no metric values"
                 cut = [v for v in values if v["sw"] > v["cw"] + 1 or v["text"].endswith("…")]
                 assert not cut, f"{url_path} at {width}px: truncated metric values {cut}"
+                assert not page.evaluate(CUT_LABELS_JS), (url_path, width, page.evaluate(CUT_LABELS_JS))
                 page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
                 assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
                 title = page.title()
                 assert nav_title in title, (url_path, title)
                 titles.add(title)
                 assert page.locator('[data-testid="stException"]').count() == 0
+                if url_path == "upload":  # Streamlit's own "Upload" / "1GB per file" are replaced in Chinese
+                    shown = page.evaluate(UPLOADER_TEXT_JS)
+                    assert shown and all("选择文件" in b and "1GB" in n for b, n in shown), shown
                 if not url_path:
                     ARTIFACTS.mkdir(exist_ok=True)
                     page.screenshot(path=str(ARTIFACTS / f"overview_{width}.png"), full_page=True)
@@ -367,5 +383,16 @@ def test_layout_at_laptop_widths(server, width):
             cut = [v for v in page.evaluate(TRUNCATED_JS) if v["sw"] > v["cw"] + 1 or v["text"].endswith("…")]
             assert not cut, f"English overview at {width}px: truncated metric values {cut}"
             assert "Overview" in page.title()
+            # the longest English button labels: the downloads page
+            _nav(page, "Downloads")
+            expect(page.locator('[data-testid="stDownloadButton"]').nth(3)).to_be_visible(timeout=TIMEOUT_MS)
+            page.wait_for_timeout(1000)
+            assert not page.evaluate(CUT_LABELS_JS), f"English downloads at {width}px: {page.evaluate(CUT_LABELS_JS)}"
+            for title, ready in (("Drill-down", '[data-testid="stCheckbox"]'),
+                                 ("Suspected malicious", '[data-testid="stDownloadButton"]')):
+                _nav(page, title)
+                expect(page.locator(ready).first).to_be_visible(timeout=TIMEOUT_MS)
+                page.wait_for_timeout(1000)
+                assert not page.evaluate(CUT_LABELS_JS), f"English {title} at {width}px: {page.evaluate(CUT_LABELS_JS)}"
         finally:
             browser.close()

@@ -513,3 +513,14 @@ def test_report_package_keeps_functions_and_modules_small():
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 assert node.end_lineno - node.lineno + 1 <= 120, (path.name, node.name)
+
+
+def test_no_single_character_phrase():
+    """Issue 13 (11): 穿 or 退 alone tells a merchant nothing; the phrases they open still count."""
+    rows = ([dict(sku="A", reason="quality", buyer_text=t)
+             for t in ["面料很薄 穿着透", "面料很薄 穿不了", "面料薄 穿上显胖", "面料很薄，穿", "穿 面料薄"]]
+            + [dict(sku="B", reason="quality", buyer_text=f"杯盖漏水 第{i}次") for i in range(5)])
+    ph = build_report(tagged_frame(rows)).phrases
+    assert not ph.empty
+    assert (ph["phrase"].str.len() > 1).all(), ph["phrase"].tolist()
+    assert "穿" not in set(ph["phrase"]) and "面料薄" in set(ph["phrase"]) | {"面料"}

@@ -544,6 +544,10 @@ def trend_data(c: Context, granularity: str = "week") -> pd.DataFrame:
     if granularity == "week":
         df = c.report().by_week
         out = pd.DataFrame({"period": pd.to_datetime(df["week"]), "reason": df["reason"], "count": df["returns"]})
+        last = pd.to_datetime(c.filtered["applied_at"], errors="coerce").max() if "applied_at" in c.filtered else pd.NaT
+        # a week whose last day is after the data's last day is not over (its count is not comparable)
+        out["partial"] = (out["period"] + pd.Timedelta(days=6)).dt.normalize() > last.normalize() \
+            if pd.notna(last) else False
     else:
         from diagnose.analysis.report import by_day
 

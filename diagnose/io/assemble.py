@@ -21,6 +21,7 @@ from diagnose.io import limits as L
 from diagnose.io import profiles as P
 from diagnose.io.hashing import hash_series
 from diagnose.io.header import body, find_header, later_headers, overflow
+from diagnose.io.notes import note
 from diagnose.io.rawtable import Header, RawTable
 from diagnose.io.sheetkind import refuse_other_kinds, sheet_kind
 from diagnose.taxonomy import normalise_return_type
@@ -95,8 +96,9 @@ def read_tables(name: str, tables: list[RawTable], overrides: Mapping[str, str],
         _label, table, header, _skip = blocks[0]
         refuse_other_kinds(name, header.names, overrides)
     if skipped:
-        parts[0].report.issues.append(
-            "not read (an order, settlement or review sheet, not returns): " + ", ".join(skipped))
+        parts[0].report.issues.append(note(
+            "sheets_not_returns", "not read (an order, settlement or review sheet, not returns): "
+            + ", ".join(skipped), sheets=", ".join(skipped)))
     return parts
 
 
@@ -118,8 +120,8 @@ def _blocks(name: str, table: RawTable, overrides: Mapping[str, str]) -> list[tu
                           row_offset=table.row_offset + start, rows_before=table.row_offset + start,
                           sheet=table.sheet,
                           lossy_columns=table.lossy_columns,
-                          notes=[f"a second table starts on row {table.row_offset + start + 1} "
-                                 "(another header); read as its own block"],
+                          notes=[note("second_table", f"a second table starts on row {table.row_offset + start + 1} "
+                                      "(another header); read as its own block", row=table.row_offset + start + 1)],
                           row_flags=_flags_below(table.row_flags, start, len(table.cells)))
         return [(first, header, repeats)] + _blocks(name, second, overrides)
     return [(table, header, repeats)]
@@ -158,9 +160,9 @@ def table_part(name: str, table: RawTable, header: Header, overrides: Mapping[st
         if any(h == v or P.normalise_header(h) == P.normalise_header(v) for h in headers)
     }
     refuse_other_kinds(name, headers, present)
-    key, note = _profile(headers, forced_profile)
-    if note:
-        issues.append(note)
+    key, profile_note = _profile(headers, forced_profile)
+    if profile_note:
+        issues.append(profile_note)
     profile = P.PROFILES[key]
     mapping = P.map_headers(headers, profile.synonyms, P.MAPPABLE_COLUMNS, present)
     if "buyer_text" not in mapping and "platform_reason" not in mapping:
@@ -180,7 +182,7 @@ def table_part(name: str, table: RawTable, header: Header, overrides: Mapping[st
     frame, unmapped = cols.frame(key)
     issues.extend(cols.examples)
     if len(cells) == 0:
-        issues.append("no data rows below the header")
+        issues.append(note("no_data_rows", "no data rows below the header"))
     report = FileReport(
         name=name, profile=key, encoding=table.encoding,
         header_row=header.index + table.row_offset + 1, n_rows=len(cells),
@@ -194,37 +196,43 @@ def _table_notes(table: RawTable, header: Header, n_body: int, skip: set[int]) -
     offset = table.row_offset
     for j in table.lossy_columns:
         if j < header.width:
-            issues.append(
+            issues.append(note(
+                "lossy_column",
                 f"column '{header.names[j]}' holds numbers of more than 15 digits stored as numbers "
-                "in the spreadsheet; their last digits may be wrong — export IDs as text"
-            )
+                "in the spreadsheet; their last digits may be wrong — export IDs as text",
+                header=header.names[j]))
     issues.extend(table.notes)
     above = header.index + offset - table.rows_before
     if above > 0:
-        issues.append(f"header found on row {header.index + offset + 1}; {above} row(s) above it skipped")
+        row = header.index + offset + 1
+        issues.append(note("header_row", f"header found on row {row}; {above} row(s) above it skipped",
+                           row=row, above=above))
     if skip:
         lines = ", ".join(str(p + offset + 1) for p in sorted(skip)[:3])
-        issues.append(f"{len(skip)} row(s) repeat the header row (row {lines}); not read as data")
+        issues.append(note("repeated_header", f"{len(skip)} row(s) repeat the header row (row {lines}); "
+                           "not read as data", count=len(skip), rows=lines))
     blank = (len(table.cells) - header.index - 1) - n_body - len(skip)
     if blank:
-        issues.append(f"{blank} completely empty line(s) skipped (not counted as data rows)")
+        issues.append(note("blank_lines", f"{blank} completely empty line(s) skipped (not counted as data rows)",
+                           count=blank))
     return issues
 
 
-def _profile(headers: list[str], forced: str | None) -> tuple[str, str]:
+def _profile(headers: list[str], forced: str | None) -> tuple[str, str | None]:
     """The profile to read with, and a note when the headers were too weak a sign to name a platform."""
     if forced:
-        return forced, ""
+        return forced, None
     key, scores = P.detect_profile(headers)
     if key == "generic" and any(scores.values()):
         seen = []
         for k, score in scores.items():
             if score:
                 typical = [h for h in headers if P.normalise_header(h) in P.PROFILES[k].distinctive_norm]
-                seen.append(f"'{' / '.join(typical)}' for {P.PROFILES[k].name}")
-        return key, ("the headers are not typical enough of one platform to name it (only "
-                     + "; ".join(seen) + "); read with the generic column names")
-    return key, ""
+                seen.append([" / ".join(typical), k])
+        return key, note("weak_platform", "the headers are not typical enough of one platform to name it (only "
+                         + "; ".join(f"'{h}' for {P.PROFILES[k].name}" for h, k in seen)
+                         + "); read with the generic column names", seen=seen)
+    return key, None
 
 
 def _duplicate_notes(header: Header, mapping: dict[str, int]) -> list[str]:
@@ -232,11 +240,12 @@ def _duplicate_notes(header: Header, mapping: dict[str, int]) -> list[str]:
     for name, count in header.duplicates.items():
         first = header.names.index(name)
         used = next((c for c, i in mapping.items() if i == first), None)
-        notes.append(
+        notes.append(note(
+            "duplicate_header",
             f"header '{name}' appears {count} times; the first is read"
             + (f" as {used}" if used else "")
-            + f", the others are kept as '{name} (2)'" + ("…" if count > 2 else "")
-        )
+            + f", the others are kept as '{name} (2)'" + ("…" if count > 2 else ""),
+            header=name, count=count, used=used or "", more=count > 2))
     return notes
 
 
@@ -337,10 +346,11 @@ class _Columns:
         if long.any():
             self.flags.append(("buyer_text:long", long))
             first = self.rows[np.flatnonzero(long)[0]]
-            issues.append(
+            issues.append(note(
+                "long_text",
                 f"{int(long.sum())} buyer text(s) longer than {L.MAX_TEXT_CHARS:,} characters (first on "
-                f"row {first}); kept whole, the classifier reads the first {L.MAX_TEXT_CHARS:,}"
-            )
+                f"row {first}); kept whole, the classifier reads the first {L.MAX_TEXT_CHARS:,}",
+                count=int(long.sum()), row=first, limit=L.MAX_TEXT_CHARS))
 
     def _amount(self, issues: list[str]) -> None:
         amount = self.col("amount")
@@ -350,10 +360,12 @@ class _Columns:
         values, bad, decimal_comma = F.parse_amounts(amount)
         header = self.headers[self.mapping["amount"]]
         if decimal_comma:
-            issues.append(f"amount column '{header}' writes decimals with a comma (59,90 = 59.90); read so")
+            issues.append(note("decimal_comma", f"amount column '{header}' writes decimals with a comma "
+                               "(59,90 = 59.90); read so", header=header))
         if P.normalise_header(header) in self.profile.fen_headers or P.header_in_fen(header):
             values = values / 100.0
-            issues.append(f"amount column '{header}' is in fen; divided by 100 to yuan")
+            issues.append(note("amount_fen", f"amount column '{header}' is in fen; divided by 100 to yuan",
+                               header=header))
         self.out["amount"] = values
         self._flag("amount", amount, bad, "is not a finite number — kept, amount left empty")
 
@@ -373,12 +385,12 @@ class _Columns:
             return
         self.flags.append(("row:extra_cells", extra))
         for pos in np.flatnonzero(extra)[:MAX_EXAMPLES]:
-            self.examples.append(
-                f"row {self.rows[pos]}: has more cells than the header — columns may be shifted "
-                "(an unquoted delimiter in the text?); kept as is"
-            )
+            self.examples.append(note(
+                "extra_cells", f"row {self.rows[pos]}: has more cells than the header — columns may be shifted "
+                "(an unquoted delimiter in the text?); kept as is", row=self.rows[pos]))
         if extra.sum() > MAX_EXAMPLES:
-            self.examples.append(f"… {int(extra.sum()) - MAX_EXAMPLES} more row(s) with extra cells")
+            more = int(extra.sum()) - MAX_EXAMPLES
+            self.examples.append(note("extra_cells_more", f"… {more} more row(s) with extra cells", count=more))
 
     def ids(self, prefix: str, table: RawTable, issues: list[str]) -> None:
         out, mapping, rows = self.out, self.mapping, self.rows
@@ -395,20 +407,25 @@ class _Columns:
                 self.flags.append((f"{column}:imprecise", imprecise))
                 if column == "return_id" or not mapping.get("return_id"):
                     first = rows[np.flatnonzero(imprecise)[0]]
-                    issues.append(
+                    value = ids.iloc[np.flatnonzero(imprecise)[0]]
+                    issues.append(note(
+                        "imprecise_ids",
                         f"{int(imprecise.sum())} {column}(s) in column '{self.headers[mapping[column]]}' "
-                        f"lost digits (e.g. row {first}: '{ids.iloc[np.flatnonzero(imprecise)[0]]}', a "
-                        "number in scientific notation); flagged and never merged — export IDs as text"
-                    )
+                        f"lost digits (e.g. row {first}: '{value}', a "
+                        "number in scientific notation); flagged and never merged — export IDs as text",
+                        count=int(imprecise.sum()), column=column, header=self.headers[mapping[column]],
+                        row=first, value=str(value)))
         out["sku"] = out["sku"].fillna(out["product_id"])
         if "return_id" in mapping:
             missing_id = out["return_id"].isna().to_numpy()
             if missing_id.any():
-                issues.append(f"{int(missing_id.sum())} row(s) without a return id; given the id '{prefix}#<row>'")
+                issues.append(note("missing_ids", f"{int(missing_id.sum())} row(s) without a return id; "
+                                   f"given the id '{prefix}#<row>'", count=int(missing_id.sum()), prefix=prefix))
                 out["return_id"] = out["return_id"].fillna(_synthetic_ids(prefix, rows))
         else:
             out["return_id"] = _synthetic_ids(prefix, rows)
-            issues.append(f"no return id column; each row gets the id '{prefix}#<row>'")
+            issues.append(note("no_id_column", f"no return id column; each row gets the id '{prefix}#<row>'",
+                               prefix=prefix))
 
     def frame(self, key: str) -> tuple[pd.DataFrame, list[str]]:
         out, n = self.out, self.n

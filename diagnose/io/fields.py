@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from diagnose.io import profiles as P
+from diagnose.io.notes import note
 
 NA_TOKENS = ["", "-", "--", "—", "null", "NULL", "N/A", "n/a", "#N/A"]
 DATETIME_DTYPE = "datetime64[us]"
@@ -258,12 +259,13 @@ def flag(
     flags.append((f"{column}:unparseable", mask))
     positions = np.flatnonzero(mask)
     for pos in positions[:MAX_EXAMPLES]:
-        examples.append(f"row {rows[pos]}: {column} ({header}) '{values.iloc[pos]}' {what}")
+        examples.append(note("unreadable_cell", f"row {rows[pos]}: {column} ({header}) '{values.iloc[pos]}' {what}",
+                             row=rows[pos], column=column, header=header, value=str(values.iloc[pos])))
     if count > MAX_EXAMPLES:
-        examples.append(
-            f"… {count - MAX_EXAMPLES} more row(s) with an unreadable {column}; "
-            f"see the row_issues column"
-        )
+        examples.append(note(
+            "unreadable_more",
+            f"… {count - MAX_EXAMPLES} more row(s) with an unreadable {column}; see the row_issues column",
+            count=count - MAX_EXAMPLES, column=column))
 
 
 def join_flags(flags: list[tuple[str, np.ndarray]], n: int) -> pd.Series:

@@ -23,6 +23,7 @@ import pandas as pd
 from diagnose.errors import InputError
 from diagnose.io.containers import WHAT_TO_DO
 from diagnose.io.header import HEADER_SCAN_ROWS, sheet_match
+from diagnose.io.notes import note
 from diagnose.io.rawtable import RawTable
 
 
@@ -77,10 +78,11 @@ def read_workbook(name: str, data: bytes, kind: str, extra_headers: Any) -> tupl
         return [_table(best[2], best[1])], []
     notes = []
     if len(names) > 1:
-        notes.append(
+        notes.append(note(
+            "sheets_read",
             "sheets read: " + ", ".join(f"'{s}'" for s, _ in matching)
-            + ("; skipped (no export header): " + ", ".join(f"'{s}'" for s in skipped) if skipped else "")
-        )
+            + ("; skipped (no export header): " + ", ".join(f"'{s}'" for s in skipped) if skipped else ""),
+            read=[str(s) for s, _ in matching], skipped=[str(s) for s in skipped]))
     return [_table(rows, sheet) for sheet, rows in matching], notes
 
 

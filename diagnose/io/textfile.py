@@ -28,6 +28,7 @@ from diagnose.io import limits as L
 from diagnose.io import profiles as P
 from diagnose.io.fields import STR_DTYPE
 from diagnose.io.header import HEADER_SCAN_ROWS, header_score
+from diagnose.io.notes import note
 from diagnose.io.rawtable import RawTable
 
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -59,7 +60,7 @@ def read_text(name: str, data: bytes, extra_headers: Any) -> RawTable:
     utf8 = E.to_utf8(name, payload, encoding, delim, headers)
     if cr_only:
         utf8 = utf8.replace(b"\r", b"\n")
-        notes.append("the lines end in CR only (old Mac style); read as ordinary line ends")
+        notes.append(note("cr_only", "the lines end in CR only (old Mac style); read as ordinary line ends"))
     utf8 = _drop_control_bytes(utf8, notes)
     frame, offset = None, 0
     if score > 0:
@@ -97,8 +98,8 @@ def _head_text(name: str, payload: bytes, encoding: str, notes: list[str]) -> tu
             try:
                 head = E.decode_head(payload, "gb18030")
                 encoding = "gb18030"
-                notes.append("the file starts with a UTF-8 marker (BOM) but its text is GB18030/GBK; "
-                             "read as GB18030")
+                notes.append(note("bom_gbk", "the file starts with a UTF-8 marker (BOM) but its text is "
+                                  "GB18030/GBK; read as GB18030"))
             except UnicodeDecodeError:
                 pass
         if head is None:
@@ -162,8 +163,8 @@ def _drop_control_bytes(utf8: bytes, notes: list[str]) -> bytes:
         return utf8
     line = utf8.count(b"\n", 0, first.start()) + 1
     cleaned, count = _CONTROL_BYTES.subn(b"", utf8)
-    notes.append(f"{count} control character(s) (invisible bytes such as NUL) removed from the text; "
-                 f"the first was on line {line}")
+    notes.append(note("control_chars", f"{count} control character(s) (invisible bytes such as NUL) removed "
+                      f"from the text; the first was on line {line}", count=count, line=line))
     return cleaned
 
 
@@ -217,9 +218,9 @@ def _reread_lines(utf8: bytes, delim: str, width: int) -> tuple[pd.DataFrame, li
     cells = pd.DataFrame([r + [""] * (cols - len(r)) for r in records], dtype=str)
     cells = cells.astype(STR_DTYPE)
     shown = ", ".join(str(x) for x in stray_lines[:3]) + (" …" if len(stray_lines) > 3 else "")
-    notes = [f"{len(stray_lines)} line(s) hold a quote (\") that is never closed (line {shown}); "
-             "the quote was read as a character so the lines after it stay separate rows — check "
-             "those rows' text"]
+    notes = [note("stray_quotes", f"{len(stray_lines)} line(s) hold a quote (\") that is never closed "
+                  f"(line {shown}); the quote was read as a character so the lines after it stay separate "
+                  "rows — check those rows' text", count=len(stray_lines), lines=shown)]
     return cells, notes, stray
 
 

@@ -198,6 +198,14 @@ CATALOGUE: dict[str, Message] = {
         "no SKU or product id column found in the order export; headers seen: {headers}",
         "请确认上传的是订单明细导出", "check that this is the order-detail export",
         "请用 --map sku=<表头> 指明商家编码所在的列", "use --map sku=<header> for the column with the merchant SKU code"),
+    "unknown_orders_platform": Message(
+        "未知的订单平台「{platform}」", "unknown platform '{platform}' for --orders-platform",
+        "请在「订单文件所属平台」里选择", "choose one under 'Platform of the order export'",
+        "可选：{choices}", "use one of: {choices}"),
+    "orders_platform_without_orders": Message(
+        "给了订单平台，但没有订单文件", "--orders-platform was given without an --orders file",
+        "请先上传订单导出文件", "upload the order export first",
+        "请加上 --orders 订单文件，或去掉 --orders-platform", "add --orders ORDERS, or drop --orders-platform"),
     # --- the user's column mapping --------------------------------------------
     "map_syntax": Message("列映射「{mapping}」的格式不是 字段=表头", "column mapping '{mapping}' is not of the form canonical=header",
                           _MAP_UI_ZH, _MAP_UI_EN, "请写成 --map buyer_text=问题描述", "write it like --map buyer_text=问题描述"),
@@ -248,6 +256,90 @@ def _with_library_entries() -> None:
 
 _with_library_entries()
 
+# Notes on a file that was read (``FileReport.issues``, `diagnose.io.notes.Note`): what the
+# reader did about something unusual. Same shape as the errors: text, then advice per face.
+_IDS_AS_TEXT_ZH = "导出时请把单号列设为文本格式"
+_IDS_AS_TEXT_EN = "export ID columns as text"
+NOTES: dict[str, Message] = {
+    "sheets_read": Message("读取了工作表：{read_zh}{skipped_zh}", "sheets read: {read_en}{skipped_en}"),
+    "sheets_not_returns": Message("未读取（是订单、结算或评价表，不是售后表）：{sheets}",
+                                  "not read (an order, settlement or review sheet, not returns): {sheets}",
+                                  "订单表请在「订单导出文件」上传框上传", "upload an order sheet under 'Order export'",
+                                  "订单表请用 --orders 传入", "pass an order sheet with --orders"),
+    "second_table": Message("第 {row} 行开始是另一张表（又一个表头），已作为单独的一块读取",
+                            "a second table starts on row {row} (another header); read as its own block"),
+    "lossy_column": Message("「{header}」列里有超过 15 位的数字以数值格式保存，末几位可能已经不对",
+                            "column '{header}' holds numbers of more than 15 digits stored as numbers in the "
+                            "spreadsheet; their last digits may be wrong",
+                            _IDS_AS_TEXT_ZH, _IDS_AS_TEXT_EN, _IDS_AS_TEXT_ZH, _IDS_AS_TEXT_EN),
+    "header_row": Message("表头在第 {row} 行；上方 {above} 行（标题或说明）已跳过",
+                          "header found on row {row}; {above} row(s) above it skipped"),
+    "repeated_header": Message("有 {count} 行重复了表头（第 {rows} 行），不作为数据读取",
+                               "{count} row(s) repeat the header row (row {rows}); not read as data"),
+    "blank_lines": Message("跳过了 {count} 个完全空白的行（不计为数据行）",
+                           "{count} completely empty line(s) skipped (not counted as data rows)"),
+    "weak_platform": Message("表头不足以判断是哪个平台（只有{seen_zh}），已按通用列名读取",
+                             "the headers are not typical enough of one platform to name it (only {seen_en}); "
+                             "read with the generic column names",
+                             "如知道平台，可在「修正列映射」里选择", "if you know the platform, choose it under 'Fix column mapping'",
+                             "如知道平台，可用 --profile 指定", "if you know the platform, name it with --profile"),
+    "duplicate_header": Message("表头「{header}」出现了 {count} 次；读取第一列{used_zh}，其余保留为「{header} (2)」{more_mark}",
+                                "header '{header}' appears {count} times; the first is read{used_en}, the others are "
+                                "kept as '{header} (2)'{more_mark}"),
+    "long_text": Message("{count} 条买家说明超过 {limit} 个字（第一条在第 {row} 行）；原文完整保留，分类只读前 {limit} 个字",
+                         "{count} buyer text(s) longer than {limit} characters (first on row {row}); kept whole, "
+                         "the classifier reads the first {limit}"),
+    "decimal_comma": Message("金额列「{header}」用逗号作小数点（59,90 = 59.90），已按此读取",
+                             "amount column '{header}' writes decimals with a comma (59,90 = 59.90); read so"),
+    "amount_fen": Message("金额列「{header}」的单位是分，已除以 100 换算成元",
+                          "amount column '{header}' is in fen; divided by 100 to yuan"),
+    "extra_cells": Message("第 {row} 行的单元格比表头多——列可能错位（文字里有未加引号的分隔符？），已原样保留",
+                           "row {row}: has more cells than the header — columns may be shifted (an unquoted "
+                           "delimiter in the text?); kept as is"),
+    "extra_cells_more": Message("……另有 {count} 行单元格比表头多", "… {count} more row(s) with extra cells"),
+    "imprecise_ids": Message("「{header}」列有 {count} 个{column_zh}丢失了数字（例如第 {row} 行：「{value}」，科学计数法）；"
+                             "已标记，不参与去重合并",
+                             "{count} {column}(s) in column '{header}' lost digits (e.g. row {row}: '{value}', a number "
+                             "in scientific notation); flagged and never merged",
+                             _IDS_AS_TEXT_ZH, _IDS_AS_TEXT_EN, _IDS_AS_TEXT_ZH, _IDS_AS_TEXT_EN),
+    "missing_ids": Message("{count} 行没有售后单号，已编号为「{prefix}#行号」",
+                           "{count} row(s) without a return id; given the id '{prefix}#<row>'"),
+    "no_id_column": Message("没有售后单号列，每行编号为「{prefix}#行号」", "no return id column; each row gets the id '{prefix}#<row>'",
+                            "如有单号列，请在「修正列映射」里指定售后单号", "if there is an id column, choose it as Return ID under 'Fix column mapping'",
+                            "如有单号列，请用 --map return_id=<表头> 指明", "if there is an id column, name it with --map return_id=<header>"),
+    "no_data_rows": Message("表头下面没有数据行", "no data rows below the header"),
+    "unreadable_cell": Message("第 {row} 行：{column_zh}{header_zh}的值「{value}」{what_zh}",
+                               "row {row}: {column} ({header}) '{value}' {what_en}"),
+    "unreadable_more": Message("……另有 {count} 行的{column_zh}无法读取，见「字段问题」列",
+                               "… {count} more row(s) with an unreadable {column}; see the row_issues column"),
+    "cr_only": Message("行尾只用 CR（旧版 Mac 格式），已按普通换行读取",
+                       "the lines end in CR only (old Mac style); read as ordinary line ends"),
+    "bom_gbk": Message("文件开头有 UTF-8 标记（BOM），但正文是 GB18030/GBK 编码，已按 GB18030 读取",
+                       "the file starts with a UTF-8 marker (BOM) but its text is GB18030/GBK; read as GB18030"),
+    "control_chars": Message("删除了文本中 {count} 个控制字符（NUL 等不可见字节），第一个在第 {line} 行",
+                             "{count} control character(s) (invisible bytes such as NUL) removed from the text; the "
+                             "first was on line {line}"),
+    "stray_quotes": Message("{count} 行有未闭合的引号 \"（第 {lines} 行）；引号按普通字符读取，后面的行仍各自成行——请检查这些行的文字",
+                            "{count} line(s) hold a quote (\") that is never closed (line {lines}); the quote was read "
+                            "as a character so the lines after it stay separate rows — check those rows' text"),
+}
+PLATFORM_NAMES = {"douyin": ("抖音/抖店", "Douyin"), "taobao": ("淘宝/天猫", "Taobao/Tmall"), "jd": ("京东", "JD"),
+                  "pinduoduo": ("拼多多", "Pinduoduo"), "amazon": ("亚马逊", "Amazon"), "generic": ("通用表格", "Generic")}
+# Canonical fields named in notes, and what was done with a value that could not be read.
+NOTE_COLUMNS_ZH = {
+    "return_id": "售后单号", "order_id": "订单号", "sku": "SKU（商家编码）", "product_id": "商品ID",
+    "product_title": "商品名称", "platform_reason": "下拉原因", "buyer_text": "买家原话", "return_type": "售后类型",
+    "amount": "退款金额", "applied_at": "申请时间", "signed_at": "签收时间", "buyer_id": "买家", "status": "售后状态",
+    "quantity": "数量", "shop": "店铺",
+}
+_UNREADABLE = {
+    "applied_at": ("不是可识别的日期——该行保留，申请时间留空", "is not a date we can read — kept, applied_at left empty"),
+    "signed_at": ("不是可识别的日期——该行保留，签收时间留空", "is not a date we can read — kept, signed_at left empty"),
+    "quantity": ("不是数字——该行保留，数量按 1 计", "is not a number — kept, quantity set to 1"),
+    "amount": ("不是有效数字——该行保留，金额留空", "is not a finite number — kept, amount left empty"),
+}
+
+
 FORMAT_ZH = {
     "pdf": "PDF 文档", "png": "PNG 图片", "jpeg": "JPEG 图片", "gif": "GIF 图片", "gzip": "gzip 压缩包",
     "7z": "7-Zip 压缩包", "rar": "RAR 压缩包", "doc": "Word 文档（.doc）", "ppt": "PowerPoint 文件（.ppt）",
@@ -288,6 +380,56 @@ def _derived(params: dict) -> dict:
     out["sheet_zh"] = f"{sheet}" if sheet else "该表"
     out["sheet_en"] = f"{sheet} " if sheet else ""
     return out
+
+
+def _note_params(params: dict) -> dict:
+    """Parameters of a note in per-language form (lists of sheets, platforms seen, field names)."""
+    out = dict(params)
+    if "read" in params:
+        out["read_zh"] = "、".join(f"「{s}」" for s in params["read"])
+        out["read_en"] = ", ".join(f"'{s}'" for s in params["read"])
+        skipped = params.get("skipped") or []
+        out["skipped_zh"] = ("；跳过（没有导出表头）：" + "、".join(f"「{s}」" for s in skipped)) if skipped else ""
+        out["skipped_en"] = ("; skipped (no export header): " + ", ".join(f"'{s}'" for s in skipped)) if skipped else ""
+    if "seen" in params:
+        def name(key: str, zh: bool) -> str:
+            pair = PLATFORM_NAMES.get(str(key))
+            return (pair[0] if zh else pair[1]) if pair else str(key)
+
+        out["seen_zh"] = "；".join(f"「{h}」像{name(k, True)}" for h, k in params["seen"])
+        out["seen_en"] = "; ".join(f"'{h}' for {name(k, False)}" for h, k in params["seen"])
+    if "used" in params:
+        used = params.get("used") or ""
+        out["used_zh"] = f"（作为{NOTE_COLUMNS_ZH.get(used, used)}）" if used else ""
+        out["used_en"] = f" as {used}" if used else ""
+        out["more_mark"] = "…" if params.get("more") else ""
+    if "column" in params:
+        column = params["column"]
+        out["column_zh"] = NOTE_COLUMNS_ZH.get(column, column)
+        zh, en = _UNREADABLE.get(column, ("无法读取——该行保留", "cannot be read — kept"))
+        out["what_zh"], out["what_en"] = zh, en
+        header = str(params.get("header") or "")
+        out["header_zh"] = f"（「{header}」）" if header and header != out["column_zh"] else ""
+    return out
+
+
+def localise_note(note: Any, lang: Lang = "zh", face: Face = "ui") -> str:
+    """One note on a file (`diagnose.io.notes.Note`) in one language, with the face's advice.
+
+    A note without a known code (a plain string) is shown as it is, so a
+    reader that has not been given a code yet still says something.
+    """
+    message = NOTES.get(getattr(note, "code", "") or "")
+    if message is None:
+        return one_line(str(note))
+    params = _note_params(dict(getattr(note, "params", None) or {}))
+    zh = lang == "zh"
+    what = _FORMATTER.format(message.zh if zh else message.en, **params)
+    advice = {("ui", True): message.ui_zh, ("ui", False): message.ui_en,
+              ("cli", True): message.cli_zh, ("cli", False): message.cli_en}[(face, zh)]
+    if advice:
+        what += ("——" if zh else " — ") + _FORMATTER.format(advice, **params)
+    return one_line(what)
 
 
 def localise(error: Any, lang: Lang = "zh", face: Face = "ui") -> str:

@@ -105,9 +105,10 @@ def main() -> None:
     if not common.require_rows(c):
         return
 
-    col1, col2, col3, col4 = st.columns([3, 3, 1, 2])
-    mode = col1.segmented_control(t("co_show"), MODES, default="proposed", required=True, key="co_mode",
-                                  format_func=lambda k: t(f"co_show_{k}")) or "all"
+    # The five views on a row of their own: beside the search box they were cut off at 1024 px.
+    mode = st.segmented_control(t("co_show"), MODES, default="proposed", required=True, key="co_mode",
+                                format_func=lambda k: t(f"co_show_{k}")) or "all"
+    col2, col3, col4 = st.columns([3, 1.4, 2])
     query = col2.text_input(t("dd_search"), key="co_query")
     limit = col3.selectbox(t("co_limit"), [50, 100, 200, 500], index=1, key="co_limit")
     user = col4.text_input(t("co_user"), key="co_user")

@@ -28,7 +28,8 @@ def main() -> None:
     scoped = st.toggle(t("dl_scope"), value=True, key="dl_scope")
     table = c.filtered if scoped else c.table
     st.caption(t("dl_rows", n=len(table)))
-    col1, col2, _ = st.columns([1, 1, 3])
+    # A wrapping row sized to the labels: fixed narrow columns cut "Download …" at 1024 px.
+    col1 = col2 = st.container(horizontal=True)
     col1.download_button(t("dl_csv"), data=lambda: export.to_csv_bytes(table), file_name="returns_tagged.csv",
                          mime="text/csv", on_click="ignore", key="dl_csv", disabled=len(table) == 0)
     col2.download_button(t("dl_xlsx"), data=lambda: export.to_xlsx_bytes({"returns": table}),
@@ -40,7 +41,7 @@ def main() -> None:
         st.info(t("no_rows_after_filter"))
         return
     rep = c.report(full=True)
-    col1, col2, _ = st.columns([1, 1, 3])
+    col1 = col2 = st.container(horizontal=True)
     col1.download_button(t("dl_report_xlsx"), data=lambda: report_xlsx_bytes(rep, lang),
                          file_name="return_report.xlsx", mime=XLSX, on_click="ignore", key="dl_report_xlsx",
                          type="primary")

@@ -58,7 +58,7 @@ def main() -> None:
         st.session_state[SUB_KEY] = ALL
     sub = col3.selectbox(t("dd_sub"), [ALL, *subs], key=SUB_KEY,
                          format_func=lambda k: t("f_all") if k == ALL else sub_reason_name(k, lang))
-    col4, col5, col6 = st.columns([3, 1, 1])
+    col4, col5, col6 = st.columns([3, 1.6, 1.1], vertical_alignment="bottom")  # "Needs review only" fits at 1024 px
     query = col4.text_input(t("dd_search"), key="dd_query")
     only_review = col5.checkbox(t("dd_only_review"), key="dd_review")
     limit = col6.selectbox(t("dd_show_more"), [20, 50, 100, 200], key="dd_limit")

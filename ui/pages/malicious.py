@@ -70,7 +70,7 @@ def risk_tab(c: state.Context) -> None:
 
     st.subheader(t("ml_pack"))
     ids = rows["return_id"].astype(str).head(500).tolist()
-    col1, col2, col3 = st.columns([3, 1, 2])
+    col1, col2, col3 = st.columns([3, 1.2, 2.4], vertical_alignment="bottom")  # the button label whole at 1024 px
     rid = col1.selectbox(t("ml_pick"), ids, key="ml_pick")
     fmt = col2.selectbox(t("ml_pack_fmt"), list(PACK_FORMATS), format_func=lambda k: PACK_FORMATS[k][0],
                          key="ml_fmt")

@@ -53,15 +53,18 @@ def _controls(c: state.Context) -> tuple[str, dt.date, float]:
 def _shop_block(res, lang: str) -> None:
     for _, r in res.table[res.table["scope"] == "shop"].iterrows():
         with st.container(border=True):
-            name = r["metric_zh"] + (f"（{t('mt_estimate')}）" if r["estimate"] and "估算" not in r["metric_zh"] else "")
+            base = r["metric_zh"] if lang == "zh" else r["metric_en"]
+            mark = f"（{t('mt_estimate')}）" if lang == "zh" else f" ({t('mt_estimate')})"
+            name = base + (mark if r["estimate"] and "估算" not in base and "estimate" not in base else "")
             st.metric(name, _pct(r["rate"]) if pd.notna(r["rate"]) else str(int(r["numerator"])))
             if pd.notna(r["denominator"]):
                 st.caption(t("mt_counts", num=int(r["numerator"]), den=int(r["denominator"]), start=r["window_start"],
                              end=r["window_end"]))
             else:
                 st.caption(t("mt_counts_only", num=int(r["numerator"]), start=r["window_start"], end=r["window_end"]))
-            if r["excluded"]:
-                st.caption(t("mt_excluded", what=common.md_escape(r["excluded"])))
+            excluded = r["excluded"] if lang == "zh" else r["excluded_en"]
+            if excluded:
+                st.caption(t("mt_excluded", what=common.md_escape(excluded)))
             if r["appeal_candidates"]:
                 st.caption(t("mt_what_if", n=int(r["appeal_candidates"]), rate=_pct(r["rate_if_appeals_won"])))
             note = r["note"] if lang == "zh" else r["note_en"]
@@ -69,30 +72,33 @@ def _shop_block(res, lang: str) -> None:
                 st.warning(common.md_escape(note))
 
 
-def _sku_table(res, metric: str) -> None:
+def _sku_table(res, metric: str, lang: str) -> None:
     t_ = res.table
     sku = t_[(t_["scope"] == "sku") & (t_["metric"] == metric)]
     view = pd.DataFrame({
         t("mt_col_sku"): sku["key"].astype(str), t("mt_col_num"): sku["numerator"].astype(int),
         t("mt_col_den"): sku["denominator"], t("mt_col_rate"): sku["rate"].map(_pct),
         t("mt_col_contrib"): sku["contribution"].map(_pct), t("mt_col_appeals"): sku["appeal_candidates"].astype(int),
-        t("mt_col_if_won"): sku["rate_if_appeals_won"].map(_pct), t("mt_col_excluded"): sku["excluded"],
+        t("mt_col_if_won"): sku["rate_if_appeals_won"].map(_pct),
+        t("mt_col_excluded"): sku["excluded" if lang == "zh" else "excluded_en"],
     })
     st.dataframe(view, hide_index=True, width="stretch")
 
 
-def _appeals(c: state.Context, as_of: dt.date, orders) -> None:
+def _appeals(c: state.Context, rows: pd.DataFrame, as_of: dt.date, orders) -> None:
+    """Misjudgement candidates among the chosen platform's returns (the metric above counts only those)."""
     from diagnose.analysis.risk import appeal_pack, quality_appeal_list
     from diagnose.analysis.risk.pack import appeal_index_xlsx
     from diagnose.analysis.risk.pack_facts import index_frame
 
     st.subheader(t("mt_appeals_title"))
     now = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-    appeals, _ = quality_appeal_list(c.table, now=now)
+    appeals, _ = quality_appeal_list(rows, now=now)
     if appeals.empty:
         st.info(t("mt_appeals_none"))
         return
-    st.dataframe(index_frame(appeals).drop(columns=["申诉说明"], errors="ignore"), hide_index=True, width="stretch")
+    st.dataframe(index_frame(appeals.drop(columns=["appeal_text_zh"], errors="ignore"), c.lang), hide_index=True,
+                 width="stretch")
     st.download_button(t("mt_appeals_index"), appeal_index_xlsx(appeals), file_name="appeal_index.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="mt_index")
     rid = st.selectbox(t("mt_pack_pick"), appeals["return_id"].astype(str).tolist(), key="mt_pack_rid")
@@ -103,6 +109,7 @@ def _appeals(c: state.Context, as_of: dt.date, orders) -> None:
 
 def main() -> None:
     from diagnose.analysis.metrics import MetricConfig, platform_metrics
+    from diagnose.analysis.metrics.output import COUNTED_HEADERS, localised
 
     c = common.require_data()
     if c is None:
@@ -127,16 +134,17 @@ def main() -> None:
     rows = c.table
     if "platform" in rows.columns and (rows["platform"] == platform).any():
         rows = rows[rows["platform"] == platform]  # the platform scores its own after-sales only
-    res = platform_metrics(rows, orders, platform=platform, as_of=as_of,
-                           config=MetricConfig(fast_refund_minutes=fast), appeal_ids=ids)
+    res = localised(platform_metrics(rows, orders, platform=platform, as_of=as_of,
+                                     config=MetricConfig(fast_refund_minutes=fast), appeal_ids=ids), c.lang)
     for note in (res.notes if c.lang == "zh" else res.notes_en):
         st.info(common.md_escape(note))
     _shop_block(res, c.lang)
     st.subheader(t("mt_sku_title"))
-    _sku_table(res, res.table["metric"].iloc[0])
-    _appeals(c, as_of, orders)
+    _sku_table(res, res.table["metric"].iloc[0], c.lang)
+    _appeals(c, rows, as_of, orders)
     with st.expander(t("mt_counted", n=len(res.counted))):
-        st.dataframe(res.counted, hide_index=True, width="stretch")
+        counted = res.counted.rename(columns=COUNTED_HEADERS) if c.lang == "zh" else res.counted
+        st.dataframe(counted, hide_index=True, width="stretch")
 
 
 main()

@@ -96,7 +96,7 @@ def main() -> None:
     _alerts(c)
     metrics(c, rep)
 
-    left, right = st.columns(2)
+    left, right = st.columns([2, 3])  # the sub-reason labels need the wider half
     with left:
         st.subheader(t("ch_reasons"))
         measure = st.segmented_control(t("ch_measure"), ["count", "amount"], default="count", required=True, key="ov_measure",
@@ -142,15 +142,18 @@ def rates_table(rep, lang: str) -> None:
             return
     st.dataframe(
         rates, hide_index=True, width="stretch",
+        # Narrow number columns, so all eight fit at 1024 px (the product title takes what is left).
         column_config={
-            "sku": st.column_config.TextColumn(t("col_sku")),
+            "sku": st.column_config.TextColumn(t("col_sku"), width="small"),
             "product_title": st.column_config.TextColumn(t("col_title")),
-            "sold_units": st.column_config.NumberColumn(t("rt_sold"), help=t("rt_sold_help"), format="%d"),
-            "returned_units": st.column_config.NumberColumn(t("rt_returned"), format="%d"),
-            "returns": st.column_config.NumberColumn(t("rt_returns"), format="%d"),
-            "return_rate": st.column_config.NumberColumn(t("m_rate"), help=t("rt_rate_help"), format="percent"),
-            "spike": st.column_config.CheckboxColumn(t("rt_spike"), help=t("rt_spike_help")),
-            "priority": st.column_config.NumberColumn(t("rt_priority"), help=t("rt_priority_help"), format="%.2f"),
+            "sold_units": st.column_config.NumberColumn(t("rt_sold"), help=t("rt_sold_help"), format="%d", width="small"),
+            "returned_units": st.column_config.NumberColumn(t("rt_returned"), format="%d", width="small"),
+            "returns": st.column_config.NumberColumn(t("rt_returns"), format="%d", width="small"),
+            "return_rate": st.column_config.NumberColumn(t("m_rate"), help=t("rt_rate_help"), format="percent",
+                                                         width="small"),
+            "spike": st.column_config.CheckboxColumn(t("rt_spike"), help=t("rt_spike_help"), width="small"),
+            "priority": st.column_config.NumberColumn(t("rt_priority"), help=t("rt_priority_help"), format="%.2f",
+                                                      width="small"),
         },
     )
 

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from diagnose.io import CANONICAL_COLUMNS
+from diagnose.messages import localise_note
 from ui import common, state
 from ui.filters import platform_name
 from ui.i18n import column_name, t
@@ -79,7 +80,7 @@ def _file_details(f, lang: str) -> None:
         st.caption(t("up_unmapped") + "：" + "、".join(common.md_escape(u) for u in f.unmapped))
     if f.issues:
         st.markdown(f"**{t('up_issues')}**")
-        shown = list(f.issues)[:20]
+        shown = [localise_note(i, lang, "ui") for i in list(f.issues)[:20]]
         st.caption("\n".join(f"- {common.md_escape(i)}" for i in shown) + (f"\n- … (+{len(f.issues) - 20})" if len(f.issues) > 20 else ""))
 
 
@@ -129,11 +130,28 @@ def _mapping_form(loaded: state.Loaded) -> None:
                 st.rerun()
 
 
+# Streamlit's uploader writes "Upload" and "1GB per file" in English whatever the page's language;
+# in Chinese the two texts are replaced by CSS (fixed text of ours, never user input).
+_UPLOADER_ZH_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: "{button}"; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: "{limit}"; font-size: 0.8rem;}}
+</style>"""
+
+
+def _uploader_language(lang: str) -> None:
+    if lang == "zh":
+        st.html(_UPLOADER_ZH_CSS.format(button=t("up_button"), limit=t("up_limit")))
+
+
 def main() -> None:
     c = state.ctx()
     lang = c.lang
     st.title(t("up_title"))
     st.caption(t("up_help"))
+    _uploader_language(lang)
     left, right = st.columns([3, 2])
     left.file_uploader(t("up_returns"), accept_multiple_files=True, key=state.uploader_key(RETURNS_KEY),
                        on_change=_on_returns)

@@ -18,8 +18,9 @@ from diagnose.taxonomy import label_name, sub_reason_name
 COLUMNS = ("kind", "subject", "since", "amount_at_stake", "headline_zh", "headline_en")
 KIND_NAMES = {"spike": ("质量退货激增", "Quality spike"), "supplier": ("供应商批次问题", "Supplier batch"),
               "fix_regressed": ("修复后变差", "Fix regressed")}
-NOT_COVERED = ("平台考核指标阈值（如商品品质退货率）本版本未计算。",
-               "Platform metric thresholds (e.g. the quality-return rate) are not computed in this version.")
+NOT_COVERED = ("平台考核指标（如商品品质退货率）不在这些预警里：请看「平台考核指标」页（命令行：metrics）。",
+               "Platform metrics (e.g. the quality-return rate) are not part of these alerts: see the Platform "
+               "metrics page (command line: metrics).")
 
 
 def _spike_alert(r: dict) -> dict:

@@ -21,7 +21,8 @@ from diagnose.errors import InputError
 
 OUTPUT_COLUMNS = ("scope", "key", "metric", "numerator", "denominator", "rate", "window_start", "window_end",
                   "excluded", "note")
-EXTRA_COLUMNS = ("metric_zh", "contribution", "appeal_candidates", "rate_if_appeals_won", "estimate", "note_en")
+EXTRA_COLUMNS = ("metric_zh", "contribution", "appeal_candidates", "rate_if_appeals_won", "estimate", "note_en",
+                 "excluded_en", "metric_en")
 SUB_ORDER_COLUMNS = ("sub_order_id", "商品单号", "子订单编号", "子订单号")
 SHOP_KEY = "全店"
 
@@ -160,6 +161,11 @@ def _excluded_text(kinds: pd.Series, cfg: MetricConfig, lang: str) -> str:
     return sep.join(f"{rules.exclusion_label(k, cfg, lang)}:{int(counts.get(k, 0))}" for k in rules.EXCLUSION_KINDS)
 
 
+def _excluded(kinds: pd.Series, cfg: MetricConfig) -> tuple[str, str]:
+    """The exclusion counts in Chinese and in English (the ``excluded`` / ``excluded_en`` columns)."""
+    return _excluded_text(kinds, cfg, "zh"), _excluded_text(kinds, cfg, "en")
+
+
 def platform_metrics(
     returns: pd.DataFrame,
     orders: pd.DataFrame | None,
@@ -234,7 +240,7 @@ def _notes(unmatched: int, note_zh: str, note_en: str) -> tuple[list[str], list[
     return zh, en
 
 
-def _rate_row(scope: str, key: str, m: Metric, num: int, den: int | None, start, end, excluded: str,
+def _rate_row(scope: str, key: str, m: Metric, num: int, den: int | None, start, end, excluded: tuple[str, str],
               note: str, note_en: str, shop_den: int | None = None, appeals: int = 0) -> dict:
     rate = (num / den) if den else np.nan
     contribution = (num / shop_den) if shop_den else np.nan
@@ -242,8 +248,9 @@ def _rate_row(scope: str, key: str, m: Metric, num: int, den: int | None, start,
     return {"scope": scope, "key": key, "metric": m.key, "numerator": num,
             "denominator": den if den is not None else np.nan, "rate": rate,
             "window_start": start.date().isoformat(), "window_end": (end - pd.Timedelta(days=1)).date().isoformat(),
-            "excluded": excluded, "note": note, "metric_zh": m.zh, "contribution": contribution,
-            "appeal_candidates": appeals, "rate_if_appeals_won": won, "estimate": m.estimate, "note_en": note_en}
+            "excluded": excluded[0], "note": note, "metric_zh": m.zh, "contribution": contribution,
+            "appeal_candidates": appeals, "rate_if_appeals_won": won, "estimate": m.estimate, "note_en": note_en,
+            "excluded_en": excluded[1], "metric_en": m.en}
 
 
 def _metric_rows(frame: pd.DataFrame, m: Metric, cfg: MetricConfig, start, end, note_zh: str, note_en: str,
@@ -263,7 +270,7 @@ def _metric_rows(frame: pd.DataFrame, m: Metric, cfg: MetricConfig, start, end, 
         zh.append(f"有效订单 {den} 单，少于 {cfg.min_valid_orders} 单：店铺处于成长期（平台按固定分计）")
         en.append(f"{den} valid orders, fewer than {cfg.min_valid_orders}: the shop is in the growth stage")
     appeals = int((valid["hit"] & valid["appeal"]).sum())
-    excluded = _excluded_text(frame.loc[frame["excl"] != "", "excl"], cfg, "zh")
+    excluded = _excluded(frame.loc[frame["excl"] != "", "excl"], cfg)
     rows = [_rate_row("shop", SHOP_KEY, m, num, den, start, end, excluded, "；".join(zh), "; ".join(en),
                       den, appeals)]
     per = frame.groupby("sku", sort=True)
@@ -273,7 +280,7 @@ def _metric_rows(frame: pd.DataFrame, m: Metric, cfg: MetricConfig, start, end, 
             continue
         n_hit = int(v["hit"].sum())
         rows.append(_rate_row("sku", sku or "（无商家编码）", m, n_hit, len(v), start, end,
-                              _excluded_text(g.loc[g["excl"] != "", "excl"], cfg, "zh"), "", "", den,
+                              _excluded(g.loc[g["excl"] != "", "excl"], cfg), "", "", den,
                               int((v["hit"] & v["appeal"]).sum())))
     shop, skus = rows[0], rows[1:]
     skus.sort(key=lambda r: (-r["numerator"], str(r["key"])))
@@ -320,10 +327,10 @@ def _counts_only(returns: pd.DataFrame, platform: str, start, end, cfg: MetricCo
         sel = (in_window & hit).to_numpy()
         sub = first[sel]
         appeal = rid[sel].isin(appeal_ids).to_numpy()
-        rows.append(_rate_row("shop", SHOP_KEY, m, int(sel.sum()), None, start, end, "", note, note_en,
+        rows.append(_rate_row("shop", SHOP_KEY, m, int(sel.sum()), None, start, end, ("", ""), note, note_en,
                               None, int(appeal.sum())))
         for sku, g in pd.DataFrame({"sku": _s(sub, "sku"), "a": appeal}).groupby("sku", sort=True):
-            rows.append(_rate_row("sku", sku or "（无商家编码）", m, len(g), None, start, end, "", "", "", None,
+            rows.append(_rate_row("sku", sku or "（无商家编码）", m, len(g), None, start, end, ("", ""), "", "", None,
                                   int(g["a"].sum())))
         lines = pd.DataFrame({"_line": sub.index, "order_id": _s(sub, "order_id").to_numpy(),
                               "sub_order_id": "", "sku": _s(sub, "sku").to_numpy(),

@@ -57,13 +57,15 @@ def _tokens(text: str) -> list[list[str]]:
 
 
 def _phrase_features(text: str) -> list[str]:
-    """Content words (no stopwords, punctuation or numbers) and the two-word
-    phrases neighbouring content words form inside one clause ("面料很薄" →
-    面料, 薄, 面料薄). 不/没 may open a phrase (不一样) but are not words."""
+    """Content words of two or more characters (no stopwords, punctuation or
+    numbers) and the two-word phrases neighbouring content words form inside
+    one clause ("面料很薄" → 面料, 面料薄). 不/没 may open a phrase (不一样)
+    but are not words."""
     grams: list[str] = []
     for toks in _tokens(text):
         kept = [t for t in toks if _is_content(t) or t in _NEGATIONS]
-        grams += [t for t in kept if t not in _NEGATIONS]
+        # A single character (穿, 退) says nothing to a merchant on its own; it still forms phrases (面料薄).
+        grams += [t for t in kept if t not in _NEGATIONS and len(t) > 1]
         for a, b in zip(kept, kept[1:]):
             if b in _NEGATIONS:
                 continue

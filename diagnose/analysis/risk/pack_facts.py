@@ -171,7 +171,25 @@ INDEX_HEADERS = {"urgency_zh": "紧急程度", "deadline": "自动处理截止�
                  "appeal_text_zh": "申诉说明"}
 
 
-def index_frame(appeals: pd.DataFrame) -> pd.DataFrame:
-    """The appeal list with Chinese headers only (no internal keys)."""
+INDEX_HEADERS_EN = {"urgency_zh": "Urgency", "deadline": "Auto-processing deadline", "arbitration": "Arbitration",
+                    "return_id": "Return ID", "order_id": "Order ID", "sku": "SKU", "product_title": "Product",
+                    "platform_reason": "Buyer's chosen reason", "buyer_text": "Buyer text",
+                    "appeal_basis_zh": "Appeal basis", "quantity": "Quantity", "amount": "Refund (yuan)",
+                    "deadline_note": "Deadline note", "appeal_text_zh": "Appeal statement"}
+
+
+def index_frame(appeals: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The appeal list with headers in words only (no internal keys): Chinese, or English for an English screen.
+
+    The workbook and the pack stay Chinese (they go to the platform); values such as the
+    urgency and the appeal basis are Chinese in both.
+    """
+    headers = INDEX_HEADERS_EN if lang == "en" else INDEX_HEADERS
     cols = [c for c in INDEX_HEADERS if c in appeals.columns]
-    return appeals[cols].rename(columns=INDEX_HEADERS)
+    out = appeals[cols]
+    if lang == "en" and "urgency" in appeals.columns and "urgency_zh" in out.columns:
+        out = out.assign(urgency_zh=appeals["urgency"].map(URGENCY_EN).fillna(appeals["urgency_zh"]))
+    return out.rename(columns=headers)
+
+
+URGENCY_EN = {"closing": "closing soon", "open": "open", "unknown": "deadline unknown", "closed": "closed"}
