@@ -433,3 +433,13 @@ def test_tracking_numbers_survive_into_the_classify_output(tmp_path):
     texts = pd.read_csv(tmp_path / "c.csv", dtype=str)["buyer_text"].tolist()
     assert texts[0] == "圆通YT8616390766125三天没动，电话[手机号]"
     assert "75123456789012" in texts[1]
+
+
+def test_english_cue_words_in_prose_are_not_taken_for_names():
+    from diagnose.io.redact import redact_text
+
+    assert redact_text("Gift recipient already had one") == "Gift recipient already had one"
+    assert redact_text("the receiver was broken on arrival") == "the receiver was broken on arrival"
+    assert "Smith" not in redact_text("recipient: John Smith, tel 13812345678")
+    assert "Lei" not in redact_text("Receiver name: Li Lei")
+    assert "张三" not in redact_text("收货人张三 电话13812345678")

@@ -126,7 +126,11 @@ def _rules() -> tuple[_Rule, ...]:
                     r"(?=$|[，,。;！!？?\n\[]|\s*(?:电话|手机|联系|收货人|收件人|姓名))",
                     re.IGNORECASE), ADDRESS, "v", False),
         (re.compile(address_run), ADDRESS, 0, False),
-        (re.compile(rf"(?<!\[)(?:收货人|收件人|联系人|姓名|consignee|receiver|recipient)(?:姓名)?(?:是|为|叫)?[\s:]*"
+        (re.compile(rf"(?<!\[)(?:收货人|收件人|联系人|姓名)(?:姓名)?(?:是|为|叫)?[\s:]*"
+                    rf"(?P<v>{name_value})", re.IGNORECASE), NAME, "v", False),
+        # In English the cue word is ordinary prose ("the gift recipient already had one"):
+        # only a label with a colon introduces a name.
+        (re.compile(rf"(?<![A-Za-z\[])(?:consignee|receiver|recipient)(?:'s)?(?: name)?\s*[:：=]\s*"
                     rf"(?P<v>{name_value})", re.IGNORECASE), NAME, "v", False),
     )
 
@@ -140,7 +144,8 @@ _TRIGGERS: tuple[re.Pattern[str], ...] = (
     re.compile(r"qq|扣扣|企鹅", re.IGNORECASE),
     re.compile(r"地址|住址|address", re.IGNORECASE),
     re.compile(r"号|栋|幢|座|单元|室|楼|层|弄|[省市区县旗].*[省市区县旗镇乡道路街巷村园苑厦场]"),
-    re.compile(r"收货人|收件人|联系人|姓名|consignee|receiver|recipient", re.IGNORECASE),
+    re.compile(r"收货人|收件人|联系人|姓名"),
+    re.compile(r"consignee|receiver|recipient", re.IGNORECASE),
 )
 assert len(_TRIGGERS) == len(_RULES)
 _ADDRESS_VALUE = re.compile(r"\d|省|自治区|市|区|县|镇|乡|街|路|巷|村|号|栋|幢|单元|室|楼|苑|小区|大厦|road|street|rd|st\b",
