@@ -115,6 +115,14 @@ def server(browser_ready, samples, tmp_path_factory):
         log.close()
 
 
+def _upload_returns(page, path: Path) -> None:
+    """Give a file to the return-export uploader, found by its label: the page renders its
+    uploaders one after another, so "the first one on the page" can be the orders uploader
+    while the page is still drawing."""
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="退货 / 售后导出文件")
+    uploader.locator('input[type="file"]').set_input_files(str(path))
+
+
 def _metric_value(page, label: str) -> str:
     metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
@@ -150,8 +158,7 @@ def test_upload_overview_chart_drilldown(server, samples):
             page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
             page.set_default_timeout(TIMEOUT_MS)
             page.goto(f"{server}/upload")
-            # the first uploader is the return-export one
-            page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(upload))
+            _upload_returns(page, upload)
             expect(page.get_by_text("当前数据：您上传的 1 个文件。").first).to_be_visible(timeout=UPLOAD_MS)
             expect(page.locator('[data-testid="stMetric"]').filter(has_text="读入行数").first).to_be_visible()
 
@@ -262,7 +269,7 @@ def test_two_sessions_and_hostile_text(server, samples, tmp_path):
                 page.on("request", lambda req: None if _local(req.url) else outside.append(req.url))
                 page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
                 page.goto(f"{server}/upload")
-                page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(upload))
+                _upload_returns(page, upload)
                 expect(page.get_by_text("当前数据：您上传的 1 个文件。").first).to_be_visible(timeout=UPLOAD_MS)
                 pages.append(page)
             a, b = pages
