@@ -357,8 +357,8 @@ def test_corrected_rows_feed_the_numbers(env):
     assert as_int(metric(at, "疑似恶意")) == before + 1
 
 
-def test_corrections_page_proposes_rows_and_retrains_with_rollback(env, tmp_path, monkeypatch):
-    # a tiny corpus keeps the retrain quick; the real one is used by `python -m diagnose train`
+def _tiny_corpus(tmp_path, monkeypatch) -> None:
+    """A tiny corpus keeps a retrain quick; the real one is used by `python -m diagnose train`."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     pairs = [("偏小穿不上", "sizing"), ("开线了", "quality"), ("色差太大", "mismatch"), ("物流太慢", "logistics"),
@@ -367,6 +367,10 @@ def test_corrections_page_proposes_rows_and_retrains_with_rollback(env, tmp_path
         f"{t}{i},{lbl},,general," for i in range(4) for t, lbl in pairs]
     (corpus / "tiny.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     monkeypatch.setenv("DIAGNOSE_CORPUS_DIR", str(corpus))
+
+
+def test_corrections_page_proposes_rows_and_retrains_with_rollback(env, tmp_path, monkeypatch):
+    _tiny_corpus(tmp_path, monkeypatch)
 
     at = goto(new_app(), "corrections")
     assert at.segmented_control(key="co_mode").value == "proposed"
@@ -398,14 +402,7 @@ def test_corrections_page_proposes_rows_and_retrains_with_rollback(env, tmp_path
 def test_corrections_page_retrains_for_one_shop(env, tmp_path, monkeypatch):
     from diagnose.model import versions
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    pairs = [("偏小穿不上", "sizing"), ("开线了", "quality"), ("色差太大", "mismatch"), ("物流太慢", "logistics"),
-             ("不想要了", "changed_mind"), ("不退款就差评", "malicious"), ("客服态度差", "other")]
-    rows = ["text,reason,sub_reason,category,platform_reason"] + [
-        f"{t}{i},{lbl},,general," for i in range(4) for t, lbl in pairs]
-    (corpus / "tiny.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    monkeypatch.setenv("DIAGNOSE_CORPUS_DIR", str(corpus))
+    _tiny_corpus(tmp_path, monkeypatch)
 
     # two shops' returns, uploaded like any export
     csv = ("退款编号,商品编码,店铺名称,退款原因,买家留言,退款金额,申请时间\n"

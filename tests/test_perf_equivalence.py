@@ -236,32 +236,11 @@ def test_chunked_one_process_equals_forked_workers(tmp_path, monkeypatch):
     assert single == forked == whole
 
 
-def _explain_row_by_row(model, X, pred, top=3):
-    """The evidence rule (diagnose.model.evidence) written plainly, one row at a time."""
-    names = [t.replace(" ", "") for t in model.feature_names.tolist()]
-    n_word = len(model.word_vocab)
-    out = []
-    for i in range(X.shape[0]):
-        row = X.getrow(i)
-        contrib = row.data * model.coef[pred[i], row.indices]
-        rank = contrib - np.where(row.indices >= n_word, 1e3, 0.0)
-        order = np.argsort(-rank, kind="stable")[: top * 6]
-        chosen: list[str] = []
-        for k in order:
-            if contrib[k] <= 0 or (chosen and rank[k] < -500):
-                continue
-            term = names[row.indices[k]]
-            if len(term) < 2 or any(term in t for t in chosen):
-                continue
-            chosen = [t for t in chosen if t not in term]
-            chosen.append(term)
-            if len(chosen) >= top:
-                break
-        out.append(chosen)
-    return out
-
-
 def test_vectorised_evidence_equals_the_plain_rule(model):
+    """`diagnose.model.evidence` against the rule written plainly, one row at a time
+    (`benchmarks.naive.explain_reference`, the first version of `ReasonModel.explain`)."""
+    from benchmarks.naive import explain_reference as _explain_row_by_row
+
     texts = _corpus(2500)
     X = model.features(texts).X
     best = model.decision(X).argmax(axis=1)
