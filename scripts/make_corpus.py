@@ -49,6 +49,10 @@ TAIL_MINOR = ["别的都还好", "其他的暂时没发现问题", "用了几天
               "包装倒是还可以", "外观还行", "就这一点让人很不爽", "不知道是不是个别现象", "希望卖家重视一下",
               "还没来得及细看", "说实话有点失望"]
 TECH_CATEGORIES = ("laptops", "phones", "tablets", "cameras", "monitors_tv", "computer_accessories", "smartwatch")
+# Opinions (book content, tech preferences) as the whole of an `other` row, and mixed into a row with a
+# concrete reason.
+OPINION_IN_OTHER = 0.60
+OPINION_MIXED_IN = 0.10
 REPEAT = ["！！！", "。。。", "？？？", "~~~", "……", "!!!!", "???"]
 
 
@@ -74,6 +78,9 @@ class Gen:
             clause = self.pick(src[sub])
             if self.chance(0.2):
                 sub, clause = "missing_parts", P.order_missing(self.r)
+            elif cat.key in TECH_CATEGORIES and self.chance(0.35):
+                sub, clause = self.pick([("missing_parts", P.PROMISED_MISSING), ("not_as_pictured", P.ADVERTISED_SPECS)])
+                clause = self.pick(clause)
             hard = "counterfeit_used_missing" if sub in ("counterfeit", "missing_parts") else ""
             if cat.key in ("tops", "pants_dresses", "shoes") and self.chance(0.15):
                 clause, sub, hard = self.pick(["买的m码发来xl码", "我拍的39码寄来40码", "下单的是s码收到l码"]), "wrong_item", "wrong_size_sent"
@@ -88,6 +95,8 @@ class Gen:
                 hard = "transit_damage_not_quality"
             elif sub in ("slow", "lost") and self.chance(0.4):
                 clause = P.not_arrived(self.r)
+            elif sub == "courier_service" and self.chance(0.6):
+                clause = self.pick(P.COURIER)
             elif self.chance(0.4):
                 clause = self.pick(["{i}等了十几天才到", "{i}到现在还没送到", "买的{i}快递一直不动"]).format(i=i)
             return clause, sub, hard, ""
@@ -121,6 +130,8 @@ class Gen:
         clause = self.pick(cat.quality[sub])
         if cat.key in ("books", "kids_books") and self.chance(0.5):
             sub, clause = "workmanship", P.book_defect(self.r)
+        if cat.key in TECH_CATEGORIES and self.chance(0.3):
+            return self.tech_function_fault(), "malfunction", "function_part_is_concrete", ""
         roll = self.r.random()
         if roll < 0.04:
             vague = self.pick(["质量太差", "质量不行", "质量很差", "质量太次了", "质量一般般"])
@@ -157,9 +168,9 @@ class Gen:
 
     def _other(self, cat: P.Category) -> tuple[str, str, str, str]:
         roll = self.r.random()
-        if roll < 0.30 and cat.key in ("books", "kids_books", "media_discs") and self.chance(0.8):
+        if roll < OPINION_IN_OTHER and cat.key in ("books", "kids_books", "media_discs") and self.chance(0.8):
             return self.book_opinion(), "unspecified", "content_opinion", ""
-        if roll < 0.30 and cat.key in TECH_CATEGORIES and self.chance(0.8):
+        if roll < OPINION_IN_OTHER and cat.key in TECH_CATEGORIES and self.chance(0.8):
             return self.tech_preference(), "unspecified", "feature_preference", ""
         if roll < 0.42 and cat.other:
             hard = "content_opinion" if cat.key in ("books", "kids_books", "media_discs") else "preference"
@@ -179,26 +190,45 @@ class Gen:
         parts = []
         if self.chance(0.5):
             parts.append(self.pick(P.BOOK_STORY))
-        for _ in range(self.pick([1, 1, 2])):
-            parts.append(self.pick(P.BOOK_ASPECTS) + self.pick(P.BOOK_CRITIQUE))
+        critiques = [self.pick(P.BOOK_ASPECTS) + self.pick(P.BOOK_CRITIQUE) for _ in range(self.pick([1, 1, 2]))]
+        if self.chance(0.25):
+            parts.append(self.pick(P.BOOK_PRAISE))
+            critiques[0] = self.pick(P.CONTRAST) + critiques[0]
+        parts.extend(critiques)
         if self.chance(0.6):
             parts.append(self.pick(P.BOOK_REACT))
         return "，".join(parts)
 
+    def tech_preference_item(self) -> str:
+        """One feature or software preference (other), a single clause."""
+        k = self.r.random()
+        if k < 0.3:
+            return self.pick(P.TECH_PARTS) + self.pick(P.TECH_MILD)
+        if k < 0.5:
+            return self.pick(["没有", "不带", "居然没有", "可惜没有"]) + self.pick(P.TECH_MISSING)
+        if k < 0.8:
+            return self.pick(P.TECH_SOFT)
+        return self.pick(P.TECH_DESIGN)
+
     def tech_preference(self) -> str:
-        def one() -> str:
-            k = self.r.random()
-            if k < 0.3:
-                return self.pick(P.TECH_PARTS) + self.pick(P.TECH_MILD)
-            if k < 0.5:
-                return self.pick(["没有", "不带", "居然没有", "可惜没有"]) + self.pick(P.TECH_MISSING)
-            if k < 0.8:
-                return self.pick(P.TECH_SOFT)
-            return self.pick(P.TECH_DESIGN)
+        one = self.tech_preference_item
         items = [one() for _ in range(self.pick([1, 1, 2, 3]))]
+        if self.chance(0.2):
+            return f"{self.pick(P.TECH_PRAISE)}，{self.pick(P.CONTRAST)}{'，'.join(items)}"
         if len(items) > 1 and self.chance(0.5):
             return "".join(f"{n + 1}{self.pick(['、', '.', '，'])}{x}" for n, x in enumerate(items))
         return "，".join(items)
+
+    def tech_function_fault(self) -> str:
+        """A poorly working part in a reviewer's calm words, alone or in a numbered list with
+        spec preferences (the concrete fault decides: quality)."""
+        part = self.pick(sorted(P.TECH_FUNCTION_FAULTS))
+        fault = part + self.pick(P.TECH_FUNCTION_FAULTS[part])
+        if not self.chance(0.5):
+            return fault
+        items = [fault] + [self.tech_preference_item() for _ in range(self.pick([1, 2]))]
+        self.r.shuffle(items)
+        return "".join(f"{n + 1}{self.pick(['、', '.', '：'])}{x}{self.pick(['；', '。', ' '])}" for n, x in enumerate(items))
 
     # -- registers ----------------------------------------------------------
     def lead_in(self, cat: P.Category) -> str:
@@ -223,7 +253,7 @@ class Gen:
 
     def compose(self, cat: P.Category, label: str) -> dict:
         clause, sub, hard, secondary = self.reason_clause(cat, label)
-        if label in ("quality", "mismatch", "logistics", "changed_mind") and not hard and self.chance(0.35):
+        if label in ("quality", "mismatch", "logistics", "changed_mind") and not hard and self.chance(OPINION_MIXED_IN):
             # A long review mixes opinions with the concrete reason; the concrete one decides.
             op = self.opinion(cat)
             clause = f"{op}，{clause}" if self.chance(0.5) else f"{clause}，{op}"

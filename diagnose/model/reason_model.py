@@ -124,13 +124,13 @@ class ModelParams:
     # return-like share instead of being pushed down; text-only malicious is rare.
     class_prior: tuple = (0.08, 0.25, 0.07, 0.06, 0.08, 0.01, 0.45)
     # dev: one temperature dividing the logits, fitted on the real dev split (log-loss).
-    temperature: float = 0.305
+    temperature: float = 0.306
     # Logit bonus the dropdown reason's label gets: enough to decide a vague
     # text, too little to overrule a buyer who clearly says something else.
     dropdown_bonus: float = 1.0
     # dev: rows whose confidence is below this go to the review queue (see
     # MODEL_CARD.md, reliability table).
-    review_threshold: float = 0.9
+    review_threshold: float = 0.7
     # dev: weight of an ops correction relative to a corpus sentence in training.
     correction_weight: float = 10.0
     # dev: vocabulary pruning. Each label keeps its `keep_per_label` features most
