@@ -56,6 +56,10 @@ def _add_input_args(p: argparse.ArgumentParser, *, orders: str | None = None) ->
                    help="override a column mapping, e.g. --map buyer_text=问题描述 (repeatable)")
     p.add_argument("--profile", help="force a platform profile (douyin, taobao, jd, pinduoduo, amazon, generic)")
     p.add_argument("--model", help="model file (default: models/reason_model.npz)")
+    p.add_argument("--store-models", action="store_true",
+                   help="tag with the dashboard's retrained model and its per-shop models (from the data "
+                        "directory, DIAGNOSE_DATA_DIR) instead of the shipped one; --model still wins for the "
+                        "install-wide model")
     if orders:
         p.add_argument("--orders", metavar="ORDERS", help=orders)
         _add_orders_platform(p)
@@ -119,13 +123,32 @@ def _report_files(files, duplicates_merged: int, slices: int | None = None) -> N
         _say(f"merged {duplicates_merged:,} duplicate return ids")
 
 
+def _models(args: argparse.Namespace):
+    """(model, shop models) for a command: the --model file or the shipped one and no shop models; with
+    --store-models, the dashboard's active model (unless --model names one) and every shop's own model,
+    so a batch run tags the way the dashboard does after ops staff retrained."""
+    from diagnose import pipeline
+
+    if not getattr(args, "store_models", False):
+        return pipeline.resolve_model(args.model), None
+    from diagnose.model import versions
+
+    active = versions.active_model_path()
+    model = pipeline.resolve_model(args.model or (str(active) if active else None))
+    shops = versions.load_shop_models()
+    names = ", ".join(sorted(shops)) or "none"
+    _say(f"store models: install-wide {model.version}; shop models: {names}")
+    return model, shops or None
+
+
 def read_and_tag(args: argparse.Namespace):
     """Every command's read → tag step: `pipeline.tag` with the command's arguments."""
     from diagnose import pipeline
     from diagnose.io import parse_overrides
 
+    model, shops = _models(args)
     result = pipeline.tag(args.files, overrides=parse_overrides(args.map), profile=args.profile,
-                          model=args.model, progress=Progress("classifying"))
+                          model=model, shop_models=shops, progress=Progress("classifying"))
     _report_files(result.files, result.duplicates_merged)
     return result
 
@@ -156,13 +179,13 @@ def _classify_chunked(args: argparse.Namespace) -> bool:
 
     if not chunked.chunking_wanted(args.files, args.chunksize):
         return False
-    model = pipeline.resolve_model(args.model)
+    model, shops = _models(args)
     try:
         res = chunked.classify_to_file(
             args.files[0], args.output, model,
             chunk_rows=args.chunksize or chunked.DEFAULT_CHUNK_ROWS,
             overrides=parse_overrides(args.map), profile=args.profile,
-            progress=Progress("classifying"),
+            progress=Progress("classifying"), shop_models=shops,
         )
     except chunked.NotChunkable as why:
         _say(f"note: reading the file in one pass ({why})")

@@ -223,8 +223,8 @@ PYTHONPATH=$PWD .venv/bin/python eval/realtext_eval.py card      # rewrites this
 Corrections carry the shop of the return they correct. The corrections page's retrain button can train for
 one shop: corpus + every correction, that shop's weighted {SHOP_WEIGHT:g}×; the model is stored under
 `<data dir>/models/shops/<key>/` with its own active version and rollback (`diagnose/model/versions.py`) and
-tags only that shop's rows; other shops keep the install-wide model. Not measured on real shops (the
-yardstick has no shop).
+tags only that shop's rows; other shops keep the install-wide model (the dashboard, and the CLI with
+`--store-models`). Not measured on real shops (the yardstick has no shop).
 
 {_appendix()}
 

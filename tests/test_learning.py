@@ -165,12 +165,11 @@ def test_store_keeps_the_shop_of_each_correction(tmp_path):
     assert weighted.set_index("text")["weight"].to_dict() == {"屏幕有坏点": versions.SHOP_WEIGHT, "偏小": 1.0, "一般": 1.0}
 
 
-def test_shop_model_tags_that_shop_only_and_rolls_back(tmp_path, monkeypatch, tiny_corpus):
-    from diagnose import pipeline
+def _shop_model(tmp_path, tiny_corpus):
+    """A base model and a retrained model for 甲店 whose corrections say one text is `target`, not `base_pred`."""
     from diagnose.model import training
     from diagnose.model.classify import classify_frame
 
-    monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(tmp_path / "data"))
     base = training.train(tiny_corpus).model
     text = _not_held_out(["耳机左边蓝牙老断连", "蓝牙耳机一边老是断连", "耳机连着连着就断"])
     base_pred = classify_frame(pd.DataFrame({"buyer_text": [text]}), base)["reason"].iloc[0]
@@ -180,8 +179,15 @@ def test_shop_model_tags_that_shop_only_and_rolls_back(tmp_path, monkeypatch, ti
     said = [t for t in (text, text + "了", "又" + text, text + "，烦") if t == text or not training.is_held_out(t)]
     for i, t in enumerate(said):
         store.add(f"R{i}", target, buyer_text=t, shop="甲店")
-
     first = versions.retrain(store, corpus_dir=tiny_corpus, shop="甲店")
+    return base, text, base_pred, target, said, store, first
+
+
+def test_shop_model_tags_that_shop_only_and_rolls_back(tmp_path, monkeypatch, tiny_corpus):
+    from diagnose import pipeline
+
+    monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(tmp_path / "data"))
+    base, text, base_pred, target, said, store, first = _shop_model(tmp_path, tiny_corpus)
     assert first.previous == "install" and first.n_corrections == len(said)
     assert first.path.parent == versions.models_dir("甲店") != versions.models_dir()
     assert versions.active_model_path() is None  # the install-wide model is untouched
@@ -206,3 +212,25 @@ def test_shop_model_tags_that_shop_only_and_rolls_back(tmp_path, monkeypatch, ti
     assert versions.shop_model_paths() == {}
     assert versions.classify_by_shop(frame, base, versions.load_shop_models())["reason"].tolist() == [base_pred] * 3
     assert first.path.exists() and second.path.exists()  # nothing deleted
+
+
+def test_cli_store_models_tags_each_shop_as_the_dashboard_does(tmp_path, monkeypatch, tiny_corpus):
+    from diagnose import cli
+
+    monkeypatch.setenv("DIAGNOSE_DATA_DIR", str(tmp_path / "data"))
+    base, text, base_pred, target, *_ = _shop_model(tmp_path, tiny_corpus)
+    base_path = tmp_path / "base.npz"
+    base.save(base_path)
+    export = tmp_path / "returns.csv"
+    export.write_text("售后单号,店铺名称,用户售后说明\n" + "".join(
+        f"A{i},{shop},{text}\n" for i, shop in enumerate(["乙店", "甲店", "", "甲店"])), encoding="utf-8")
+
+    def reasons(*extra: str) -> list[str]:
+        out = tmp_path / f"out{len(extra)}.csv"
+        assert cli.main(["classify", str(export), "-o", str(out), "--model", str(base_path), *extra]) == 0
+        return pd.read_csv(out, dtype=str)["reason"].tolist()
+
+    assert reasons() == [base_pred] * 4  # the shipped/--model path ignores the store
+    assert reasons("--store-models") == [base_pred, target, base_pred, target]
+    # the sliced path tags the same way
+    assert reasons("--store-models", "--chunksize", "1") == [base_pred, target, base_pred, target]

@@ -210,6 +210,7 @@ def classify_to_file(
     salt: str | None = None,
     progress: ProgressFn | None = None,
     workers: int | None = None,
+    shop_models: "dict[str, ReasonModel] | None" = None,
 ) -> ChunkedResult:
     """Read, classify and write one text export slice by slice.
 
@@ -245,12 +246,12 @@ def classify_to_file(
         if size > ingest.current_limits().file_bytes:
             raise NotChunkable("over the file size limit")  # the one-pass reader says so, before reading
         return _run(name, fh.fileno(), size, out_path, model, chunk_rows, overrides or {}, profile, salt,
-                    progress, workers)
+                    progress, workers, dict(shop_models or {}))
 
 
 def _run(name: str, fd: int, size: int, out_path: Path, model: "ReasonModel", chunk_rows: int,
          overrides: dict[str, str], profile: str | None, salt: str | None, progress: ProgressFn | None,
-         workers: int | None) -> ChunkedResult:
+         workers: int | None, shop_models: dict) -> ChunkedResult:
     """Read the head (header, encoding, profile), then run the slices in a private folder."""
     overrides = {k: v for k, v in overrides.items() if k in ingest.P.MAPPABLE_COLUMNS}
     # --- the head: header, profile, encoding, and the user's errors -------
@@ -297,7 +298,8 @@ def _run(name: str, fd: int, size: int, out_path: Path, model: "ReasonModel", ch
     plan = _Plan(name=name, fd=fd, size=size, header_row=header_row, hdr_end=hdr_end, header=header,
                  codec=codec, bpr=bpr, report=report, salt=resolved_salt, overrides=overrides, profile=profile)
     with tmp, _signals_exit():
-        return _run_in(Path(tmp.name), plan, out_path, model, chunk_rows, n_proc, workers, limits, progress)
+        return _run_in(Path(tmp.name), plan, out_path, model, chunk_rows, n_proc, workers, limits, progress,
+                       shop_models)
 
 
 @dataclass
@@ -319,7 +321,7 @@ class _Plan:
 
 
 def _run_in(folder: Path, plan: _Plan, out_path: Path, model: "ReasonModel", chunk_rows: int, n_proc: int,
-            workers: int | None, limits, progress: ProgressFn | None) -> ChunkedResult:
+            workers: int | None, limits, progress: ProgressFn | None, shop_models: dict) -> ChunkedResult:
     """Slice, tag, park, merge and write, parking slices in the private folder `folder`."""
     global _JOB
     name, fd, size, header_row, report = plan.name, plan.fd, plan.size, plan.header_row, plan.report
@@ -335,7 +337,7 @@ def _run_in(folder: Path, plan: _Plan, out_path: Path, model: "ReasonModel", chu
             first_record += count
         _JOB = _Job(fd=fd, name=name, header=plan.header, codec=plan.codec, overrides=plan.overrides,
                     salt=plan.salt, profile=plan.profile, model=model, folder=folder,
-                    workers=1 if n_proc > 1 else workers)
+                    workers=1 if n_proc > 1 else workers, shop_models=shop_models)
         chunk_files: list[Path] = []
         id_hashes: list[np.ndarray] = []
         id_values: list = []
@@ -596,6 +598,7 @@ class _Job:
     model: "ReasonModel"
     folder: Path
     workers: int | None
+    shop_models: dict
 
 
 _JOB: _Job | None = None
@@ -611,7 +614,7 @@ def _tag_slice(task: tuple[int, int, int, int]):
         job.name, job.header + body, job.overrides, job.salt, job.profile, row_offset=row_offset
     )
     del body
-    tagged = pipeline.tag_frame(frame, job.model, workers=job.workers, salt=job.salt)
+    tagged = pipeline.tag_frame(frame, job.model, workers=job.workers, salt=job.salt, shop_models=job.shop_models)
     del frame
     ids = merge_key(tagged)  # the id plus a hash of the content: the same return, not just the same id
     hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy()
