@@ -655,13 +655,14 @@ def report_md_bytes(rep, lang: str) -> bytes:
 def _computed(key: tuple, _table: pd.DataFrame, _orders, _fixes: pd.DataFrame) -> dict:
     """Every follow-up table for one dataset, corrections state and fix log (cached on `key`)."""
     spikes = _followup().quality_spikes(_table, _orders)
+    fixes = _followup().check_fixes(_table, _fixes, _orders)
     return {
-        "fixes": _followup().check_fixes(_table, _fixes, _orders),
+        "fixes": fixes,
         "sizes": _followup().size_advice(_table),
         "spikes": spikes,
         "suppliers": _followup().supplier_flags(spikes),
         "cohorts": _followup().cohort_trend(_table, _orders),
-        "alerts": _followup().build_alerts(_table, _orders, _fixes),
+        "alerts": _followup().build_alerts(_table, _orders, _fixes, found=spikes, checked=fixes),
     }
 
 

@@ -381,6 +381,19 @@ def _textual(s: pd.Series) -> bool:
 REDACTED_ATTR = "diagnose.redacted_columns"
 
 
+class CoveredColumns(tuple):
+    """The columns `redact_frame` covered, as stored in ``attrs``.
+
+    pandas deep-copies ``attrs`` into every Series and frame derived from a
+    table (each filter, column access, astype …): a plain tuple of 50 column
+    names made that a noticeable share of every analysis over a tagged
+    table. The value is immutable, so a copy may be the same object.
+    """
+
+    def __deepcopy__(self, memo: dict) -> "CoveredColumns":
+        return self
+
+
 # Columns that hold JSON built from cells redacted one by one before encoding
 # (batch.spark's extra_columns): scanning the JSON text itself would let a rule
 # run across field boundaries and break the JSON.
@@ -434,5 +447,5 @@ def redact_frame(df: pd.DataFrame, salt: str | None = None) -> pd.DataFrame:
         for pos, pieces in removed.items():
             scrubbed[pos] = scrub_words(scrubbed[pos], pieces)
         out["evidence"] = scrubbed
-    out.attrs = {**out.attrs, REDACTED_ATTR: tuple(str(c) for c in out.columns)}
+    out.attrs = {**out.attrs, REDACTED_ATTR: CoveredColumns(str(c) for c in out.columns)}
     return out

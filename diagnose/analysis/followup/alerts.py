@@ -59,13 +59,20 @@ def _fix_alert(r: dict) -> dict:
 
 def build_alerts(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, fixes: pd.DataFrame | None = None, *,
                  since: object = None, suppliers: pd.DataFrame | None = None, as_of: object = None,
-                 settings: FollowupSettings = DEFAULTS) -> pd.DataFrame:
-    """All alerts (`COLUMNS`), largest money at stake first; `since` keeps those starting on/after it."""
-    found = spikes.quality_spikes(tagged, orders, suppliers, settings)
+                 settings: FollowupSettings = DEFAULTS, found: pd.DataFrame | None = None,
+                 checked: pd.DataFrame | None = None) -> pd.DataFrame:
+    """All alerts (`COLUMNS`), largest money at stake first; `since` keeps those starting on/after it.
+
+    `found` (the `quality_spikes` table) and `checked` (the `check_fixes` table) may be passed when the
+    caller has them already for the same arguments, as the dashboard does: they are the slow part.
+    """
+    if found is None:
+        found = spikes.quality_spikes(tagged, orders, suppliers, settings)
     rows = [_spike_alert(r) for r in found.to_dict("records")]
     rows += [_supplier_alert(r) for r in spikes.supplier_flags(found, settings).to_dict("records")]
     if fixes is not None and len(fixes):
-        checked = fixcheck.check_fixes(tagged, fixes, orders, as_of=as_of, settings=settings)
+        if checked is None:
+            checked = fixcheck.check_fixes(tagged, fixes, orders, as_of=as_of, settings=settings)
         rows += [_fix_alert(r) for r in checked[checked["verdict"] == "regressed"].to_dict("records")]
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     if since is not None and str(since).strip() and len(out):

@@ -115,9 +115,9 @@ def _advice(n: int, total: int, direction: str, sizes: list[str], s: FollowupSet
 
 
 def _one_sku(rows: pd.DataFrame, spec: str | None, s: FollowupSettings) -> dict:
-    texts = rows["buyer_text"].astype("string").fillna("") if "buyer_text" in rows.columns else \
-        pd.Series("", index=rows.index, dtype="string")
-    subs = rows["sub_reason"] if "sub_reason" in rows.columns else pd.Series("", index=rows.index)
+    texts = (rows["buyer_text"].astype("string").fillna("") if "buyer_text" in rows.columns else
+             pd.Series("", index=rows.index, dtype="string")).tolist()
+    subs = rows["sub_reason"].tolist() if "sub_reason" in rows.columns else [""] * len(rows)
     dirs = [direction_of(sb, tx) for sb, tx in zip(subs, texts)]
     counts = Counter(dirs)
     total = len(rows)
@@ -127,16 +127,17 @@ def _one_sku(rows: pd.DataFrame, spec: str | None, s: FollowupSettings) -> dict:
     source_sizes: Counter = Counter()
     source = "buyer text"
     if spec is not None:
+        specs = rows[spec].tolist()
         for i in way:
-            source_sizes.update(parse_sizes(rows[spec].iloc[i]).sizes[:1])
+            source_sizes.update(parse_sizes(specs[i]).sizes[:1])
         source = "spec column"
     if not source_sizes:
         source = "buyer text"
         for i in way:
-            source_sizes.update(parse_sizes(texts.iloc[i]).sizes)
+            source_sizes.update(parse_sizes(texts[i]).sizes)
     named = [size for size, _ in source_sizes.most_common(2)]
     zh, en = _advice(n if direction != "mixed" else total, total, direction, named, s)
-    examples = [redact_contacts(str(texts.iloc[i])) for i in way if str(texts.iloc[i]).strip()]
+    examples = [redact_contacts(str(texts[i])) for i in way if str(texts[i]).strip()]
     return {
         "sizing_returns": total, "direction": direction, "direction_returns": n if direction != "mixed" else 0,
         "direction_share": (n / total) if total else 0.0, "small": counts["small"], "large": counts["large"],
@@ -152,8 +153,12 @@ def size_advice(tagged: pd.DataFrame, settings: FollowupSettings = DEFAULTS) -> 
             "small", "large", "fit", "sizes", "size_source", "advice_zh", "advice_en", "examples"]
     if len(tagged) == 0 or "sku" not in tagged.columns:
         return pd.DataFrame(columns=cols)
-    sizing = tagged[(tagged["reason"].astype("string") == "sizing").fillna(False).to_numpy(bool)]
     spec = spec_column(tagged)
+    # Only the columns read here, before selecting rows: a wide export has dozens (benchmarks/naive_followup.py
+    # holds the plain version this is tested equal to).
+    used = [c for c in dict.fromkeys(["sku", "product_title", "buyer_text", "sub_reason", "reason", spec])
+            if c is not None and c in tagged.columns]
+    sizing = tagged[used][(tagged["reason"].astype("string") == "sizing").fillna(False).to_numpy(bool)]
     out = []
     for sku, rows in sizing.groupby(sizing["sku"].astype("string"), sort=True):
         if len(rows) < settings.min_sizing_returns:

@@ -18,6 +18,7 @@ when `supplier_min_skus` of its SKUs spike in the same or adjacent weeks.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
@@ -86,16 +87,23 @@ def _test(c: int, seen: float, share: float) -> float:
 
 
 def _flag_weeks(counts: pd.Series, orders: pd.Series | None, s: FollowupSettings) -> list[tuple]:
-    """(week, count, expected, p) for each flagged week of one SKU (weekly series, oldest first)."""
+    """(week, count, expected, p) for each flagged week of one SKU (weekly series, oldest first).
+
+    Plain arrays and positions, not a pandas lookup per week: a dashboard upload has hundreds of SKUs.
+    """
+    weeks = counts.index
+    c_arr = counts.to_numpy()
+    o_arr = None if orders is None else orders.reindex(weeks).fillna(0).to_numpy(float)
+    exposure_at = None if orders is None else {w: float(orders.get(w, 0.0)) for w in weeks}
     flagged: list[tuple] = []
-    clean: list[pd.Timestamp] = []
-    for week, c in counts.items():
+    clean: list[int] = []
+    for i, week in enumerate(weeks):
         history = clean[-s.baseline_weeks:]
-        c = int(c)
+        c = int(c_arr[i])
         if len(history) >= s.min_baseline_weeks and c >= s.min_spike_returns:
-            seen = float(counts.loc[history].sum())
-            if orders is not None:
-                exposure, base = float(orders.get(week, 0.0)), float(orders.reindex(history).fillna(0).sum())
+            seen = float(c_arr[history].sum())
+            if o_arr is not None:
+                exposure, base = exposure_at[week], float(o_arr[history].sum())
             else:
                 exposure, base = 1.0, float(len(history))
             if exposure > 0 and base > 0:
@@ -104,7 +112,7 @@ def _flag_weeks(counts: pd.Series, orders: pd.Series | None, s: FollowupSettings
                 if c >= s.spike_ratio * expected and p < s.spike_alpha:
                     flagged.append((week, c, expected, p))
                     continue
-        clean.append(week)
+        clean.append(i)
     return flagged
 
 
@@ -165,6 +173,14 @@ def _span(weeks: pd.Series) -> pd.DatetimeIndex:
     return pd.date_range(weeks.min(), weeks.max(), freq="7D") if len(weeks) else pd.DatetimeIndex([])
 
 
+def _narrow(tagged: pd.DataFrame, cols: dict) -> pd.DataFrame:
+    """Only the columns the spike search reads: a per-SKU row selection then copies a few columns, not
+    every column of a wide export (taking 50 Arrow string columns per SKU cost seconds per 100k rows)."""
+    keep = ["sku", "reason", "sub_reason", "product_title", "applied_at", "amount", "order_id",
+            *timeline.ORDER_TIME_HEADERS, *(c for c in cols.values() if c is not None)]
+    return tagged[[c for c in dict.fromkeys(keep) if c in tagged.columns]]
+
+
 def quality_spikes(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, suppliers: pd.DataFrame | None = None,
                    settings: FollowupSettings = DEFAULTS) -> pd.DataFrame:
     """Every quality spike per SKU (`SPIKE_COLUMNS`), largest money first.
@@ -172,32 +188,38 @@ def quality_spikes(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, sup
     With an order export, a SKU's returns whose order is in it are counted by
     order week and set against that week's order lines (a bad batch shows in
     the orders it shipped to); otherwise by application week against the
-    SKU's own weekly counts.
+    SKU's own weekly counts. (benchmarks/naive_followup.py holds the plain
+    one-mask-per-SKU loop this is tested equal to.)
     """
     if len(tagged) == 0 or "sku" not in tagged.columns:
         return pd.DataFrame(columns=list(SPIKE_COLUMNS))
     tagged, cols = _with_supplier(tagged, suppliers)
+    tagged = _narrow(tagged, cols)
     applied = _week(timeline.applied_days(tagged))
     ordered = _week(timeline.order_dates(tagged, orders).dt.normalize())
     matched = timeline.in_orders(tagged, orders).to_numpy(bool)
     is_quality = (tagged["reason"].astype("string") == "quality").fillna(False).to_numpy(bool)
-    order_weeks = None
+    order_weeks, ordered_skus = None, set()
     if orders is not None and len(orders) and "ordered_at" in orders.columns and "sku" in orders.columns:
         ow = _week(timeline._parse(orders["ordered_at"]).dt.normalize())
         order_weeks = ow.groupby([orders["sku"].astype("string"), ow]).size()
-    skus = tagged["sku"].astype("string")
+        ordered_skus = set(order_weeks.index.get_level_values(0))
+    span_applied, span_ordered = _span(applied), _span(ordered[matched])
+    quality = np.flatnonzero(is_quality)
+    rows_q, applied_q, ordered_q = tagged.iloc[quality], applied.iloc[quality], ordered.iloc[quality]
+    matched_q, dated_q = matched[quality], applied_q.notna().to_numpy(bool)
+    by_sku = rows_q["sku"].astype("string").groupby(rows_q["sku"].astype("string").to_numpy(), sort=False).indices
     out = []
-    for sku in sorted(skus[is_quality].dropna().unique()):
-        of_sku = (skus == sku).fillna(False).to_numpy(bool) & is_quality
-        has_orders = order_weeks is not None and sku in order_weeks.index.get_level_values(0)
-        if has_orders and (of_sku & matched).any():
-            keep = of_sku & matched
-            weeks, span = ordered[keep], _span(ordered[matched])
+    for sku in sorted(by_sku):
+        pos = by_sku[sku]  # ascending positions in the quality rows: the rows' order as in the table
+        if sku in ordered_skus and matched_q[pos].any():
+            sel = pos[matched_q[pos]]
+            weeks, span = ordered_q.iloc[sel], span_ordered
             per_order = order_weeks.loc[sku].reindex(span, fill_value=0).astype(float)
         else:
-            keep = of_sku & applied.notna().to_numpy(bool)
-            weeks, span, per_order = applied[keep], _span(applied), None
-        rows = tagged[keep]
+            sel = pos[dated_q[pos]]
+            weeks, span, per_order = applied_q.iloc[sel], span_applied, None
+        rows = rows_q.iloc[sel]
         for run in _runs(_flag_weeks(_series(weeks, span), per_order, settings)):
             out.append(_describe(sku, run, rows, weeks, cols))
     frame = pd.DataFrame(out, columns=list(SPIKE_COLUMNS))
