@@ -263,3 +263,65 @@ def test_prepare_many_equals_prepare_per_text():
     fuzz = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 30)))) for _ in range(3000)]
     texts = _corpus(3000) + fuzz + ["nan", "None", "<NA>", "NaN", "ＨＴＴＰＳ://Ｘ.ＣＯＭ 退货", "單號123456789012 還沒到"]
     assert fast.prepare_many(texts) == [textmod.prepare(t) for t in texts]
+
+
+# ---------------------------------------------------------------------------
+# Character n-gram counts: table lookups == scikit-learn's analyzer
+# ---------------------------------------------------------------------------
+# Characters the fuzz strings mix with pieces of vocabulary terms: Latin,
+# digits, full-width forms, emoji (outside the BMP), lone surrogates,
+# combining marks, zero-width joiners, NUL, tabs, spaces and line breaks.
+NOISE_CHARS = (list("abcXYZ019 .-_#&%+") + ["ａ", "１", "😀", "👍🏻", "\ud800", "\udfff", "\u0301", "e\u0301",
+               "\u200d", "\x00", "\t", "\n", "  ", "한", "Σ", "ß", "\uffff", "\U0010ffff"])
+
+
+def _fuzz_strings(vocab: list[str], n: int, seed: int) -> list[str]:
+    """Random strings of vocabulary pieces and noise, so n-grams both hit and straddle."""
+    rng = np.random.default_rng(seed)
+    pieces = vocab + NOISE_CHARS
+    out = []
+    for _ in range(n):
+        k = int(rng.integers(0, 12))
+        out.append("".join(pieces[i] for i in rng.integers(0, len(pieces), size=k)))
+    return out
+
+
+def _char_reference(vocab: list[str], n_max: int, texts: list[str]):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from diagnose.model.reason_model import make_char_features
+
+    cv = CountVectorizer(analyzer=make_char_features(n_max), vocabulary={t: i for i, t in enumerate(vocab)})
+    return cv.transform(texts)
+
+
+def test_char_counts_equal_the_analyzer_on_corpus_and_fuzz(model):
+    vocab = model.char_vocab.tolist()
+    prepared = model.features(_corpus(2000)).prepared
+    texts = prepared + _fuzz_strings(vocab, 4000, seed=3) + ["", " ", "\x00", "a\x00b", " " * 5]
+    got = model._char_index.counts(texts)
+    assert model._char_index.supported
+    _same_csr(got, _char_reference(vocab, model.params.char_ngram_max, texts))
+    assert got.nnz > 20 * len(texts)  # most strings really hit the vocabulary
+
+
+@pytest.mark.parametrize("dense_limit", [1 << 23, 0])  # dense tables, and the hash-index branch
+@pytest.mark.parametrize("n_max", [1, 2, 3])
+def test_char_counts_equal_the_analyzer_on_a_small_vocabulary(monkeypatch, dense_limit, n_max):
+    # Function words (的, 我们) are in the vocabulary but the analyzer never
+    # emits them: they must stay uncounted. Emoji and a surrogate as terms too.
+    vocab = ["的", "我们", "偏", "小", "偏小", "尺码偏", "码偏小", "a", "ab", "abc", "😀", "😀偏", "\ud800",
+             "e\u0301", "的的的", "1", "12", "  "[:1]]
+    vocab = [t for t in vocab if len(t) <= n_max and t != " "]
+    monkeypatch.setattr(fast, "_MAX_DENSE_TABLE", dense_limit)
+    index = fast.CharIndex(vocab, n_max)
+    assert index.supported
+    texts = _fuzz_strings(vocab, 3000, seed=n_max) + ["尺码偏小的的的", "我们的", "ab c", "😀偏小😀", "e\u0301e\u0301"]
+    _same_csr(index.counts(texts), _char_reference(vocab, n_max, texts))
+    assert index.counts([]).shape == (0, len(vocab))
+
+
+def test_char_index_declines_what_it_cannot_count():
+    assert not fast.CharIndex(["a", "abcd"], 4).supported  # beyond trigrams
+    assert not fast.CharIndex(["a", "a\x00"], 3).supported  # NUL separates texts
+    assert not fast.CharIndex(["ab"], 1).supported  # a term longer than n_max

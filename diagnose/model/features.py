@@ -18,12 +18,12 @@ checks it); only the way of computing them differs:
 * **Preparing by table.** `prepare_many` folds plain texts (NFKC, case,
   traditional → simplified) with one code point table lookup for all texts
   and runs `text.prepare`'s regex steps only on texts that need them.
-* **Counting n-grams with NumPy.** Character 1–3-grams are packed into one
-  integer each (21 bits per code point) and looked up in the sorted packed
-  vocabulary with `searchsorted`; word unigrams and bigrams are looked up
-  once per distinct token / token pair. The result is the same canonical
-  CSR count matrix that scikit-learn's `CountVectorizer` builds with the
-  model's analyzers.
+* **Counting n-grams with NumPy.** All texts become one array of places in
+  the vocabulary's alphabet, texts separated by a 0; character 1–3-grams are
+  looked up by table (`CharIndex`), for all texts at once. Word unigrams and
+  bigrams are looked up once per distinct token / token pair. The result is
+  the same canonical CSR count matrix that scikit-learn's `CountVectorizer`
+  builds with the model's analyzers.
 * **Spreading distinct texts over processes.** `featurize` splits a large
   batch into slices that forked worker processes featurise (the model and
   the jieba dictionary are inherited from the parent at fork time, so they
@@ -47,8 +47,9 @@ from diagnose.model import text as textmod
 TASK_SIZE = 25_000
 PARALLEL_MIN = 40_000
 _BLOCK_CACHE_MAX = 2_000_000  # distinct blocks kept per process before the cache is reset
-_BITS = 21  # Unicode code points (+1) fit in 21 bits; three of them in an int64
-_MAX_PACKED_N = 3
+_MAX_CHAR_N = 3  # CharIndex handles character n-grams up to trigrams
+_UNICODE_SIZE = 0x110000
+_MAX_DENSE_TABLE = 1 << 23  # keys per dense lookup table (32 MB of int32) before sorted search
 
 
 # ---------------------------------------------------------------------------
@@ -244,54 +245,106 @@ def _codepoints(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return cp.astype(np.int64) + 1, lens
 
 
-def _pack(cp: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
-    code = cp[starts]
-    for k in range(1, n):
-        code = (code << _BITS) | cp[starts + k]
-    return code
+class _KeyTable:
+    """Integer key → int32 value (-1 for an absent key), for keys in [0, span).
+
+    A dense array when `span` is small enough (one indexing operation per
+    lookup), else a hash index (pandas'; several times faster than
+    `searchsorted` on sorted keys for millions of lookups). Same answers.
+    """
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray, span: int):
+        keys = np.asarray(keys, dtype=np.int64)
+        values = np.asarray(values, dtype=np.int32)
+        self.dense = span <= _MAX_DENSE_TABLE
+        if self.dense:
+            self._table = np.full(span, -1, dtype=np.int32)
+            self._table[keys] = values
+        else:
+            import pandas as pd
+
+            self._index = pd.Index(keys)
+            self._values = np.append(values, np.int32(-1))  # position -1: absent
+
+    def __getitem__(self, keys: np.ndarray) -> np.ndarray:
+        if self.dense:
+            return self._table[keys]
+        return self._values[self._index.get_indexer(keys)]
 
 
 class CharIndex:
-    """The model's character n-gram vocabulary as sorted packed integers."""
+    """The model's character n-gram vocabulary as lookup tables over a small alphabet.
+
+    Only characters that occur in some vocabulary term can be part of a
+    counted n-gram, so each code point is first mapped to its place in that
+    alphabet (0 for any other character, and for the gap left between two
+    texts, so no n-gram spans two texts). Then a unigram is one table
+    lookup by place, a bigram one lookup by (place, place), and a trigram one
+    lookup by (its first two characters' number among the trigram prefixes,
+    its third character's place): a few whole-array operations for all
+    texts, none per text. Terms the analyzer never emits (function words,
+    `text.is_function_chars`) are left out of the tables, so they are never
+    counted, exactly as `CountVectorizer` with `make_char_features` does.
+    """
 
     def __init__(self, char_vocab: Sequence[str], n_max: int):
         self.n_max = n_max
         self.n_features = len(char_vocab)
         terms = [str(t) for t in char_vocab]
-        self.supported = n_max <= _MAX_PACKED_N and all(1 <= len(t) <= n_max for t in terms)
+        self.supported = 1 <= n_max <= _MAX_CHAR_N and all(1 <= len(t) <= n_max for t in terms)
         if not self.supported:
             return
-        codes = np.zeros(len(terms), dtype=np.int64)
-        for n in range(1, n_max + 1):
-            idx = np.array([i for i, t in enumerate(terms) if len(t) == n], dtype=np.int64)
-            if not len(idx):
-                continue
-            cp, _ = _codepoints([terms[i] for i in idx])
-            codes[idx] = _pack(cp, np.arange(len(idx)) * n, n)
-        order = np.argsort(codes, kind="stable")
-        self.codes = codes[order]
-        self.cols = order.astype(np.int64)
+        counted = [(i, t) for i, t in enumerate(terms) if not textmod.is_function_chars(t)]
+        alphabet = sorted({c for _, t in counted for c in t})
+        self._size = size = len(alphabet) + 1
+        if "\0" in alphabet:  # NUL separates texts in `counts`: it must have no place
+            self.supported = False
+            return
+        self._place = np.zeros(_UNICODE_SIZE, dtype=np.int32)
+        self._place[[ord(c) for c in alphabet]] = np.arange(1, size, dtype=np.int32)
+        place = {c: k for k, c in enumerate(alphabet, start=1)}
+        by_len: dict[int, list[tuple[int, list[int]]]] = {1: [], 2: [], 3: []}
+        for i, t in counted:
+            by_len[len(t)].append((i, [place[c] for c in t]))
+        self._uni = np.full(size, -1, dtype=np.int32)
+        for i, p in by_len[1]:
+            self._uni[p[0]] = i
+        bi = [(p[0] * size + p[1], i) for i, p in by_len[2]]
+        self._bi = _KeyTable([k for k, _ in bi], [i for _, i in bi], size * size)
+        # Each distinct first two characters of a trigram gets a number.
+        prefixes = sorted({p[0] * size + p[1] for _, p in by_len[3]})
+        number = {k: j for j, k in enumerate(prefixes)}
+        self._prefix = _KeyTable(prefixes, np.arange(len(prefixes)), size * size)
+        tri = [(number[p[0] * size + p[1]] * size + p[2], i) for i, p in by_len[3]]
+        self._tri = _KeyTable([k for k, _ in tri], [i for _, i in tri], max(1, len(prefixes)) * size)
 
     def counts(self, prepared: Sequence[str]) -> sp.csr_matrix:
         """Character n-gram counts, as `CountVectorizer(analyzer=make_char_features(n_max))`."""
-        docs = [p.replace(" ", "") for p in prepared]
-        cp, lens = _codepoints(docs)
+        docs = [p.replace(" ", "") for p in prepared]  # the analyzer removes spaces first
         n_docs = len(docs)
-        ends = np.repeat(np.cumsum(lens), lens)  # exclusive end of each position's document
-        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
-        pos = np.arange(len(cp), dtype=np.int64)
-        rows, cols = [], []
-        for n in range(1, self.n_max + 1):
-            starts = pos[pos + n <= ends]
-            if not len(starts) or not len(self.codes):
-                continue
-            code = _pack(cp, starts, n)
-            j = np.searchsorted(self.codes, code)
-            j[j == len(self.codes)] = 0
-            hit = self.codes[j] == code
-            rows.append(doc_of[starts[hit]])
-            cols.append(self.cols[j[hit]])
-        return _csr(rows, cols, (n_docs, self.n_features))
+        lens = np.fromiter(map(len, docs), dtype=np.int64, count=n_docs)
+        # One flat sequence of alphabet places, each text followed by a NUL,
+        # whose place is 0 (the constructor makes sure), as is any character
+        # outside the alphabet: no counted n-gram spans two texts.
+        joined = "\0".join(docs) + "\0" if n_docs else ""
+        seq = self._place[np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+        # cols[p, n - 1]: column of the n-gram starting at position p, or -1.
+        cols = np.full((len(seq), self.n_max), -1, dtype=np.int32)
+        cols[:, 0] = self._uni[seq]
+        if self.n_max >= 2 and len(seq) >= 2:
+            pair = seq[:-1].astype(np.int64) * self._size + seq[1:]
+            cols[:-1, 1] = self._bi[pair]
+            if self.n_max >= 3 and len(seq) >= 3:
+                pre = self._prefix[pair[:-1]]
+                at = np.flatnonzero((pre >= 0) & (seq[2:] > 0))
+                cols[at, 2] = self._tri[pre[at].astype(np.int64) * self._size + seq[2:][at]]
+        found = cols >= 0
+        # Entries in position order are grouped by text; text i's positions end at ends[i].
+        per_position = np.cumsum(found.sum(axis=1, dtype=np.int64))
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        if n_docs:
+            indptr[1:] = per_position[np.cumsum(lens + 1) - 1]
+        return _canonical(cols[found], indptr, (n_docs, self.n_features))
 
 
 def word_counts(tokens: Sequence[Sequence[str]], vocab: dict[str, int], n_features: int) -> sp.csr_matrix:
@@ -320,17 +373,31 @@ def word_counts(tokens: Sequence[Sequence[str]], vocab: dict[str, int], n_featur
     if len(first):
         n_uniq = np.int64(len(uniq))
         key = codes[first] * n_uniq + codes[first + 1]
-        ukeys, inv = np.unique(key, return_inverse=True)
+        # distinct pairs by hashing (a sort of millions of keys cost seconds)
+        inv, ukeys = pd.factorize(key, sort=False)
         big_col = np.fromiter(
             (get(f"{uniq[k // n_uniq]} {uniq[k % n_uniq]}", -1) for k in ukeys.tolist()),
             dtype=np.int64,
             count=len(ukeys),
         )
-        c = big_col[inv.ravel()]
+        c = big_col[inv]
         hit = c >= 0
         rows.append(doc_of[first[hit]])
         cols.append(c[hit])
     return _csr(rows, cols, (n_docs, n_features))
+
+
+def _canonical(cols: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """The canonical CSR count matrix (sorted columns, duplicates summed) of
+    entries already grouped by row: `cols[indptr[i]:indptr[i + 1]]` are row i's."""
+    if indptr[-1] < np.iinfo(np.int32).max:
+        indptr = indptr.astype(np.int32)
+        cols = cols.astype(np.int32, copy=False)
+    else:
+        cols = cols.astype(np.int64)
+    X = sp.csr_matrix((np.ones(len(cols), dtype=np.int64), cols, indptr), shape=shape)
+    X.sum_duplicates()
+    return X
 
 
 def _csr(rows: list[np.ndarray], cols: list[np.ndarray], shape: tuple[int, int]) -> sp.csr_matrix:
