@@ -325,3 +325,39 @@ def test_char_index_declines_what_it_cannot_count():
     assert not fast.CharIndex(["a", "abcd"], 4).supported  # beyond trigrams
     assert not fast.CharIndex(["a", "a\x00"], 3).supported  # NUL separates texts
     assert not fast.CharIndex(["ab"], 1).supported  # a term longer than n_max
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vectorised_evidence_equals_the_plain_rule_with_ties_and_nested_phrases(seed):
+    """Few distinct weights and values (so contributions tie within rows all the
+    time) and phrases over a two-letter alphabet (so one phrase contains another,
+    or equals it once spaces go, all the time): the ranking's tie order and the
+    greedy containment rule must still match the plain rule exactly."""
+    from types import SimpleNamespace
+
+    import scipy.sparse as sp
+
+    from benchmarks.naive import explain_reference
+    from diagnose.model import evidence
+
+    rng = np.random.default_rng(seed)
+    n_word, n_char, n_rows, n_labels = 80, 40, 3000, 4
+    words = ["".join(rng.choice(list("ab "), size=int(rng.integers(1, 6)))).strip() or "a" for _ in range(n_word)]
+    chars = ["".join(rng.choice(list("ab"), size=int(rng.integers(1, 4)))) for _ in range(n_char)]
+    names = np.array(words + chars)
+    # dense rows (tens of positive words): scipy sorts short runs stably anyway
+    X = sp.random(n_rows, n_word + n_char, density=0.5, format="csr", random_state=seed,
+                  data_rvs=lambda k: rng.choice([0.25, 0.5, 1.0], size=k))
+    coef = rng.choice([-1.0, 0.0, 0.5, 1.0, 2.0], size=(n_labels, n_word + n_char))
+    pred = rng.integers(0, n_labels, size=n_rows)
+    fake = SimpleNamespace(coef=coef, word_vocab=np.array(words), feature_names=names)
+    terms = np.empty(len(names), dtype=object)
+    terms[:] = [t.replace(" ", "") for t in names.tolist()]
+    for top in (1, 3, 5):
+        got = evidence.explain(X, coef, pred, terms, n_word, top)
+        assert got == explain_reference(fake, X, pred, top=top)
+    # the case is worth something only if ties and nesting really occur
+    contrib = X.multiply(coef[pred]).tocsr()
+    row0 = contrib[0].data[contrib[0].data > 0]
+    assert len(row0) > len(set(row0.tolist()))
+    assert any(len(e) < 3 for e in got) and sum(map(len, got)) > n_rows
