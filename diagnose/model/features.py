@@ -46,7 +46,7 @@ from diagnose.model import text as textmod
 # Texts per worker task; below PARALLEL_MIN distinct texts one process is faster.
 TASK_SIZE = 25_000
 PARALLEL_MIN = 40_000
-_BLOCK_CACHE_MAX = 2_000_000  # distinct blocks kept per process before the cache is reset
+_BLOCK_CACHE_MAX = 2_000_000  # distinct pieces kept per process before the cache is reset
 _MAX_CHAR_N = 3  # CharIndex handles character n-grams up to trigrams
 _UNICODE_SIZE = 0x110000
 _MAX_DENSE_TABLE = 1 << 23  # keys per dense lookup table (32 MB of int32) before sorted search
@@ -55,7 +55,12 @@ _MAX_DENSE_TABLE = 1 << 23  # keys per dense lookup table (32 MB of int32) befor
 # ---------------------------------------------------------------------------
 # Tokenising
 # ---------------------------------------------------------------------------
-_block_cache: dict[str, list[str]] = {}
+# Per process: token ids of each distinct piece of text seen, and the token strings.
+_piece_cache: dict[str, np.ndarray] = {}
+_token_id: dict[str, int] = {}
+_token_pool: list[str] = []
+_TEXT_END = "\0"  # joins texts in `tokenize_ids`
+_END_ID = -1  # its id among a piece's tokens
 
 
 def _re_han():
@@ -95,38 +100,102 @@ def rust_tokenizer():
 
 def tokenize_many(prepared: Sequence[str]) -> list[list[str]]:
     """`[text.tokenize(p) for p in prepared]`, segmenting each distinct block once."""
-    global _block_cache
-    if len(_block_cache) > _BLOCK_CACHE_MAX:
-        _block_cache = {}
-    cache = _block_cache
+    ids, lens = tokenize_ids(prepared)
+    words = [_token_pool[i] for i in ids.tolist()]
+    ends = np.cumsum(lens).tolist()
+    return [words[a:b] for a, b in zip([0] + ends[:-1], ends)]
+
+
+def tokenize_ids(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens of `[text.tokenize(p) for p in prepared]` as ids into `token_pool()`:
+    all texts' ids in one flat array, and how many belong to each text.
+
+    The texts are joined with NUL and split into jieba's blocks by one regex
+    call; each distinct block (or text between blocks) is segmented once
+    (`_piece_ids`, cached across calls) and the flat id array is assembled
+    from the distinct pieces' ids with NumPy. NUL is never a token and never
+    part of a block, so each one marks where a text ends. A text holding NUL
+    itself is the one case this cannot tell apart: then text by text.
+    """
+    import pandas as pd
+
+    global _piece_cache, _token_id, _token_pool
+    n = len(prepared)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if len(_piece_cache) > _BLOCK_CACHE_MAX:
+        _piece_cache, _token_id, _token_pool = {}, {}, []
+    joined = _TEXT_END.join(prepared)
+    if joined.count(_TEXT_END) != n - 1:
+        return _ids_text_by_text(prepared)
+    codes, uniq = pd.factorize(np.array(_re_han().split(joined), dtype=object), sort=False)
+    per_piece = [_piece_ids(p) for p in uniq.tolist()]
+    sizes = np.fromiter(map(len, per_piece), dtype=np.int64, count=len(per_piece))
+    pool = np.concatenate(per_piece) if per_piece else np.zeros(0, dtype=np.int64)
+    counts = sizes[codes]
+    starts = (np.cumsum(sizes) - sizes)[codes]
+    flat = pool[np.repeat(starts, counts) + _ramp(counts)]
+    end = flat == _END_ID
+    bounds = np.flatnonzero(end)
+    lens = np.diff(np.concatenate([[-1], bounds, [len(flat)]])) - 1
+    return flat[~end], lens
+
+
+def token_pool() -> list[str]:
+    """The token strings `tokenize_ids`' ids refer to (this process's, since its last reset)."""
+    return _token_pool
+
+
+def _piece_ids(piece: str) -> np.ndarray:
+    """Token ids of one piece of `re_han_default.split` (a block, or text between blocks);
+    `_END_ID` for each NUL."""
+    ids = _piece_cache.get(piece)
+    if ids is None:
+        if _HAN_CLASS(piece):  # a block: pieces between blocks hold none of its characters
+            words = _block_words(piece)
+        else:
+            # between blocks jieba yields each character (and runs of white
+            # space, never tokens) on its own
+            words = [c for c in piece if c == _TEXT_END or textmod.keep_token(c)]
+        ids = np.array([_END_ID if w == _TEXT_END else _intern(w) for w in words], dtype=np.int64)
+        _piece_cache[piece] = ids
+    return ids
+
+
+def _block_words(blk: str) -> list[str]:
+    """jieba's tokens of one block (a run of re_han_default's characters)."""
+    # rjieba joins letters, digits and '-' / '.' runs its own way (type-c,
+    # 3.5mm): such blocks go to Python jieba, the reference.
+    if _ALL_HAN(blk):
+        return [w for w in rust_tokenizer().cut(blk) if textmod.keep_token(w)]
+    return [w for w in textmod.tokenizer().lcut(blk) if textmod.keep_token(w)]
+
+
+def _intern(word: str) -> int:
+    i = _token_id.get(word)
+    if i is None:
+        i = _token_id[word] = len(_token_pool)
+        _token_pool.append(word)
+    return i
+
+
+def _ids_text_by_text(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`tokenize_ids` one text at a time (for texts that contain NUL, which is no token)."""
     split = _re_han().split
-    cut = rust_tokenizer().cut
-    keep = textmod.keep_token
-    out: list[list[str]] = []
+    per_text = []
     for p in prepared:
-        if not p:
-            out.append([])
-            continue
-        toks: list[str] = []
-        for blk in split(p):
-            if not blk:
-                continue
-            words = cache.get(blk)
-            if words is None:
-                # rjieba joins letters, digits and '-' / '.' runs its own way
-                # (type-c, 3.5mm): such blocks go to Python jieba, the reference.
-                if _ALL_HAN(blk):
-                    words = [w for w in cut(blk) if keep(w)]
-                elif not _HAN_CLASS(blk):
-                    # between blocks: jieba yields each character (and runs of
-                    # white space, never tokens) on its own
-                    words = [c for c in blk if keep(c)]
-                else:
-                    words = [w for w in textmod.tokenizer().lcut(blk) if keep(w)]
-                cache[blk] = words
-            toks.extend(words)
-        out.append(toks)
-    return out
+        ids = np.concatenate([_piece_ids(b) for b in split(p)]) if p else np.zeros(0, dtype=np.int64)
+        per_text.append(ids[ids != _END_ID])
+    lens = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+    return np.concatenate(per_text), lens
+
+
+def _ramp(sizes: np.ndarray) -> np.ndarray:
+    """0..s-1 for each s in `sizes`, concatenated."""
+    total = int(sizes.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
 # ---------------------------------------------------------------------------
@@ -347,36 +416,36 @@ class CharIndex:
         return _canonical(cols[found], indptr, (n_docs, self.n_features))
 
 
-def word_counts(tokens: Sequence[Sequence[str]], vocab: dict[str, int], n_features: int) -> sp.csr_matrix:
-    """Word unigram + adjacent bigram counts, as `CountVectorizer(analyzer=word_features)`."""
+def word_counts(ids: np.ndarray, lens: np.ndarray, vocab: dict[str, int], n_features: int) -> sp.csr_matrix:
+    """Word unigram + adjacent bigram counts, as `CountVectorizer(analyzer=word_features)`,
+    of texts given as `tokenize_ids` gives them (flat token ids, tokens per text)."""
     import pandas as pd
 
-    lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    n_docs = len(tokens)
-    flat = np.fromiter(itertools.chain.from_iterable(tokens), dtype=object, count=int(lens.sum()))
-    if not len(flat):
+    n_docs = len(lens)
+    if not len(ids):
         return sp.csr_matrix((n_docs, n_features), dtype=np.int64)
-    codes, uniq = pd.factorize(flat, sort=False)
-    codes = codes.astype(np.int64)
-    uniq = list(uniq)
+    pool = _token_pool
     get = vocab.get
-    uni_col = np.fromiter((get(u, -1) for u in uniq), dtype=np.int64, count=len(uniq))
+    present = np.flatnonzero(np.bincount(ids, minlength=len(pool)))
+    uni_col = np.full(len(pool), -1, dtype=np.int64)
+    uni_col[present] = np.fromiter((get(pool[i], -1) for i in present.tolist()), dtype=np.int64,
+                                   count=len(present))
     doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
     rows, cols = [], []
-    c = uni_col[codes]
+    c = uni_col[ids]
     hit = c >= 0
     rows.append(doc_of[hit])
     cols.append(c[hit])
     # bigrams: adjacent tokens of the same document
     ends = np.repeat(np.cumsum(lens), lens)
-    first = np.flatnonzero(np.arange(len(codes)) + 1 < ends)
+    first = np.flatnonzero(np.arange(len(ids)) + 1 < ends)
     if len(first):
-        n_uniq = np.int64(len(uniq))
-        key = codes[first] * n_uniq + codes[first + 1]
+        n_pool = np.int64(len(pool))
+        key = ids[first] * n_pool + ids[first + 1]
         # distinct pairs by hashing (a sort of millions of keys cost seconds)
         inv, ukeys = pd.factorize(key, sort=False)
         big_col = np.fromiter(
-            (get(f"{uniq[k // n_uniq]} {uniq[k % n_uniq]}", -1) for k in ukeys.tolist()),
+            (get(f"{pool[k // n_pool]} {pool[k % n_pool]}", -1) for k in ukeys.tolist()),
             dtype=np.int64,
             count=len(ukeys),
         )
@@ -416,8 +485,7 @@ _worker_model = None
 
 
 def _featurize_slice(texts: list) -> tuple[list[str], sp.csr_matrix]:
-    feats = _worker_model.features(texts)
-    return feats.prepared, feats.X
+    return _worker_model.prepared_and_matrix(texts)
 
 
 def default_workers() -> int:
@@ -469,9 +537,9 @@ def featurize(
     else:
         done = 0
         for part in slices:
-            feats = model.features(part)
-            prepared.extend(feats.prepared)
-            blocks.append(feats.X)
+            prep, X = model.prepared_and_matrix(part)
+            prepared.extend(prep)
+            blocks.append(X)
             done += len(part)
             if progress:
                 progress(done, n)
