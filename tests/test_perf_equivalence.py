@@ -361,3 +361,21 @@ def test_vectorised_evidence_equals_the_plain_rule_with_ties_and_nested_phrases(
     row0 = contrib[0].data[contrib[0].data > 0]
     assert len(row0) > len(set(row0.tolist()))
     assert any(len(e) < 3 for e in got) and sum(map(len, got)) > n_rows
+
+
+def test_tokenize_many_equals_tokenize_on_mixed_script_fuzz(model):
+    """Blocks of Chinese, letters and digits next to emoji, surrogates, NUL
+    (the joiner tokenize_ids uses: a text holding one is split text by text),
+    spaces and punctuation, as raw strings and as prepared ones."""
+    from diagnose.model import text as textmod
+
+    vocab = [w.replace(" ", "") for w in model.word_vocab.tolist()[:3000]]
+    fuzz = _fuzz_strings(vocab, 1500, seed=5)
+    with_nul = [t for t in fuzz if "\x00" in t]
+    plain = [t for t in fuzz if "\x00" not in t]
+    prepared = [textmod.prepare(t) for t in fuzz]
+    assert with_nul and plain  # both paths are exercised
+    for batch in (plain, with_nul + plain, prepared, ["", "\x00", "a\x00b 偏小"], []):
+        assert fast.tokenize_many(batch) == [textmod.tokenize(p) for p in batch]
+    ids, lens = fast.tokenize_ids(plain)
+    assert len(ids) == lens.sum() and len(lens) == len(plain) and lens.sum() > len(plain)
