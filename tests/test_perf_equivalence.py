@@ -379,3 +379,21 @@ def test_tokenize_many_equals_tokenize_on_mixed_script_fuzz(model):
         assert fast.tokenize_many(batch) == [textmod.tokenize(p) for p in batch]
     ids, lens = fast.tokenize_ids(plain)
     assert len(ids) == lens.sum() and len(lens) == len(plain) and lens.sum() > len(plain)
+
+
+def test_prepare_many_finds_every_contrast_clause():
+    """Texts built from contrast words (但, 就是 …), their first characters alone,
+    cleared aspects (尺码没问题) and separators, including links and emoji that
+    `finish_normalise` removes between two characters: `prepare_many` must run
+    `text.focus` wherever `text.prepare` would change the text."""
+    from diagnose.model import text as textmod
+
+    pieces = ["但", "但是", "就是", "可是", "不过", "只是", "然而", "可惜", "而是", "就", "可", "不", "只", "然", "而",
+              "是", "过", "尺码没问题", "颜色挺好", "质量太差", "不满意", "，", "。", " ", "😀", "https://x.cn/a",
+              "12345678901", "偏小", "ＡＢ", "但\u0301"]
+    rng = np.random.default_rng(13)
+    texts = ["".join(pieces[i] for i in rng.integers(0, len(pieces), size=int(rng.integers(0, 9))))
+             for _ in range(4000)]
+    expected = [textmod.prepare(t) for t in texts]
+    assert fast.prepare_many(texts) == expected
+    assert sum(e != textmod.normalise(t) for e, t in zip(expected, texts)) > 300  # focus really cut clauses

@@ -219,7 +219,8 @@ class _Tables:
     `text.normalise` does to it: NFKC, lower case, traditional → simplified.
     The flags say which mapped characters can start the later steps: links
     (':' 'w'), order numbers (digits), emoji and whitespace, and a contrast
-    clause for `text.focus` (the first character of each contrast word).
+    clause for `text.focus` (one-character contrast words; the first two
+    characters of the longer ones are checked as pairs in `prepare_many`).
     """
 
     def __init__(self) -> None:
@@ -233,7 +234,13 @@ class _Tables:
         self.contrast = np.zeros(0x110000, dtype=bool)
         t2s = textmod._t2s_table()
         space_or_emoji = re.compile(r"\s|" + textmod._EMOJI_RE.pattern)
-        starts = {w[0] for w in textmod._CONTRAST_RE.pattern.strip("()").split("|")}
+        # A contrast word (但, 就是 …) can only be where its character (one-
+        # character words) or its first two characters (longer ones) are.
+        words = textmod._CONTRAST_RE.pattern.strip("()").split("|")
+        self.contrast[[ord(w) for w in words if len(w) == 1]] = True
+        self.pair_first = np.zeros(0x110000, dtype=bool)
+        self.pair_first[[ord(w[0]) for w in words if len(w) >= 2]] = True
+        self.pairs = np.array(sorted({ord(w[0]) << 21 | ord(w[1]) for w in words if len(w) >= 2}), dtype=np.int64)
         for lo, hi in _PLAIN_RANGES:
             for cp in range(lo, hi + 1):
                 c = chr(cp)
@@ -245,7 +252,6 @@ class _Tables:
                 self.mapped[cp] = ord(m)
                 self.digit[cp] = bool(re.match(r"\d", m))
                 self.finish[cp] = m in ":w" or bool(space_or_emoji.match(m))
-                self.contrast[cp] = m in starts
 
 
 _TABLES: _Tables | None = None
@@ -273,7 +279,12 @@ def prepare_many(raw: Sequence[object]) -> list[str]:
     mapped = tb.mapped[cp]
     # Four per-text counts from two sums: 32-bit fields in one int64 each.
     low = (~tb.plain[cp]).astype(np.int64) | (tb.finish[mapped].astype(np.int64) << 32)
-    high = tb.digit[mapped].astype(np.int64) | (tb.contrast[mapped].astype(np.int64) << 32)
+    contrast_at = tb.contrast[mapped]
+    pair_at = np.flatnonzero(tb.pair_first[mapped[:-1]])
+    if len(pair_at):  # (a pair across two texts only costs one needless focus call)
+        pair = (mapped[pair_at].astype(np.int64) << 21) | mapped[pair_at + 1]
+        contrast_at[pair_at[np.isin(pair, tb.pairs)]] = True
+    high = tb.digit[mapped].astype(np.int64) | (contrast_at.astype(np.int64) << 32)
     counts_low, counts_high = _sum_per_text(low, starts, lens), _sum_per_text(high, starts, lens)
     field = np.int64(0xFFFFFFFF)
     ok = (counts_low & field) == 0
