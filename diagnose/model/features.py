@@ -271,8 +271,9 @@ def prepare_many(raw: Sequence[object]) -> list[str]:
         _TABLES = _Tables()
     tb = _TABLES
     strs = [t if type(t) is str and t not in ("nan", "<NA>", "None") else None for t in raw]
-    cp, lens = _codepoints([s if s is not None else "" for s in strs])  # code points + 1
-    cp -= 1
+    texts = [s if s is not None else "" for s in strs]
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     ends = np.cumsum(lens)
     starts = ends - lens
 
@@ -291,17 +292,17 @@ def prepare_many(raw: Sequence[object]) -> list[str]:
     finish = ((counts_low >> 32) > 0) | ((counts_high & field) >= 9)
     contrast = (counts_high >> 32) > 0
     folded = mapped.astype("<u4").tobytes().decode("utf-32-le")
-    out: list[str] = []
-    for i, (good, a, b, fin, con) in enumerate(
-        zip(ok.tolist(), starts.tolist(), ends.tolist(), finish.tolist(), contrast.tolist())
-    ):
+    out = [folded[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+    # Only the texts that need more than the table go through Python again.
+    special = ~ok | finish | contrast
+    special[[i for i, s in enumerate(strs) if s is None]] = True
+    for i, good, fin, con in zip(*(a.tolist() for a in (np.flatnonzero(special), ok[special], finish[special],
+                                                          contrast[special]))):
         if strs[i] is None or not good:
-            out.append(textmod.prepare(raw[i]))
+            out[i] = textmod.prepare(raw[i])
             continue
-        m = folded[a:b]
-        if fin:
-            m = textmod.finish_normalise(m)
-        out.append(textmod.focus(m) if con else m)
+        m = textmod.finish_normalise(out[i]) if fin else out[i]
+        out[i] = textmod.focus(m) if con else m
     return out
 
 
