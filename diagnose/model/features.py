@@ -32,7 +32,6 @@ checks it); only the way of computing them differs:
 """
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import sys
@@ -318,14 +317,6 @@ def _sum_per_text(values: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> n
 # ---------------------------------------------------------------------------
 # Count matrices
 # ---------------------------------------------------------------------------
-def _codepoints(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Code points (+1, so 0 never occurs) of the concatenation, and each string's length."""
-    lens = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
-    joined = "".join(strings)
-    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return cp.astype(np.int64) + 1, lens
-
-
 class _KeyTable:
     """Integer key → int32 value (-1 for an absent key), for keys in [0, span).
 
