@@ -263,3 +263,137 @@ def test_prepare_many_equals_prepare_per_text():
     fuzz = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 30)))) for _ in range(3000)]
     texts = _corpus(3000) + fuzz + ["nan", "None", "<NA>", "NaN", "ＨＴＴＰＳ://Ｘ.ＣＯＭ 退货", "單號123456789012 還沒到"]
     assert fast.prepare_many(texts) == [textmod.prepare(t) for t in texts]
+
+
+# ---------------------------------------------------------------------------
+# Character n-gram counts: table lookups == scikit-learn's analyzer
+# ---------------------------------------------------------------------------
+# Characters the fuzz strings mix with pieces of vocabulary terms: Latin,
+# digits, full-width forms, emoji (outside the BMP), lone surrogates,
+# combining marks, zero-width joiners, NUL, tabs, spaces and line breaks.
+NOISE_CHARS = (list("abcXYZ019 .-_#&%+") + ["ａ", "１", "😀", "👍🏻", "\ud800", "\udfff", "\u0301", "e\u0301",
+               "\u200d", "\x00", "\t", "\n", "  ", "한", "Σ", "ß", "\uffff", "\U0010ffff"])
+
+
+def _fuzz_strings(vocab: list[str], n: int, seed: int) -> list[str]:
+    """Random strings of vocabulary pieces and noise, so n-grams both hit and straddle."""
+    rng = np.random.default_rng(seed)
+    pieces = vocab + NOISE_CHARS
+    out = []
+    for _ in range(n):
+        k = int(rng.integers(0, 12))
+        out.append("".join(pieces[i] for i in rng.integers(0, len(pieces), size=k)))
+    return out
+
+
+def _char_reference(vocab: list[str], n_max: int, texts: list[str]):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from diagnose.model.reason_model import make_char_features
+
+    cv = CountVectorizer(analyzer=make_char_features(n_max), vocabulary={t: i for i, t in enumerate(vocab)})
+    return cv.transform(texts)
+
+
+def test_char_counts_equal_the_analyzer_on_corpus_and_fuzz(model):
+    vocab = model.char_vocab.tolist()
+    prepared = model.features(_corpus(2000)).prepared
+    texts = prepared + _fuzz_strings(vocab, 4000, seed=3) + ["", " ", "\x00", "a\x00b", " " * 5]
+    got = model._char_index.counts(texts)
+    assert model._char_index.supported
+    _same_csr(got, _char_reference(vocab, model.params.char_ngram_max, texts))
+    assert got.nnz > 20 * len(texts)  # most strings really hit the vocabulary
+
+
+@pytest.mark.parametrize("dense_limit", [1 << 23, 0])  # dense tables, and the hash-index branch
+@pytest.mark.parametrize("n_max", [1, 2, 3])
+def test_char_counts_equal_the_analyzer_on_a_small_vocabulary(monkeypatch, dense_limit, n_max):
+    # Function words (的, 我们) are in the vocabulary but the analyzer never
+    # emits them: they must stay uncounted. Emoji and a surrogate as terms too.
+    vocab = ["的", "我们", "偏", "小", "偏小", "尺码偏", "码偏小", "a", "ab", "abc", "😀", "😀偏", "\ud800",
+             "e\u0301", "的的的", "1", "12", "  "[:1]]
+    vocab = [t for t in vocab if len(t) <= n_max and t != " "]
+    monkeypatch.setattr(fast, "_MAX_DENSE_TABLE", dense_limit)
+    index = fast.CharIndex(vocab, n_max)
+    assert index.supported
+    texts = _fuzz_strings(vocab, 3000, seed=n_max) + ["尺码偏小的的的", "我们的", "ab c", "😀偏小😀", "e\u0301e\u0301"]
+    _same_csr(index.counts(texts), _char_reference(vocab, n_max, texts))
+    assert index.counts([]).shape == (0, len(vocab))
+
+
+def test_char_index_declines_what_it_cannot_count():
+    assert not fast.CharIndex(["a", "abcd"], 4).supported  # beyond trigrams
+    assert not fast.CharIndex(["a", "a\x00"], 3).supported  # NUL separates texts
+    assert not fast.CharIndex(["ab"], 1).supported  # a term longer than n_max
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vectorised_evidence_equals_the_plain_rule_with_ties_and_nested_phrases(seed):
+    """Few distinct weights and values (so contributions tie within rows all the
+    time) and phrases over a two-letter alphabet (so one phrase contains another,
+    or equals it once spaces go, all the time): the ranking's tie order and the
+    greedy containment rule must still match the plain rule exactly."""
+    from types import SimpleNamespace
+
+    import scipy.sparse as sp
+
+    from benchmarks.naive import explain_reference
+    from diagnose.model import evidence
+
+    rng = np.random.default_rng(seed)
+    n_word, n_char, n_rows, n_labels = 80, 40, 3000, 4
+    words = ["".join(rng.choice(list("ab "), size=int(rng.integers(1, 6)))).strip() or "a" for _ in range(n_word)]
+    chars = ["".join(rng.choice(list("ab"), size=int(rng.integers(1, 4)))) for _ in range(n_char)]
+    names = np.array(words + chars)
+    # dense rows (tens of positive words): scipy sorts short runs stably anyway
+    X = sp.random(n_rows, n_word + n_char, density=0.5, format="csr", random_state=seed,
+                  data_rvs=lambda k: rng.choice([0.25, 0.5, 1.0], size=k))
+    coef = rng.choice([-1.0, 0.0, 0.5, 1.0, 2.0], size=(n_labels, n_word + n_char))
+    pred = rng.integers(0, n_labels, size=n_rows)
+    fake = SimpleNamespace(coef=coef, word_vocab=np.array(words), feature_names=names)
+    terms = np.empty(len(names), dtype=object)
+    terms[:] = [t.replace(" ", "") for t in names.tolist()]
+    for top in (1, 3, 5):
+        got = evidence.explain(X, coef, pred, terms, n_word, top)
+        assert got == explain_reference(fake, X, pred, top=top)
+    # the case is worth something only if ties and nesting really occur
+    contrib = X.multiply(coef[pred]).tocsr()
+    row0 = contrib[0].data[contrib[0].data > 0]
+    assert len(row0) > len(set(row0.tolist()))
+    assert any(len(e) < 3 for e in got) and sum(map(len, got)) > n_rows
+
+
+def test_tokenize_many_equals_tokenize_on_mixed_script_fuzz(model):
+    """Blocks of Chinese, letters and digits next to emoji, surrogates, NUL
+    (the joiner tokenize_ids uses: a text holding one is split text by text),
+    spaces and punctuation, as raw strings and as prepared ones."""
+    from diagnose.model import text as textmod
+
+    vocab = [w.replace(" ", "") for w in model.word_vocab.tolist()[:3000]]
+    fuzz = _fuzz_strings(vocab, 1500, seed=5)
+    with_nul = [t for t in fuzz if "\x00" in t]
+    plain = [t for t in fuzz if "\x00" not in t]
+    prepared = [textmod.prepare(t) for t in fuzz]
+    assert with_nul and plain  # both paths are exercised
+    for batch in (plain, with_nul + plain, prepared, ["", "\x00", "a\x00b 偏小"], []):
+        assert fast.tokenize_many(batch) == [textmod.tokenize(p) for p in batch]
+    ids, lens = fast.tokenize_ids(plain)
+    assert len(ids) == lens.sum() and len(lens) == len(plain) and lens.sum() > len(plain)
+
+
+def test_prepare_many_finds_every_contrast_clause():
+    """Texts built from contrast words (但, 就是 …), their first characters alone,
+    cleared aspects (尺码没问题) and separators, including links and emoji that
+    `finish_normalise` removes between two characters: `prepare_many` must run
+    `text.focus` wherever `text.prepare` would change the text."""
+    from diagnose.model import text as textmod
+
+    pieces = ["但", "但是", "就是", "可是", "不过", "只是", "然而", "可惜", "而是", "就", "可", "不", "只", "然", "而",
+              "是", "过", "尺码没问题", "颜色挺好", "质量太差", "不满意", "，", "。", " ", "😀", "https://x.cn/a",
+              "12345678901", "偏小", "ＡＢ", "但\u0301"]
+    rng = np.random.default_rng(13)
+    texts = ["".join(pieces[i] for i in rng.integers(0, len(pieces), size=int(rng.integers(0, 9))))
+             for _ in range(4000)]
+    expected = [textmod.prepare(t) for t in texts]
+    assert fast.prepare_many(texts) == expected
+    assert sum(e != textmod.normalise(t) for e, t in zip(expected, texts)) > 300  # focus really cut clauses

@@ -174,11 +174,12 @@ def _subs_and_evidence(model: ReasonModel, X, combos: pd.DataFrame, prepared: li
     explained: list[list[str]] = []
     if len(combos):
         pairs, pair_codes = _unique_rows(combos[["t", "p"]])
-        by_pair = model.explain(X[pairs["t"].to_numpy()], pairs["p"].to_numpy())
+        X_pairs = X[pairs["t"].to_numpy()]  # one copy of the rows for both uses
+        by_pair = model.explain(X_pairs, pairs["p"].to_numpy())
         explained = [by_pair[k] for k in pair_codes.tolist()]
         # The learned sub-reason head reads the words; cue-word rules cover
         # what it leaves unspecified and rows with only a dropdown reason.
-        sub_by_pair = model.predict_sub_reasons(X[pairs["t"].to_numpy()], pairs["p"].to_numpy())
+        sub_by_pair = model.predict_sub_reasons(X_pairs, pairs["p"].to_numpy())
         learned = [sub_by_pair[k] for k in pair_codes.tolist()]
     # Plain lists: indexing a pandas Index or NumPy array once per combination
     # costs more than everything else in this loop.

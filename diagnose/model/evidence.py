@@ -25,7 +25,9 @@ import numpy as np
 import scipy.sparse as sp
 
 WINDOW_PER_TOP = 6  # candidates looked at per row: top * WINDOW_PER_TOP
+_DESCENDING = np.int64(0x7FF0000000000000)  # bit pattern of +inf: minus a positive float's, orders descending
 _ROWS_PER_PASS = 65_536  # rows whose candidate slots are held in memory at once
+_DENSE_PAIRS = 4096  # phrases in some containment pair up to which their table is a dense bool matrix
 
 
 def explain(X: sp.csr_matrix, coef: np.ndarray, pred: np.ndarray, terms: np.ndarray,
@@ -52,11 +54,10 @@ def explain(X: sp.csr_matrix, coef: np.ndarray, pred: np.ndarray, terms: np.ndar
     contrib = X.data[pos] * coef[pred[rows], X.indices[pos]]
     up = contrib > 0
     pos, rows, contrib = pos[up], rows[up], contrib[up]
-    order = np.lexsort((-contrib, rows))
+    order = _by_row_then_contribution(rows, contrib, n)
     pos, rows = pos[order], rows[order]
     ok = (_slot(rows) < window) & (lengths[X.indices[pos]] >= 2)
-    chosen = _choose_words(rows[ok], X.indices[pos[ok]], n, terms, top)
-    out: list[list[str]] = [[terms[f] for f in row] for row in chosen]
+    out = _phrase_lists(*_choose_words(rows[ok], X.indices[pos[ok]], n, terms, top), terms, n)
     bare = np.ones(n, dtype=bool)
     bare[rows[ok]] = False
     for r, f in _char_fallback(X, np.flatnonzero(bare), coef, pred, lengths, n_word, window):
@@ -66,6 +67,44 @@ def explain(X: sp.csr_matrix, coef: np.ndarray, pred: np.ndarray, terms: np.ndar
 
 def _term_lengths(terms: np.ndarray) -> np.ndarray:
     return np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+
+
+def _by_row_then_contribution(rows: np.ndarray, contrib: np.ndarray, n: int) -> np.ndarray:
+    """`np.lexsort((-contrib, rows))` for non-decreasing `rows` and positive `contrib`.
+
+    The rows are already in order, so only each row's few entries need
+    sorting: scipy's per-row sort of a CSR matrix does that, keyed by the
+    contribution's bit pattern (for positive floats it orders as the value
+    does, so the maximum minus it orders descending). That sort is not
+    stable, so runs of equal contributions within a row are put back in
+    their original order afterwards, as lexsort leaves them.
+    """
+    m = len(rows)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    key = _DESCENDING - contrib.view(np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    by_row = sp.csr_matrix((np.arange(m, dtype=np.int64), key, indptr), shape=(n, int(key.max()) + 1))
+    by_row.sort_indices()
+    order, key = by_row.data, by_row.indices
+    tie = (key[1:] == key[:-1]) & (rows[1:] == rows[:-1])
+    if tie.any():
+        in_run = np.zeros(m, dtype=bool)
+        in_run[1:] |= tie
+        in_run[:-1] |= tie
+        at = np.flatnonzero(in_run)
+        run = np.cumsum(~np.concatenate([[False], tie]))[at]  # same number for a run of ties
+        order[at] = order[at][np.lexsort((order[at], run))]
+    return order
+
+
+def _phrase_lists(rows: np.ndarray, feats: np.ndarray, terms: np.ndarray, n: int) -> list[list[str]]:
+    """Per row, the phrases of `feats` (grouped by row, in the order chosen)."""
+    words = terms[feats].tolist()
+    ends = np.cumsum(np.bincount(rows, minlength=n)).tolist()
+    starts = [0] + ends[:-1]
+    return [words[a:b] for a, b in zip(starts, ends)]
 
 
 def _slot(rows: np.ndarray) -> np.ndarray:
@@ -106,42 +145,40 @@ def _char_fallback(X, bare, coef, pred, lengths, n_word, window):
 
 
 def _choose_words(rows: np.ndarray, feats: np.ndarray, n: int, terms: np.ndarray,
-                  top: int) -> list[list[int]]:
-    """The greedy phrase choice for every row, one candidate slot at a time.
+                  top: int) -> tuple[np.ndarray, np.ndarray]:
+    """The greedy phrase choice for every row, one candidate slot at a time:
+    (row, feature) of the chosen phrases, by row and then in the order chosen.
 
     Almost every row is settled by its first few candidates, so all rows are
     run on `top + 2` of them and only the rows left short with candidates to
     spare are run again on all of theirs: the same choice, at a fraction of
-    the pairwise substring tests.
+    the pairwise containment tests.
     """
-    result: list[list[int]] = [[] for _ in range(n)]
     if not len(rows):
-        return result
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    covers = _Covers(feats, terms)
     k_of = _slot(rows)
     head = k_of < top + 2
-    r1, f1 = _run(rows[head], k_of[head], feats[head], terms, top)
+    r1, f1 = _run(rows[head], k_of[head], feats[head], covers, top)
     spare = np.zeros(n, dtype=bool)
     spare[rows[~head]] = True
     redo = spare & (np.bincount(r1, minlength=n) < top)
     if redo.any():
         again = redo[rows]
         keep = ~redo[r1]
-        r2, f2 = _run(rows[again], k_of[again], feats[again], terms, top)
+        r2, f2 = _run(rows[again], k_of[again], feats[again], covers, top)
         r1, f1 = np.concatenate([r1[keep], r2]), np.concatenate([f1[keep], f2])
         order = np.argsort(r1, kind="stable")
         r1, f1 = r1[order], f1[order]
-    for r, f in zip(r1.tolist(), f1.tolist()):
-        result[r].append(f)
-    return result
+    return r1, f1
 
 
-def _run(rows: np.ndarray, k_of: np.ndarray, feats: np.ndarray, terms: np.ndarray,
+def _run(rows: np.ndarray, k_of: np.ndarray, feats: np.ndarray, covers: "_Covers",
          top: int) -> tuple[np.ndarray, np.ndarray]:
     """(row, feature) of the chosen phrases, by row and then in the order chosen."""
     if not len(rows):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     width = int(k_of.max()) + 1
-    covers = _Covers(feats, rows, terms)
     out_r, out_f = [], []
     for lo in range(int(rows.min()), int(rows.max()) + 1, _ROWS_PER_PASS):
         hi = lo + _ROWS_PER_PASS
@@ -157,65 +194,78 @@ def _run(rows: np.ndarray, k_of: np.ndarray, feats: np.ndarray, terms: np.ndarra
 
 
 def _greedy(slots: np.ndarray, covers: "_Covers", top: int) -> np.ndarray:
-    """Which slots end up chosen; slot order is the order phrases were added."""
+    """Which slots end up chosen; slot order is the order phrases were added.
+
+    Slot-major arrays (slot, row), so every step is an operation on whole
+    contiguous rows of booleans.
+    """
     m, width = slots.shape
-    taken = np.zeros((m, width), dtype=bool)
-    full = np.zeros(m, dtype=bool)
+    by_slot = np.ascontiguousarray(slots.T)
+    inside = covers.table(by_slot)  # inside[j, k, r]: slot j's phrase is inside slot k's
+    taken = np.zeros((width, m), dtype=bool)
+    count = np.zeros(m, dtype=np.int64)
     for k in range(width):
-        present = slots[:, k] >= 0
+        present = by_slot[k] >= 0
         if not present.any():
             continue
-        blocked = np.zeros(m, dtype=bool)
-        for j in range(k):
-            live = taken[:, j] & present
-            if live.any():
-                blocked |= live & covers.inside(slots[:, k], slots[:, j])
-        add = present & ~full & ~blocked
-        for j in range(k):
-            live = taken[:, j] & add
-            if live.any():
-                taken[:, j] &= ~(live & covers.inside(slots[:, j], slots[:, k]))
-        taken[:, k] = add
-        full |= taken.sum(axis=1) >= top
-    return taken
+        # blocked: a phrase already taken contains this one
+        blocked = (taken[:k] & inside[k, :k]).any(axis=0)
+        add = present & (count < top) & ~blocked
+        # taken phrases this one contains give way to it
+        gone = taken[:k] & inside[:k, k] & add
+        taken[:k] &= ~gone
+        taken[k] = add
+        count += add
+        count -= gone.sum(axis=0)
+    return taken.T
 
 
 class _Covers:
-    """`terms[a] in terms[b]` for the feature pairs that share a row."""
+    """`terms[a] in terms[b]` for the candidate features, as a table over those in some pair.
 
-    def __init__(self, feats: np.ndarray, rows: np.ndarray, terms: np.ndarray):
+    Found from the other side: every substring of each candidate's phrase
+    is looked up among the candidates' phrases, which costs a few
+    dictionary lookups per distinct candidate (there are at most as many as
+    words in the vocabulary) instead of one substring test per pair of
+    candidates sharing a row (millions on a large export).
+    """
+
+    def __init__(self, feats: np.ndarray, terms: np.ndarray):
         self._n = np.int64(len(terms))
-        # Every ordered pair of candidates of the same row (both directions).
-        starts = np.searchsorted(rows, rows, side="left")
-        counts = np.bincount(rows - rows.min(), minlength=int(rows.max() - rows.min()) + 1)
-        sizes = counts[rows - rows.min()]
-        a_idx = np.repeat(np.arange(len(rows)), sizes)
-        b_idx = np.repeat(starts, sizes) + _ramp(sizes)
-        keep = a_idx != b_idx
-        keys = np.unique(feats[a_idx[keep]] * self._n + feats[b_idx[keep]])
+        candidates = np.unique(feats).tolist()
+        by_phrase: dict[str, list[int]] = {}
+        for f in candidates:
+            by_phrase.setdefault(terms[f], []).append(f)
+        sizes = sorted({len(p) for p in by_phrase})
+        keys = []
+        for b in candidates:
+            phrase = terms[b]
+            for size in sizes:
+                if size > len(phrase):
+                    break
+                for i in range(len(phrase) - size + 1):
+                    keys.extend(a * self._n + b for a in by_phrase.get(phrase[i : i + size], ()) if a != b)
+        keys = np.unique(np.array(keys, dtype=np.int64))
         a, b = keys // self._n, keys % self._n
+        # The features in some pair get places 1..k; every other feature 0.
+        involved = np.unique(np.concatenate([a, b]))
+        self._place = np.zeros(int(self._n) + 1, dtype=np.int32)
+        self._place[involved] = np.arange(1, len(involved) + 1)
         self._keys = keys
-        self._inside = np.fromiter(
-            (terms[x] in terms[y] for x, y in zip(a.tolist(), b.tolist())), dtype=bool, count=len(keys)
-        )
+        self._inside = None
+        if len(involved) < _DENSE_PAIRS:
+            self._inside = np.zeros((len(involved) + 1, len(involved) + 1), dtype=bool)
+            self._inside[self._place[a], self._place[b]] = True
 
-    def inside(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Per row: is phrase `a` contained in phrase `b` (False where either is absent)."""
-        out = np.zeros(len(a), dtype=bool)
-        both = (a >= 0) & (b >= 0)
-        if not both.any() or not len(self._keys):
-            return out
-        key = a[both] * self._n + b[both]
-        j = np.searchsorted(self._keys, key)
-        j[j == len(self._keys)] = 0
-        out[both] = (self._keys[j] == key) & self._inside[j]
-        return out
+    def table(self, by_slot: np.ndarray) -> np.ndarray:
+        """`out[j, k, r]`: is slot j's phrase inside slot k's in row r (False for an empty slot).
 
-
-def _ramp(sizes: np.ndarray) -> np.ndarray:
-    """0..s-1 for each s in `sizes`, concatenated."""
-    total = int(sizes.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    first = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return np.arange(total, dtype=np.int64) - first
+        `by_slot[k, r]` is the feature in slot k of row r, or -1.
+        """
+        if self._inside is not None:
+            ids = self._place[by_slot]  # slot -1 reads the last entry: 0, no phrase
+            side = np.int32(self._inside.shape[0])
+            return self._inside.ravel()[ids[:, None, :] * side + ids[None, :, :]]
+        key = by_slot[:, None, :] * self._n + by_slot[None, :, :]
+        j = np.minimum(np.searchsorted(self._keys, key), len(self._keys) - 1)
+        return (self._keys[j] == key) & (by_slot[:, None, :] >= 0) & (by_slot[None, :, :] >= 0)

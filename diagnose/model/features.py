@@ -18,12 +18,12 @@ checks it); only the way of computing them differs:
 * **Preparing by table.** `prepare_many` folds plain texts (NFKC, case,
   traditional → simplified) with one code point table lookup for all texts
   and runs `text.prepare`'s regex steps only on texts that need them.
-* **Counting n-grams with NumPy.** Character 1–3-grams are packed into one
-  integer each (21 bits per code point) and looked up in the sorted packed
-  vocabulary with `searchsorted`; word unigrams and bigrams are looked up
-  once per distinct token / token pair. The result is the same canonical
-  CSR count matrix that scikit-learn's `CountVectorizer` builds with the
-  model's analyzers.
+* **Counting n-grams with NumPy.** All texts become one array of places in
+  the vocabulary's alphabet, texts separated by a 0; character 1–3-grams are
+  looked up by table (`CharIndex`), for all texts at once. Word unigrams and
+  bigrams are looked up once per distinct token / token pair. The result is
+  the same canonical CSR count matrix that scikit-learn's `CountVectorizer`
+  builds with the model's analyzers.
 * **Spreading distinct texts over processes.** `featurize` splits a large
   batch into slices that forked worker processes featurise (the model and
   the jieba dictionary are inherited from the parent at fork time, so they
@@ -32,7 +32,6 @@ checks it); only the way of computing them differs:
 """
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import sys
@@ -46,15 +45,21 @@ from diagnose.model import text as textmod
 # Texts per worker task; below PARALLEL_MIN distinct texts one process is faster.
 TASK_SIZE = 25_000
 PARALLEL_MIN = 40_000
-_BLOCK_CACHE_MAX = 2_000_000  # distinct blocks kept per process before the cache is reset
-_BITS = 21  # Unicode code points (+1) fit in 21 bits; three of them in an int64
-_MAX_PACKED_N = 3
+_BLOCK_CACHE_MAX = 2_000_000  # distinct pieces kept per process before the cache is reset
+_MAX_CHAR_N = 3  # CharIndex handles character n-grams up to trigrams
+_UNICODE_SIZE = 0x110000
+_MAX_DENSE_TABLE = 1 << 23  # keys per dense lookup table (32 MB of int32) before sorted search
 
 
 # ---------------------------------------------------------------------------
 # Tokenising
 # ---------------------------------------------------------------------------
-_block_cache: dict[str, list[str]] = {}
+# Per process: token ids of each distinct piece of text seen, and the token strings.
+_piece_cache: dict[str, np.ndarray] = {}
+_token_id: dict[str, int] = {}
+_token_pool: list[str] = []
+_TEXT_END = "\0"  # joins texts in `tokenize_ids`
+_END_ID = -1  # its id among a piece's tokens
 
 
 def _re_han():
@@ -94,38 +99,102 @@ def rust_tokenizer():
 
 def tokenize_many(prepared: Sequence[str]) -> list[list[str]]:
     """`[text.tokenize(p) for p in prepared]`, segmenting each distinct block once."""
-    global _block_cache
-    if len(_block_cache) > _BLOCK_CACHE_MAX:
-        _block_cache = {}
-    cache = _block_cache
+    ids, lens = tokenize_ids(prepared)
+    words = [_token_pool[i] for i in ids.tolist()]
+    ends = np.cumsum(lens).tolist()
+    return [words[a:b] for a, b in zip([0] + ends[:-1], ends)]
+
+
+def tokenize_ids(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens of `[text.tokenize(p) for p in prepared]` as ids into `token_pool()`:
+    all texts' ids in one flat array, and how many belong to each text.
+
+    The texts are joined with NUL and split into jieba's blocks by one regex
+    call; each distinct block (or text between blocks) is segmented once
+    (`_piece_ids`, cached across calls) and the flat id array is assembled
+    from the distinct pieces' ids with NumPy. NUL is never a token and never
+    part of a block, so each one marks where a text ends. A text holding NUL
+    itself is the one case this cannot tell apart: then text by text.
+    """
+    import pandas as pd
+
+    global _piece_cache, _token_id, _token_pool
+    n = len(prepared)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if len(_piece_cache) > _BLOCK_CACHE_MAX:
+        _piece_cache, _token_id, _token_pool = {}, {}, []
+    joined = _TEXT_END.join(prepared)
+    if joined.count(_TEXT_END) != n - 1:
+        return _ids_text_by_text(prepared)
+    codes, uniq = pd.factorize(np.array(_re_han().split(joined), dtype=object), sort=False)
+    per_piece = [_piece_ids(p) for p in uniq.tolist()]
+    sizes = np.fromiter(map(len, per_piece), dtype=np.int64, count=len(per_piece))
+    pool = np.concatenate(per_piece) if per_piece else np.zeros(0, dtype=np.int64)
+    counts = sizes[codes]
+    starts = (np.cumsum(sizes) - sizes)[codes]
+    flat = pool[np.repeat(starts, counts) + _ramp(counts)]
+    end = flat == _END_ID
+    bounds = np.flatnonzero(end)
+    lens = np.diff(np.concatenate([[-1], bounds, [len(flat)]])) - 1
+    return flat[~end], lens
+
+
+def token_pool() -> list[str]:
+    """The token strings `tokenize_ids`' ids refer to (this process's, since its last reset)."""
+    return _token_pool
+
+
+def _piece_ids(piece: str) -> np.ndarray:
+    """Token ids of one piece of `re_han_default.split` (a block, or text between blocks);
+    `_END_ID` for each NUL."""
+    ids = _piece_cache.get(piece)
+    if ids is None:
+        if _HAN_CLASS(piece):  # a block: pieces between blocks hold none of its characters
+            words = _block_words(piece)
+        else:
+            # between blocks jieba yields each character (and runs of white
+            # space, never tokens) on its own
+            words = [c for c in piece if c == _TEXT_END or textmod.keep_token(c)]
+        ids = np.array([_END_ID if w == _TEXT_END else _intern(w) for w in words], dtype=np.int64)
+        _piece_cache[piece] = ids
+    return ids
+
+
+def _block_words(blk: str) -> list[str]:
+    """jieba's tokens of one block (a run of re_han_default's characters)."""
+    # rjieba joins letters, digits and '-' / '.' runs its own way (type-c,
+    # 3.5mm): such blocks go to Python jieba, the reference.
+    if _ALL_HAN(blk):
+        return [w for w in rust_tokenizer().cut(blk) if textmod.keep_token(w)]
+    return [w for w in textmod.tokenizer().lcut(blk) if textmod.keep_token(w)]
+
+
+def _intern(word: str) -> int:
+    i = _token_id.get(word)
+    if i is None:
+        i = _token_id[word] = len(_token_pool)
+        _token_pool.append(word)
+    return i
+
+
+def _ids_text_by_text(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`tokenize_ids` one text at a time (for texts that contain NUL, which is no token)."""
     split = _re_han().split
-    cut = rust_tokenizer().cut
-    keep = textmod.keep_token
-    out: list[list[str]] = []
+    per_text = []
     for p in prepared:
-        if not p:
-            out.append([])
-            continue
-        toks: list[str] = []
-        for blk in split(p):
-            if not blk:
-                continue
-            words = cache.get(blk)
-            if words is None:
-                # rjieba joins letters, digits and '-' / '.' runs its own way
-                # (type-c, 3.5mm): such blocks go to Python jieba, the reference.
-                if _ALL_HAN(blk):
-                    words = [w for w in cut(blk) if keep(w)]
-                elif not _HAN_CLASS(blk):
-                    # between blocks: jieba yields each character (and runs of
-                    # white space, never tokens) on its own
-                    words = [c for c in blk if keep(c)]
-                else:
-                    words = [w for w in textmod.tokenizer().lcut(blk) if keep(w)]
-                cache[blk] = words
-            toks.extend(words)
-        out.append(toks)
-    return out
+        ids = np.concatenate([_piece_ids(b) for b in split(p)]) if p else np.zeros(0, dtype=np.int64)
+        per_text.append(ids[ids != _END_ID])
+    lens = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+    return np.concatenate(per_text), lens
+
+
+def _ramp(sizes: np.ndarray) -> np.ndarray:
+    """0..s-1 for each s in `sizes`, concatenated."""
+    total = int(sizes.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
 # ---------------------------------------------------------------------------
@@ -149,7 +218,8 @@ class _Tables:
     `text.normalise` does to it: NFKC, lower case, traditional → simplified.
     The flags say which mapped characters can start the later steps: links
     (':' 'w'), order numbers (digits), emoji and whitespace, and a contrast
-    clause for `text.focus` (the first character of each contrast word).
+    clause for `text.focus` (one-character contrast words; the first two
+    characters of the longer ones are checked as pairs in `prepare_many`).
     """
 
     def __init__(self) -> None:
@@ -163,7 +233,13 @@ class _Tables:
         self.contrast = np.zeros(0x110000, dtype=bool)
         t2s = textmod._t2s_table()
         space_or_emoji = re.compile(r"\s|" + textmod._EMOJI_RE.pattern)
-        starts = {w[0] for w in textmod._CONTRAST_RE.pattern.strip("()").split("|")}
+        # A contrast word (但, 就是 …) can only be where its character (one-
+        # character words) or its first two characters (longer ones) are.
+        words = textmod._CONTRAST_RE.pattern.strip("()").split("|")
+        self.contrast[[ord(w) for w in words if len(w) == 1]] = True
+        self.pair_first = np.zeros(0x110000, dtype=bool)
+        self.pair_first[[ord(w[0]) for w in words if len(w) >= 2]] = True
+        self.pairs = np.array(sorted({ord(w[0]) << 21 | ord(w[1]) for w in words if len(w) >= 2}), dtype=np.int64)
         for lo, hi in _PLAIN_RANGES:
             for cp in range(lo, hi + 1):
                 c = chr(cp)
@@ -175,7 +251,6 @@ class _Tables:
                 self.mapped[cp] = ord(m)
                 self.digit[cp] = bool(re.match(r"\d", m))
                 self.finish[cp] = m in ":w" or bool(space_or_emoji.match(m))
-                self.contrast[cp] = m in starts
 
 
 _TABLES: _Tables | None = None
@@ -195,32 +270,38 @@ def prepare_many(raw: Sequence[object]) -> list[str]:
         _TABLES = _Tables()
     tb = _TABLES
     strs = [t if type(t) is str and t not in ("nan", "<NA>", "None") else None for t in raw]
-    cp, lens = _codepoints([s if s is not None else "" for s in strs])  # code points + 1
-    cp -= 1
+    texts = [s if s is not None else "" for s in strs]
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     ends = np.cumsum(lens)
     starts = ends - lens
 
     mapped = tb.mapped[cp]
     # Four per-text counts from two sums: 32-bit fields in one int64 each.
     low = (~tb.plain[cp]).astype(np.int64) | (tb.finish[mapped].astype(np.int64) << 32)
-    high = tb.digit[mapped].astype(np.int64) | (tb.contrast[mapped].astype(np.int64) << 32)
+    contrast_at = tb.contrast[mapped]
+    pair_at = np.flatnonzero(tb.pair_first[mapped[:-1]])
+    if len(pair_at):  # (a pair across two texts only costs one needless focus call)
+        pair = (mapped[pair_at].astype(np.int64) << 21) | mapped[pair_at + 1]
+        contrast_at[pair_at[np.isin(pair, tb.pairs)]] = True
+    high = tb.digit[mapped].astype(np.int64) | (contrast_at.astype(np.int64) << 32)
     counts_low, counts_high = _sum_per_text(low, starts, lens), _sum_per_text(high, starts, lens)
     field = np.int64(0xFFFFFFFF)
     ok = (counts_low & field) == 0
     finish = ((counts_low >> 32) > 0) | ((counts_high & field) >= 9)
     contrast = (counts_high >> 32) > 0
     folded = mapped.astype("<u4").tobytes().decode("utf-32-le")
-    out: list[str] = []
-    for i, (good, a, b, fin, con) in enumerate(
-        zip(ok.tolist(), starts.tolist(), ends.tolist(), finish.tolist(), contrast.tolist())
-    ):
+    out = [folded[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+    # Only the texts that need more than the table go through Python again.
+    special = ~ok | finish | contrast
+    special[[i for i, s in enumerate(strs) if s is None]] = True
+    for i, good, fin, con in zip(*(a.tolist() for a in (np.flatnonzero(special), ok[special], finish[special],
+                                                          contrast[special]))):
         if strs[i] is None or not good:
-            out.append(textmod.prepare(raw[i]))
+            out[i] = textmod.prepare(raw[i])
             continue
-        m = folded[a:b]
-        if fin:
-            m = textmod.finish_normalise(m)
-        out.append(textmod.focus(m) if con else m)
+        m = textmod.finish_normalise(out[i]) if fin else out[i]
+        out[i] = textmod.focus(m) if con else m
     return out
 
 
@@ -236,101 +317,159 @@ def _sum_per_text(values: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> n
 # ---------------------------------------------------------------------------
 # Count matrices
 # ---------------------------------------------------------------------------
-def _codepoints(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Code points (+1, so 0 never occurs) of the concatenation, and each string's length."""
-    lens = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
-    joined = "".join(strings)
-    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return cp.astype(np.int64) + 1, lens
+class _KeyTable:
+    """Integer key → int32 value (-1 for an absent key), for keys in [0, span).
 
+    A dense array when `span` is small enough (one indexing operation per
+    lookup), else a hash index (pandas'; several times faster than
+    `searchsorted` on sorted keys for millions of lookups). Same answers.
+    """
 
-def _pack(cp: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
-    code = cp[starts]
-    for k in range(1, n):
-        code = (code << _BITS) | cp[starts + k]
-    return code
+    def __init__(self, keys: np.ndarray, values: np.ndarray, span: int):
+        keys = np.asarray(keys, dtype=np.int64)
+        values = np.asarray(values, dtype=np.int32)
+        self.dense = span <= _MAX_DENSE_TABLE
+        if self.dense:
+            self._table = np.full(span, -1, dtype=np.int32)
+            self._table[keys] = values
+        else:
+            import pandas as pd
+
+            self._index = pd.Index(keys)
+            self._values = np.append(values, np.int32(-1))  # position -1: absent
+
+    def __getitem__(self, keys: np.ndarray) -> np.ndarray:
+        if self.dense:
+            return self._table[keys]
+        return self._values[self._index.get_indexer(keys)]
 
 
 class CharIndex:
-    """The model's character n-gram vocabulary as sorted packed integers."""
+    """The model's character n-gram vocabulary as lookup tables over a small alphabet.
+
+    Only characters that occur in some vocabulary term can be part of a
+    counted n-gram, so each code point is first mapped to its place in that
+    alphabet (0 for any other character, and for the gap left between two
+    texts, so no n-gram spans two texts). Then a unigram is one table
+    lookup by place, a bigram one lookup by (place, place), and a trigram one
+    lookup by (its first two characters' number among the trigram prefixes,
+    its third character's place): a few whole-array operations for all
+    texts, none per text. Terms the analyzer never emits (function words,
+    `text.is_function_chars`) are left out of the tables, so they are never
+    counted, exactly as `CountVectorizer` with `make_char_features` does.
+    """
 
     def __init__(self, char_vocab: Sequence[str], n_max: int):
         self.n_max = n_max
         self.n_features = len(char_vocab)
         terms = [str(t) for t in char_vocab]
-        self.supported = n_max <= _MAX_PACKED_N and all(1 <= len(t) <= n_max for t in terms)
+        self.supported = 1 <= n_max <= _MAX_CHAR_N and all(1 <= len(t) <= n_max for t in terms)
         if not self.supported:
             return
-        codes = np.zeros(len(terms), dtype=np.int64)
-        for n in range(1, n_max + 1):
-            idx = np.array([i for i, t in enumerate(terms) if len(t) == n], dtype=np.int64)
-            if not len(idx):
-                continue
-            cp, _ = _codepoints([terms[i] for i in idx])
-            codes[idx] = _pack(cp, np.arange(len(idx)) * n, n)
-        order = np.argsort(codes, kind="stable")
-        self.codes = codes[order]
-        self.cols = order.astype(np.int64)
+        counted = [(i, t) for i, t in enumerate(terms) if not textmod.is_function_chars(t)]
+        alphabet = sorted({c for _, t in counted for c in t})
+        self._size = size = len(alphabet) + 1
+        if "\0" in alphabet:  # NUL separates texts in `counts`: it must have no place
+            self.supported = False
+            return
+        self._place = np.zeros(_UNICODE_SIZE, dtype=np.int32)
+        self._place[[ord(c) for c in alphabet]] = np.arange(1, size, dtype=np.int32)
+        place = {c: k for k, c in enumerate(alphabet, start=1)}
+        by_len: dict[int, list[tuple[int, list[int]]]] = {1: [], 2: [], 3: []}
+        for i, t in counted:
+            by_len[len(t)].append((i, [place[c] for c in t]))
+        self._uni = np.full(size, -1, dtype=np.int32)
+        for i, p in by_len[1]:
+            self._uni[p[0]] = i
+        bi = [(p[0] * size + p[1], i) for i, p in by_len[2]]
+        self._bi = _KeyTable([k for k, _ in bi], [i for _, i in bi], size * size)
+        # Each distinct first two characters of a trigram gets a number.
+        prefixes = sorted({p[0] * size + p[1] for _, p in by_len[3]})
+        number = {k: j for j, k in enumerate(prefixes)}
+        self._prefix = _KeyTable(prefixes, np.arange(len(prefixes)), size * size)
+        tri = [(number[p[0] * size + p[1]] * size + p[2], i) for i, p in by_len[3]]
+        self._tri = _KeyTable([k for k, _ in tri], [i for _, i in tri], max(1, len(prefixes)) * size)
 
     def counts(self, prepared: Sequence[str]) -> sp.csr_matrix:
         """Character n-gram counts, as `CountVectorizer(analyzer=make_char_features(n_max))`."""
-        docs = [p.replace(" ", "") for p in prepared]
-        cp, lens = _codepoints(docs)
+        docs = [p.replace(" ", "") for p in prepared]  # the analyzer removes spaces first
         n_docs = len(docs)
-        ends = np.repeat(np.cumsum(lens), lens)  # exclusive end of each position's document
-        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
-        pos = np.arange(len(cp), dtype=np.int64)
-        rows, cols = [], []
-        for n in range(1, self.n_max + 1):
-            starts = pos[pos + n <= ends]
-            if not len(starts) or not len(self.codes):
-                continue
-            code = _pack(cp, starts, n)
-            j = np.searchsorted(self.codes, code)
-            j[j == len(self.codes)] = 0
-            hit = self.codes[j] == code
-            rows.append(doc_of[starts[hit]])
-            cols.append(self.cols[j[hit]])
-        return _csr(rows, cols, (n_docs, self.n_features))
+        lens = np.fromiter(map(len, docs), dtype=np.int64, count=n_docs)
+        # One flat sequence of alphabet places, each text followed by a NUL,
+        # whose place is 0 (the constructor makes sure), as is any character
+        # outside the alphabet: no counted n-gram spans two texts.
+        joined = "\0".join(docs) + "\0" if n_docs else ""
+        seq = self._place[np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+        # cols[p, n - 1]: column of the n-gram starting at position p, or -1.
+        cols = np.full((len(seq), self.n_max), -1, dtype=np.int32)
+        cols[:, 0] = self._uni[seq]
+        if self.n_max >= 2 and len(seq) >= 2:
+            pair = seq[:-1].astype(np.int64) * self._size + seq[1:]
+            cols[:-1, 1] = self._bi[pair]
+            if self.n_max >= 3 and len(seq) >= 3:
+                pre = self._prefix[pair[:-1]]
+                at = np.flatnonzero((pre >= 0) & (seq[2:] > 0))
+                cols[at, 2] = self._tri[pre[at].astype(np.int64) * self._size + seq[2:][at]]
+        found = cols >= 0
+        # Entries in position order are grouped by text; text i's positions end at ends[i].
+        per_position = np.cumsum(found.sum(axis=1, dtype=np.int64))
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        if n_docs:
+            indptr[1:] = per_position[np.cumsum(lens + 1) - 1]
+        return _canonical(cols[found], indptr, (n_docs, self.n_features))
 
 
-def word_counts(tokens: Sequence[Sequence[str]], vocab: dict[str, int], n_features: int) -> sp.csr_matrix:
-    """Word unigram + adjacent bigram counts, as `CountVectorizer(analyzer=word_features)`."""
+def word_counts(ids: np.ndarray, lens: np.ndarray, vocab: dict[str, int], n_features: int) -> sp.csr_matrix:
+    """Word unigram + adjacent bigram counts, as `CountVectorizer(analyzer=word_features)`,
+    of texts given as `tokenize_ids` gives them (flat token ids, tokens per text)."""
     import pandas as pd
 
-    lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    n_docs = len(tokens)
-    flat = np.fromiter(itertools.chain.from_iterable(tokens), dtype=object, count=int(lens.sum()))
-    if not len(flat):
+    n_docs = len(lens)
+    if not len(ids):
         return sp.csr_matrix((n_docs, n_features), dtype=np.int64)
-    codes, uniq = pd.factorize(flat, sort=False)
-    codes = codes.astype(np.int64)
-    uniq = list(uniq)
+    pool = _token_pool
     get = vocab.get
-    uni_col = np.fromiter((get(u, -1) for u in uniq), dtype=np.int64, count=len(uniq))
+    present = np.flatnonzero(np.bincount(ids, minlength=len(pool)))
+    uni_col = np.full(len(pool), -1, dtype=np.int64)
+    uni_col[present] = np.fromiter((get(pool[i], -1) for i in present.tolist()), dtype=np.int64,
+                                   count=len(present))
     doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
     rows, cols = [], []
-    c = uni_col[codes]
+    c = uni_col[ids]
     hit = c >= 0
     rows.append(doc_of[hit])
     cols.append(c[hit])
     # bigrams: adjacent tokens of the same document
     ends = np.repeat(np.cumsum(lens), lens)
-    first = np.flatnonzero(np.arange(len(codes)) + 1 < ends)
+    first = np.flatnonzero(np.arange(len(ids)) + 1 < ends)
     if len(first):
-        n_uniq = np.int64(len(uniq))
-        key = codes[first] * n_uniq + codes[first + 1]
-        ukeys, inv = np.unique(key, return_inverse=True)
+        n_pool = np.int64(len(pool))
+        key = ids[first] * n_pool + ids[first + 1]
+        # distinct pairs by hashing (a sort of millions of keys cost seconds)
+        inv, ukeys = pd.factorize(key, sort=False)
         big_col = np.fromiter(
-            (get(f"{uniq[k // n_uniq]} {uniq[k % n_uniq]}", -1) for k in ukeys.tolist()),
+            (get(f"{pool[k // n_pool]} {pool[k % n_pool]}", -1) for k in ukeys.tolist()),
             dtype=np.int64,
             count=len(ukeys),
         )
-        c = big_col[inv.ravel()]
+        c = big_col[inv]
         hit = c >= 0
         rows.append(doc_of[first[hit]])
         cols.append(c[hit])
     return _csr(rows, cols, (n_docs, n_features))
+
+
+def _canonical(cols: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """The canonical CSR count matrix (sorted columns, duplicates summed) of
+    entries already grouped by row: `cols[indptr[i]:indptr[i + 1]]` are row i's."""
+    if indptr[-1] < np.iinfo(np.int32).max:
+        indptr = indptr.astype(np.int32)
+        cols = cols.astype(np.int32, copy=False)
+    else:
+        cols = cols.astype(np.int64)
+    X = sp.csr_matrix((np.ones(len(cols), dtype=np.int64), cols, indptr), shape=shape)
+    X.sum_duplicates()
+    return X
 
 
 def _csr(rows: list[np.ndarray], cols: list[np.ndarray], shape: tuple[int, int]) -> sp.csr_matrix:
@@ -349,8 +488,7 @@ _worker_model = None
 
 
 def _featurize_slice(texts: list) -> tuple[list[str], sp.csr_matrix]:
-    feats = _worker_model.features(texts)
-    return feats.prepared, feats.X
+    return _worker_model.prepared_and_matrix(texts)
 
 
 def default_workers() -> int:
@@ -402,9 +540,9 @@ def featurize(
     else:
         done = 0
         for part in slices:
-            feats = model.features(part)
-            prepared.extend(feats.prepared)
-            blocks.append(feats.X)
+            prep, X = model.prepared_and_matrix(part)
+            prepared.extend(prep)
+            blocks.append(X)
             done += len(part)
             if progress:
                 progress(done, n)

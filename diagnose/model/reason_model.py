@@ -223,14 +223,27 @@ class ReasonModel:
         NumPy n-gram counting); `features_reference` is the plain version
         they are tested against.
         """
+        prepared, ids, lens, X = self._fast_matrix(raw_texts)
+        pool = fast.token_pool()
+        words = [pool[i] for i in ids.tolist()]
+        ends = np.cumsum(lens).tolist()
+        tokens = [words[a:b] for a, b in zip([0] + ends[:-1], ends)]
+        return Features(prepared, tokens, X)
+
+    def prepared_and_matrix(self, raw_texts: Iterable[object]) -> tuple[list[str], sp.csr_matrix]:
+        """`features` without the token lists (which batch tagging never reads)."""
+        prepared, _, _, X = self._fast_matrix(raw_texts)
+        return prepared, X
+
+    def _fast_matrix(self, raw_texts: Iterable[object]):
         prepared = fast.prepare_many(list(raw_texts))
-        tokens = fast.tokenize_many(prepared)
-        wc = fast.word_counts(tokens, self._word_index, len(self.word_vocab))
+        ids, lens = fast.tokenize_ids(prepared)
+        wc = fast.word_counts(ids, lens, self._word_index, len(self.word_vocab))
         if self._char_index.supported:
             cc = self._char_index.counts(prepared)
         else:
             cc = self._char_cv.transform(prepared)
-        return Features(prepared, tokens, self._tfidf_matrix(wc, cc))
+        return prepared, ids, lens, self._tfidf_matrix(wc, cc)
 
     def features_reference(self, raw_texts: Iterable[object]) -> Features:
         """`features` computed the plain way (jieba per text, scikit-learn counting)."""
