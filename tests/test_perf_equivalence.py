@@ -90,6 +90,23 @@ def test_classify_frame_parallel_equals_single(model, monkeypatch):
     pd.testing.assert_frame_equal(single, parallel)
 
 
+def test_classify_frame_blocks_of_texts_change_nothing(model):
+    # Repeated texts with different dropdowns, so one text's rows meet several reasons and a block
+    # boundary falls between a text's rows in table order.
+    texts = _corpus(600) * 2 + EDGE_TEXTS
+    drops = (["", "质量问题", "七天无理由退换货", "尺码不合适", "其他", "与商品描述不符"] * len(texts))[: len(texts)]
+    frame = pd.DataFrame({"buyer_text": pd.Series(texts, dtype=object).astype("string"), "platform_reason": drops},
+                         index=pd.RangeIndex(5, 5 + len(texts)))
+    whole = classify_frame(frame, model, workers=1)
+    seen = []
+    for block in (1, 7, 256):
+        blocked = classify_frame(frame, model, workers=1, block_texts=block,
+                                 progress=lambda done, total: seen.append((done, total)))
+        pd.testing.assert_frame_equal(whole, blocked)
+    assert seen[-1][0] == seen[-1][1]  # progress reaches the number of distinct texts
+    assert (classify_frame(frame.iloc[:0], model, block_texts=3)["reason"]).empty
+
+
 def test_classify_frame_equals_naive_reference(model, sample_dir):
     from benchmarks.naive import naive_classify
 

@@ -65,18 +65,26 @@ def sub_reason_for(label: str, prepared_text: str, dropdown: str = "") -> str:
     return UNSPECIFIED
 
 
+# Distinct texts featurised, scored and explained together. Blocks bound the
+# memory of the feature matrix (about 1.7 KB a text) whatever the export's
+# size; every output depends only on its own row, so the block size changes
+# nothing in the result (tests/test_perf_equivalence.py).
+BLOCK_TEXTS = 100_000
+
+
 def classify_frame(
     frame: pd.DataFrame,
     model: ReasonModel | None = None,
     progress: ProgressFn | None = None,
     chunk_size: int = 20000,
     workers: int | None = None,
+    block_texts: int = BLOCK_TEXTS,
 ) -> pd.DataFrame:
     """Add the classifier's columns to a canonical table; every row is kept.
 
     `workers`: processes that featurise the distinct texts (default: the
     usable CPUs, or DIAGNOSE_WORKERS; only used for large batches). The
-    result does not depend on it.
+    result does not depend on it, nor on `block_texts`.
     """
     model = model or load_model()
     # pandas' copy-on-write makes a shallow copy safe: adding columns to
@@ -88,68 +96,49 @@ def classify_frame(
 
     text_codes, uniq_texts = pd.factorize(texts, sort=False)
     drop_codes, uniq_drops = pd.factorize(drops, sort=False)
-
-    # --- per distinct text: features and text-only logits ------------------
-    n_uniq = len(uniq_texts)
-    prepared, X = fast.featurize(model, uniq_texts.tolist(), workers=workers, progress=progress,
-                                 task_size=chunk_size)
-    text_logits = model.decision(X) if n_uniq else np.zeros((0, len(LABELS)))
-    text_empty = np.array([not p for p in prepared], dtype=bool)
-
     # --- per distinct dropdown: its label ----------------------------------
     drop_label_idx = np.array(
         [LABELS.index(lbl) if (lbl := taxonomy.dropdown_label(d)) else -1 for d in uniq_drops], dtype=int
     )
-
-    # --- per row: fuse --------------------------------------------------------
-    row_logits = text_logits[text_codes] if n else np.zeros((0, len(LABELS)))
+    drop_list = [str(d) for d in uniq_drops.tolist()]
     row_drop = drop_label_idx[drop_codes] if n else np.zeros(0, dtype=int)
-    row_empty = text_empty[text_codes] if n else np.zeros(0, dtype=bool)
     has_drop = row_drop >= 0
 
-    fused = row_logits.copy()
-    fused[has_drop, row_drop[has_drop]] += model.params.dropdown_bonus
-    proba = softmax(fused) if n else np.zeros((0, len(LABELS)))
-    pred = proba.argmax(axis=1) if n else np.zeros(0, dtype=int)
-    conf = proba[np.arange(n), pred] if n else np.zeros(0)
-
-    text_proba = softmax(row_logits) if n else np.zeros((0, len(LABELS)))
-    text_pred = text_proba.argmax(axis=1) if n else np.zeros(0, dtype=int)
-    text_conf = text_proba[np.arange(n), text_pred] if n else np.zeros(0)
-
-    # Rows with no words: the dropdown decides, or nothing does.
-    only_drop = row_empty & has_drop
-    pred[only_drop] = row_drop[only_drop]
-    conf[only_drop] = DROPDOWN_ONLY_CONFIDENCE
-    nothing = row_empty & ~has_drop
-    pred[nothing] = LABELS.index("other")
-    conf[nothing] = 0.0
-    p_mal = proba[:, LABELS.index("malicious")].copy() if n else np.zeros(0)
-    p_mal[row_empty] = 0.0
-
-    other_idx = LABELS.index("other")
-    conflict = (
-        has_drop
-        & ~row_empty
-        & (row_drop != other_idx)
-        & (text_pred != row_drop)
-        & (text_conf >= CONFLICT_MIN_TEXT_CONFIDENCE)
-    )
-
-    # --- per distinct (text, dropdown, reason): sub-reason and evidence ------
-    key = pd.DataFrame({"t": text_codes, "d": drop_codes, "p": pred})
-    combos, combo_codes = _unique_rows(key)
-    subs, evidence = _subs_and_evidence(model, X, combos, prepared, text_empty,
-                                        [str(d) for d in uniq_drops.tolist()], drop_label_idx)
-    subs_arr = np.array(subs, dtype=object)
-    ev_arr = np.empty(len(evidence), dtype=object)
-    ev_arr[:] = evidence
+    pred, conf = np.zeros(n, dtype=int), np.zeros(n)
+    p_mal, conflict = np.zeros(n), np.zeros(n, dtype=bool)
+    sub_rows, ev_rows = np.empty(n, dtype=object), np.empty(n, dtype=object)
+    # --- per block of distinct texts: features, scores, fusion, evidence ---
+    n_uniq = len(uniq_texts)
+    uniq_list = uniq_texts.tolist()
+    order = np.argsort(text_codes, kind="stable")
+    sorted_codes = text_codes[order]
+    for start in range(0, n_uniq, max(1, block_texts)):
+        stop = min(start + max(1, block_texts), n_uniq)
+        step = None if progress is None else (lambda done, _total, at=start: progress(at + done, n_uniq))
+        prepared, X = fast.featurize(model, uniq_list[start:stop], workers=workers, progress=step,
+                                     task_size=chunk_size)
+        text_logits = model.decision(X)
+        text_empty = np.array([not p for p in prepared], dtype=bool)
+        lo, hi = np.searchsorted(sorted_codes, [start, stop])
+        rows = order[lo:hi]
+        local = text_codes[rows] - start
+        fused = _fuse(model, text_logits[local], row_drop[rows], text_empty[local])
+        pred[rows], conf[rows], p_mal[rows], conflict[rows] = fused
+        # --- per distinct (text, dropdown, reason): sub-reason and evidence --
+        key = pd.DataFrame({"t": local, "d": drop_codes[rows], "p": pred[rows]})
+        combos, combo_codes = _unique_rows(key)
+        subs, evidence = _subs_and_evidence(model, X, combos, prepared, text_empty, drop_list, drop_label_idx)
+        ev_arr = np.empty(len(evidence), dtype=object)
+        ev_arr[:] = evidence
+        sub_rows[rows] = np.array(subs, dtype=object)[combo_codes]
+        ev_rows[rows] = ev_arr[combo_codes]
+        del X, text_logits
 
     out["reason"] = np.array(LABELS, dtype=object)[pred] if n else []
     out["reason_zh"] = out["reason"].map(taxonomy.LABEL_ZH)
-    out["sub_reason"] = subs_arr[combo_codes] if n else []
+    out["sub_reason"] = sub_rows if n else []
     out["confidence"] = np.round(conf, 4)
-    out["evidence"] = pd.Series(ev_arr[combo_codes] if n else [], index=out.index, dtype=object)
+    out["evidence"] = pd.Series(ev_rows if n else [], index=out.index, dtype=object)
     out["needs_review"] = conf < model.params.review_threshold
     out["reason_conflict"] = conflict
     out["dropdown_label"] = pd.Series(
@@ -163,6 +152,38 @@ def classify_frame(
     for col in ("reason", "reason_zh", "sub_reason"):
         out[col] = out[col].astype("string")
     return out
+
+
+def _fuse(model: ReasonModel, row_logits: np.ndarray, row_drop: np.ndarray, row_empty: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(reason index, confidence, p(malicious), dropdown conflict) of rows from their text's logits."""
+    n = len(row_logits)
+    has_drop = row_drop >= 0
+    fused = row_logits.copy()
+    fused[has_drop, row_drop[has_drop]] += model.params.dropdown_bonus
+    proba = softmax(fused)
+    pred = proba.argmax(axis=1)
+    conf = proba[np.arange(n), pred]
+    text_proba = softmax(row_logits)
+    text_pred = text_proba.argmax(axis=1)
+    text_conf = text_proba[np.arange(n), text_pred]
+    # Rows with no words: the dropdown decides, or nothing does.
+    only_drop = row_empty & has_drop
+    pred[only_drop] = row_drop[only_drop]
+    conf[only_drop] = DROPDOWN_ONLY_CONFIDENCE
+    nothing = row_empty & ~has_drop
+    pred[nothing] = LABELS.index("other")
+    conf[nothing] = 0.0
+    p_mal = proba[:, LABELS.index("malicious")].copy()
+    p_mal[row_empty] = 0.0
+    conflict = (
+        has_drop
+        & ~row_empty
+        & (row_drop != LABELS.index("other"))
+        & (text_pred != row_drop)
+        & (text_conf >= CONFLICT_MIN_TEXT_CONFIDENCE)
+    )
+    return pred, conf, p_mal, conflict
 
 
 def _subs_and_evidence(model: ReasonModel, X, combos: pd.DataFrame, prepared: list[str],
