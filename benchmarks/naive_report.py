@@ -1,0 +1,125 @@
+"""Plain references for the report's and risk's fast paths (issue 11).
+
+Each function here is the code a fast path in `diagnose.analysis` replaced,
+kept as it was so tests/test_report_speed_equivalence.py can check the fast
+one gives exactly the same answer. Not used by the library.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from diagnose.analysis.report.phrases import (
+    PHRASE_MIN_DOCS,
+    PHRASE_MIN_LIFT,
+    PHRASE_MIN_SKU_SHARE,
+    PHRASE_SHARE_FLOOR,
+    PHRASES_PER_SKU,
+    _ASCII_RE,
+    _CLAUSE_RE,
+    _NEGATIONS,
+    _is_content,
+)
+from diagnose.model.text import normalise, tokenize
+
+
+def _tokens_reference(text: str) -> list[list[str]]:
+    """The words of one buyer text, clause by clause (punctuation dropped)."""
+    clauses = []
+    for clause in _CLAUSE_RE.split(normalise(text)):
+        toks = [t.strip().lower() for t in tokenize(clause.strip())] if clause.strip() else []
+        toks = [t for t in toks if t]
+        if toks:
+            clauses.append(toks)
+    return clauses
+
+
+def phrase_features_reference(text: str) -> list[str]:
+    """Content words of two or more characters (no stopwords, punctuation or
+    numbers) and the two-word phrases neighbouring content words form inside
+    one clause ("面料很薄" → 面料, 面料薄). 不/没 may open a phrase (不一样)
+    but are not words."""
+    grams: list[str] = []
+    for toks in _tokens_reference(text):
+        kept = [t for t in toks if _is_content(t) or t in _NEGATIONS]
+        # A single character (穿, 退) says nothing to a merchant on its own; it still forms phrases (面料薄).
+        grams += [t for t in kept if t not in _NEGATIONS and len(t) > 1]
+        for a, b in zip(kept, kept[1:]):
+            if b in _NEGATIONS:
+                continue
+            sep = " " if _ASCII_RE.match(a[-1]) and _ASCII_RE.match(b[0]) else ""
+            grams.append(a + sep + b)
+    return grams
+
+
+def phrases_reference(w: pd.DataFrame, min_returns: int) -> pd.DataFrame:
+    """`report.phrases._phrases` as first written: scikit-learn's CountVectorizer over every
+    text with a per-text analyzer (normalise, clause split, jieba), then one SKU at a time."""
+    cols = ["sku", "phrase", "sku_count", "sku_docs", "sku_share", "rest_share", "lift"]
+    docs = w.loc[w["buyer_text"] != "", ["sku", "buyer_text"]].reset_index(drop=True)
+    returns = w.groupby("sku").size()
+    if docs.empty or docs["sku"].nunique() < 2:
+        return pd.DataFrame(columns=cols)
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    cache: dict[str, list[str]] = {}
+
+    def analyzer(text: str) -> list[str]:
+        if text not in cache:
+            cache[text] = phrase_features_reference(text)
+        return cache[text]
+
+    vec = CountVectorizer(analyzer=analyzer, binary=True)
+    try:
+        X = vec.fit_transform(docs["buyer_text"])
+    except ValueError:  # empty vocabulary: nothing but stopwords and numbers
+        return pd.DataFrame(columns=cols)
+    vocab = vec.get_feature_names_out()
+    codes, skus = pd.factorize(docs["sku"])
+    n_docs = len(docs)
+    S = sparse.csr_matrix((np.ones(n_docs), (codes, np.arange(n_docs))), shape=(len(skus), n_docs))
+    counts = (S @ X).tocsr()                        # SKU × phrase: texts containing it
+    in_all = np.asarray(X.sum(axis=0)).ravel()      # texts containing it, shop-wide
+    docs_per_sku = np.bincount(codes, minlength=len(skus))
+
+    order = returns.reindex(skus).fillna(0).sort_values(ascending=False, kind="stable")
+    out = []
+    for sku in order.index:
+        k = skus.get_loc(sku)
+        n_sku = int(docs_per_sku[k])
+        n_rest = n_docs - n_sku
+        if returns.get(sku, 0) < min_returns or n_sku < PHRASE_MIN_DOCS or n_rest <= 0:
+            continue
+        row = counts.getrow(k)
+        idx, sku_count = row.indices, row.data.astype(int)
+        need = max(PHRASE_MIN_DOCS, math.ceil(PHRASE_MIN_SKU_SHARE * n_sku))
+        mask = sku_count >= need
+        if not mask.any():
+            continue
+        idx, sku_count = idx[mask], sku_count[mask]
+        sku_share = sku_count / n_sku
+        rest_share = (in_all[idx] - sku_count) / n_rest
+        floor = max(PHRASE_SHARE_FLOOR, 0.5 / n_rest)
+        lift = sku_share / np.maximum(rest_share, floor)
+        cand = pd.DataFrame({"phrase": vocab[idx], "sku_count": sku_count, "sku_share": sku_share,
+                             "rest_share": rest_share, "lift": lift})
+        cand = cand[cand["lift"] >= PHRASE_MIN_LIFT]
+        cand = cand.assign(_len=cand["phrase"].str.len()).sort_values(
+            ["lift", "sku_count", "_len", "phrase"], ascending=[False, False, False, True])
+        picked: list[dict] = []
+        for rec in cand.to_dict("records"):
+            p = rec["phrase"]
+            if any(p in q["phrase"] or q["phrase"] in p for q in picked):
+                continue
+            picked.append(rec)
+            if len(picked) == PHRASES_PER_SKU:
+                break
+        for rec in picked:
+            out.append({"sku": sku, "phrase": rec["phrase"], "sku_count": int(rec["sku_count"]),
+                        "sku_docs": n_sku, "sku_share": float(rec["sku_share"]),
+                        "rest_share": float(rec["rest_share"]), "lift": float(rec["lift"])})
+    return pd.DataFrame(out, columns=cols)
+
