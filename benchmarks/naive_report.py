@@ -123,3 +123,22 @@ def phrases_reference(w: pd.DataFrame, min_returns: int) -> pd.DataFrame:
                         "rest_share": float(rec["rest_share"]), "lift": float(rec["lift"])})
     return pd.DataFrame(out, columns=cols)
 
+
+def distinct_per_group_reference(groups: np.ndarray, who: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`risk.cues._distinct_per_group` as first written: groups and pairs told apart by sorting (np.unique)."""
+    res = np.zeros(len(groups), dtype="int64")
+    if not mask.any():
+        return res
+    g_codes, g_inv = np.unique(groups[mask], return_inverse=True)
+    w = np.asarray(who[mask], dtype=np.int64)
+    w = w - w.min()
+    pair = g_inv.astype(np.int64) * (int(w.max()) + 1) + w
+    uniq_pairs = np.unique(pair)
+    per_group = np.bincount(uniq_pairs // (int(w.max()) + 1), minlength=len(g_codes))
+    res[mask] = per_group[g_inv]
+    return res
+
+
+def first_match_reference(texts: pd.Series, pattern: str) -> pd.Series:
+    """How `risk.cues.TextFeatures` found a cue's first word before: pandas' str.extract (Python's re)."""
+    return texts.str.extract("(?P<w>" + pattern + ")", expand=False).fillna("")

@@ -176,3 +176,93 @@ def test_build_report_phrases_table_unchanged(lang):
     report = build_report(frame, lang=lang)
     want = naive_report.phrases_reference(_working(frame, lang), 5)
     pd.testing.assert_frame_equal(report.phrases, want, check_exact=True)
+
+
+# --- risk ----------------------------------------------------------------------------------
+def _risk_texts(n: int, seed: int = 6) -> list[str]:
+    """Buyer texts rich in cue words (threats, compensation, used, refund-only, defects, sizes, English)."""
+    from diagnose.analysis.risk import cues
+
+    rng = random.Random(seed)
+    words = list(cues.DEFECT_CUES + cues.VAGUE_CUES + cues.SIZING_CUES + cues.BUYER_SIDE_CUES + cues.THREAT_CUES
+                 + cues.COMPENSATION_CUES + cues.USED_CUES + cues.RWR_CUES)
+    glue = ["", "，", " ", "不退款就", "否则", "快递", "压坏了", "没有质量问题", "Refund", " used it ", "😡", "!!"]
+    out = EDGE_TEXTS + _corpus(600, seed=seed)
+    for _ in range(n):
+        out.append("".join(rng.choice(words) + rng.choice(glue) for _ in range(rng.randint(1, 4))))
+    return out
+
+
+def test_first_match_equals_pandas_extract():
+    from diagnose.analysis.risk import cues
+
+    u = pd.Series(_risk_texts(3000), dtype="str").str.normalize("NFKC").str.lower()
+    padded = " " + u + " "
+    fired = 0
+    for pattern in cues._FEATURE_PATTERNS.values():
+        hit = padded.str.contains(pattern, regex=True).to_numpy(bool)
+        fired += int(hit.sum() > 0)
+        got = cues._first_match(padded[hit], pattern).to_numpy(dtype=object)
+        want = naive_report.first_match_reference(padded[hit], pattern).to_numpy(dtype=object)
+        assert got.tolist() == want.tolist(), pattern[:40]
+    assert fired == len(cues._FEATURE_PATTERNS)  # every pattern was exercised
+
+
+@pytest.mark.parametrize("kind", ["int", "uint64", "sparse"])
+def test_distinct_per_group_equals_sort_version(kind):
+    from diagnose.analysis.risk.cues import _distinct_per_group
+
+    rng = np.random.default_rng(4)
+    n = 5000
+    if kind == "uint64":
+        groups = rng.integers(0, 2**63, size=300, dtype=np.uint64)[rng.integers(0, 300, n)] * np.uint64(2)
+    else:
+        groups = rng.integers(0, 200 if kind == "int" else 5, n)
+    who = rng.integers(-3, 400, n) if kind != "sparse" else np.arange(n) * 7 + n
+    for mask in (rng.random(n) < 0.6, np.ones(n, bool), np.zeros(n, bool), np.eye(1, n, 17, dtype=bool)[0]):
+        got = _distinct_per_group(groups, who, mask)
+        np.testing.assert_array_equal(got, naive_report.distinct_per_group_reference(groups, who, mask))
+
+
+def _risk_frame(n: int = 3000, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    texts = _risk_texts(400, seed=seed)
+    t0 = pd.Timestamp("2024-05-01")
+    signed = t0 + pd.to_timedelta(rng.integers(0, 20 * 1440, n), unit="min")
+    return pd.DataFrame({
+        "return_id": [f"R{i}" for i in range(n)], "order_id": [f"O{rng.integers(0, n)}" for i in range(n)],
+        "sku": rng.choice(["A", "B", "C", "", None], n), "platform_reason": rng.choice(
+            ["质量问题", "七天无理由退换货", "大小尺寸与商品描述不符", "商品破损/污渍", None], n),
+        "buyer_text": rng.choice(np.array(texts, dtype=object), n),
+        "return_type": rng.choice(["refund_only", "return_refund", "exchange"], n),
+        "amount": np.round(rng.gamma(2.0, 60.0, n), 2), "quantity": rng.choice([1.0, 2.0, np.nan], n),
+        "applied_at": signed + pd.to_timedelta(rng.integers(-30, 40 * 1440, n), unit="min"), "signed_at": signed,
+        "buyer_id": rng.choice([f"b{i}" for i in range(300)] + [""], n), "shop": rng.choice(["店1", "店2"], n),
+        "platform": rng.choice(["douyin", "taobao"], n),
+        "收货人电话": rng.choice(["h1", "h2", "h3", "", "138****0000"] + [f"x{i}" for i in range(50)], n),
+        "reason": rng.choice(["quality", "sizing", "changed_mind", "malicious", "other", "logistics"], n),
+        "confidence": rng.random(n), "p_malicious": rng.random(n) * 0.9,
+        "dropdown_label": rng.choice(["quality", "mismatch", "changed_mind", None], n),
+    })
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_risk_table_equal_with_the_replaced_helpers(monkeypatch, lang, tmp_path):
+    """The whole risk table, CSV bytes included, with the new helpers and with the old ones swapped back in."""
+    from diagnose.analysis import risk
+    from diagnose.analysis.risk import cues, signals_group
+    from diagnose.io.export import write_table
+
+    frame = _risk_frame()
+    orders = pd.DataFrame({"order_id": [f"O{i}" for i in range(0, 3000, 2)],
+                           "buyer_id": [f"b{i % 300}" for i in range(0, 3000, 2)]})
+    new = risk.risk_table(frame, orders, lang=lang)
+    list(write_table(new, tmp_path / "new.csv"))
+    monkeypatch.setattr(cues, "_first_match", naive_report.first_match_reference)
+    monkeypatch.setattr(cues, "_distinct_per_group", naive_report.distinct_per_group_reference)
+    monkeypatch.setattr(signals_group, "_distinct_per_group", naive_report.distinct_per_group_reference)
+    old = risk.risk_table(frame, orders, lang=lang)
+    list(write_table(old, tmp_path / "old.csv"))
+    pd.testing.assert_frame_equal(new, old, check_exact=True)
+    assert (tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes()
+    assert (new["risk_score"] > 0).mean() > 0.3 and new["risk_signals"].map(len).max() >= 3
