@@ -142,3 +142,9 @@ def distinct_per_group_reference(groups: np.ndarray, who: np.ndarray, mask: np.n
 def first_match_reference(texts: pd.Series, pattern: str) -> pd.Series:
     """How `risk.cues.TextFeatures` found a cue's first word before: pandas' str.extract (Python's re)."""
     return texts.str.extract("(?P<w>" + pattern + ")", expand=False).fillna("")
+
+
+def as_text_reference(series: pd.Series) -> pd.Series:
+    """`report.aggregate._as_text` as first written: every cell through str() when not a str."""
+    s = series.astype(object).where(series.notna(), "")
+    return s.map(lambda v: v if isinstance(v, str) else str(v)).str.strip()

@@ -266,3 +266,25 @@ def test_risk_table_equal_with_the_replaced_helpers(monkeypatch, lang, tmp_path)
     pd.testing.assert_frame_equal(new, old, check_exact=True)
     assert (tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes()
     assert (new["risk_score"] > 0).mean() > 0.3 and new["risk_signals"].map(len).max() >= 3
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", object, "category"])
+def test_as_text_equal_reference(dtype):
+    from diagnose.analysis.report.aggregate import _as_text
+
+    values = ["  a ", "", None, "中文\u3000", "\x1ctab\t", "nan", "-", " 12 "]
+    s = pd.Series(values * 3, dtype=dtype)
+    pd.testing.assert_series_equal(_as_text(s), naive_report.as_text_reference(s), check_exact=True)
+    empty = pd.Series([], dtype=dtype)
+    pd.testing.assert_series_equal(_as_text(empty), naive_report.as_text_reference(empty), check_exact=True)
+    mixed = pd.Series([1, 2.5, None, ["x"], " y "], dtype=object)
+    pd.testing.assert_series_equal(_as_text(mixed), naive_report.as_text_reference(mixed), check_exact=True)
+
+
+def test_working_table_unchanged(monkeypatch):
+    from diagnose.analysis.report import aggregate
+
+    frame = tagged_frame(_rows(random.Random(3), 500, ["A", "B", pd.NA, "", " C "], _corpus(100, seed=2)))
+    got = aggregate._working(frame, "zh")
+    monkeypatch.setattr(aggregate, "_as_text", naive_report.as_text_reference)
+    pd.testing.assert_frame_equal(got, aggregate._working(frame, "zh"), check_exact=True)
