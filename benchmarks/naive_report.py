@@ -22,6 +22,16 @@ from diagnose.analysis.report.phrases import (
     _NEGATIONS,
     _is_content,
 )
+from diagnose import taxonomy
+from diagnose.analysis.report.aggregate import UNSPECIFIED, _title_of
+from diagnose.analysis.report.fixes import (
+    _FIX_COLS,
+    MAX_EXAMPLES,
+    MIN_FIX_RETURNS,
+    REVIEW_LABELS,
+    _fix_text,
+    _min_share,
+)
 from diagnose.model.text import normalise, tokenize
 
 
@@ -148,3 +158,59 @@ def as_text_reference(series: pd.Series) -> pd.Series:
     """`report.aggregate._as_text` as first written: every cell through str() when not a str."""
     s = series.astype(object).where(series.notna(), "")
     return s.map(lambda v: v if isinstance(v, str) else str(v)).str.strip()
+
+
+def fixes_reference(w: pd.DataFrame, titles: pd.Series, min_returns: int) -> pd.DataFrame:
+    """`report.fixes._fixes` as first written: every column of the working table carried along, and
+    each row's own-fix flag merged back from the grouped table."""
+    totals = w.groupby("sku")["sku"].size()
+    eligible = totals[totals >= min_returns].index
+    rows = w[w["sku"].isin(eligible)].copy()
+    if rows.empty:
+        return pd.DataFrame(columns=_FIX_COLS)
+    rows["total"] = rows["sku"].map(totals)
+    # Malicious is a review item, whatever its sub-reason.
+    rows.loc[rows["reason"].isin(REVIEW_LABELS), "sub_reason"] = UNSPECIFIED
+    keys = ["sku", "reason", "sub_reason"]
+
+    # Stage 1: specific sub-reasons strong enough to carry their own fix.
+    g1 = rows.groupby(keys).agg(n=("sku", "size"), total=("total", "first")).reset_index()
+    g1["own_fix"] = ((g1["sub_reason"] != UNSPECIFIED) & (g1["n"] >= MIN_FIX_RETURNS)
+                     & (g1["n"] / g1["total"] >= _min_share(g1["reason"])))
+    rows = rows.merge(g1[keys + ["own_fix"]], on=keys, how="left")
+    # Everything else of that reason is pooled into one label-level cause.
+    rows["fix_sub"] = rows["sub_reason"].where(rows["own_fix"], UNSPECIFIED)
+
+    # Stage 2: every cause, kept when strong enough.
+    fkeys = ["sku", "reason", "fix_sub"]
+    g2 = (rows.groupby(fkeys)
+          .agg(n=("sku", "size"), total=("total", "first"), amount_at_stake=("amount", "sum"))
+          .reset_index())
+    g2["share"] = g2["n"] / g2["total"]
+    keep = (g2["fix_sub"] != UNSPECIFIED) | (
+        (g2["n"] >= MIN_FIX_RETURNS) & (g2["share"] >= _min_share(g2["reason"])))
+    fixes = g2[keep].rename(columns={"fix_sub": "sub_reason"})
+    if fixes.empty:
+        return pd.DataFrame(columns=_FIX_COLS)
+
+    # Examples: up to three distinct non-empty texts, most confident first.
+    ex = rows[rows["buyer_text"] != ""].sort_values("confidence", ascending=False,
+                                                   na_position="last", kind="stable")
+    ex = ex.drop_duplicates(fkeys + ["buyer_text"]).groupby(fkeys).head(MAX_EXAMPLES)
+    examples = ex.groupby(fkeys)["buyer_text"].agg("\n".join).rename("examples").reset_index()
+    fixes = fixes.merge(examples.rename(columns={"fix_sub": "sub_reason"}),
+                        on=keys, how="left")
+    fixes["examples"] = fixes["examples"].fillna("")
+
+    fixes["product_title"] = _title_of(fixes["sku"], titles)
+    fixes["reason_zh"] = fixes["reason"].map(lambda k: taxonomy.label_name(k, "zh"))
+    fixes["sub_reason_zh"] = fixes["sub_reason"].map(lambda k: taxonomy.sub_reason_name(k, "zh"))
+    fixes["kind"] = np.where(fixes["reason"].isin(REVIEW_LABELS), "review", "fix")
+    fixes["fix_zh"] = [_fix_text(r, "zh") for r in fixes.itertuples(index=False)]
+    fixes["fix_en"] = [_fix_text(r, "en") for r in fixes.itertuples(index=False)]
+    fixes = fixes.sort_values(["amount_at_stake", "n", "share", "sku"],
+                              ascending=[False, False, False, True], kind="stable")
+    fixes["rank"] = np.arange(1, len(fixes) + 1)
+    fixes["n"] = fixes["n"].astype(int)
+    fixes["total"] = fixes["total"].astype(int)
+    return fixes[_FIX_COLS].reset_index(drop=True)

@@ -288,3 +288,35 @@ def test_working_table_unchanged(monkeypatch):
     got = aggregate._working(frame, "zh")
     monkeypatch.setattr(aggregate, "_as_text", naive_report.as_text_reference)
     pd.testing.assert_frame_equal(got, aggregate._working(frame, "zh"), check_exact=True)
+
+
+def test_fixes_equal_reference():
+    from diagnose.analysis.report.aggregate import _titles
+    from diagnose.analysis.report.fixes import _fixes
+
+    rng = random.Random(12)
+    reasons = ["sizing", "quality", "malicious", "changed_mind", "other", "logistics"]
+    subs = {"sizing": ["too_small", "too_large", "unspecified"], "quality": ["malfunction", "workmanship", "unspecified"]}
+    rows = []
+    for i in range(3000):
+        reason = rng.choice(reasons)
+        rows.append({"sku": rng.choice(["A", "B", "C", "D", pd.NA, "", "E"]), "reason": reason,
+                     "sub_reason": rng.choice(subs.get(reason, ["unspecified"])),
+                     "buyer_text": rng.choice(["", "偏小", "偏大", "坏了", "不想要了", "偏小😡"]),
+                     "confidence": rng.choice([0.9, 0.9, 0.5, float("nan"), 0.99]),  # ties and NaN
+                     "amount": rng.choice([10.0, 10.0, 99.9, 0.1, 0.2, 1e6])})
+    for k in range(40):  # small SKUs: causes of 2-4 returns near the 10 % / 30 % bars
+        for _ in range(rng.randint(3, 14)):
+            reason = rng.choice(reasons)
+            rows.append({"sku": f"F{k}", "reason": reason, "sub_reason": rng.choice(subs.get(reason, ["unspecified"])),
+                         "buyer_text": rng.choice(["偏小", "坏了", ""]), "amount": rng.choice([5.0, 7.5])})
+    rows += [{"sku": "ONE", "reason": "quality"}]  # one row: below min_returns
+    w = _working(tagged_frame(rows), "zh")
+    titles = _titles(w)
+    for min_returns in (1, 5, 2000, 10**6):
+        got = _fixes(w, titles, min_returns)
+        want = naive_report.fixes_reference(w, titles, min_returns)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert len(_fixes(w, titles, 5)) > 10
+    empty = w.iloc[0:0]
+    pd.testing.assert_frame_equal(_fixes(empty, titles, 5), naive_report.fixes_reference(empty, titles, 5))
