@@ -9,17 +9,19 @@ left is finding the clauses, and doing that one text at a time in Python
 
 `text_clauses` does it over all texts at once in NumPy for the texts where
 that is exact, and the plain way (`normalise` + `_CLAUSE_RE.split`) for the
-rest. A text takes the array path only when every character is *simple*:
-from the ranges buyers' text lives in (ASCII, Latin-1, general and CJK
-punctuation, CJK ideographs, full-width forms), mapped by NFKC + lower case
-+ traditional → simplified to exactly one character that can neither be
-reordered nor composed with a neighbour (canonical class 0, not Hangul, not
-the second half of any canonical composition), and not white space or an
-emoji. Such a text normalises character by character, and if it also holds
-no link start ("://", "www.") and no run of nine digits (an order number),
-`text.finish_normalise` leaves it unchanged. Its clauses are then the runs
-of characters outside the clause punctuation. tests/test_report_speed_equivalence.py
-checks this against the plain path.
+rest. A text takes the array path only when every character is a *word*
+or *punctuation* character — from the ranges buyers' text lives in (ASCII,
+Latin-1, general and CJK punctuation, CJK ideographs, full-width forms),
+mapped by NFKC + lower case + traditional → simplified to exactly one
+character that can neither be reordered nor composed with a neighbour
+(canonical class 0, not Hangul, not the second half of any canonical
+composition) — or a *blank*: white space or an emoji, which `normalise`
+turns into one space per run (none at either end). Such a text normalises
+character by character, and if it also holds no link start ("://", "www.")
+and no run of nine digits (an order number), `text.finish_normalise` does
+nothing else to it. Its clauses are then the runs of word characters and
+of spaces with no Chinese character on either side.
+tests/test_report_speed_equivalence.py checks this against the plain path.
 """
 from __future__ import annotations
 
