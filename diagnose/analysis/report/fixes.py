@@ -33,7 +33,9 @@ def _fix_text(row, lang: str) -> str:
 def _fixes(w: pd.DataFrame, titles: pd.Series, min_returns: int) -> pd.DataFrame:
     totals = w.groupby("sku")["sku"].size()
     eligible = totals[totals >= min_returns].index
-    rows = w[w["sku"].isin(eligible)].copy()
+    # only the columns the fixes read: sorting and de-duplicating a million rows copies them all
+    rows = w.loc[w["sku"].isin(eligible), ["sku", "reason", "sub_reason", "amount", "buyer_text", "confidence"]]
+    rows = rows.reset_index(drop=True)
     if rows.empty:
         return pd.DataFrame(columns=_FIX_COLS)
     rows["total"] = rows["sku"].map(totals)
@@ -41,13 +43,13 @@ def _fixes(w: pd.DataFrame, titles: pd.Series, min_returns: int) -> pd.DataFrame
     rows.loc[rows["reason"].isin(REVIEW_LABELS), "sub_reason"] = UNSPECIFIED
     keys = ["sku", "reason", "sub_reason"]
 
-    # Stage 1: specific sub-reasons strong enough to carry their own fix.
-    g1 = rows.groupby(keys).agg(n=("sku", "size"), total=("total", "first")).reset_index()
-    g1["own_fix"] = ((g1["sub_reason"] != UNSPECIFIED) & (g1["n"] >= MIN_FIX_RETURNS)
-                     & (g1["n"] / g1["total"] >= _min_share(g1["reason"])))
-    rows = rows.merge(g1[keys + ["own_fix"]], on=keys, how="left")
+    # Stage 1: specific sub-reasons strong enough to carry their own fix. The size of each
+    # row's (sku, reason, sub-reason) group, per row: what a merge of the grouped table gave.
+    n = rows.groupby(keys, sort=False)["sku"].transform("size")
+    own_fix = ((rows["sub_reason"] != UNSPECIFIED) & (n >= MIN_FIX_RETURNS)
+               & (n / rows["total"] >= _min_share(rows["reason"])))
     # Everything else of that reason is pooled into one label-level cause.
-    rows["fix_sub"] = rows["sub_reason"].where(rows["own_fix"], UNSPECIFIED)
+    rows["fix_sub"] = rows["sub_reason"].where(own_fix, UNSPECIFIED)
 
     # Stage 2: every cause, kept when strong enough.
     fkeys = ["sku", "reason", "fix_sub"]

@@ -4,12 +4,12 @@ Definitions are in the package docstring (`diagnose.analysis.report`).
 """
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
 import pandas as pd
 
+from diagnose.analysis.report.clauses import joined, text_clauses
 from diagnose.model.text import normalise, tokenize
 
 PHRASE_MIN_DOCS = 3
@@ -45,99 +45,176 @@ def _is_content(tok: str) -> bool:
         and bool(_WORD_RE.search(tok)) and not (len(tok) == 1 and tok.isascii())
 
 
+def _clause_tokens(clause: str) -> list[str]:
+    """The words of one clause (lower case, blanks dropped)."""
+    stripped = clause.strip()
+    toks = [t.strip().lower() for t in tokenize(stripped)] if stripped else []
+    return [t for t in toks if t]
+
+
+def _clause_tokens_many(clauses: list[str]) -> list[list[str]]:
+    """`[_clause_tokens(c) for c in clauses]`, segmented by `features.tokenize_many`
+    (rjieba, equal to `text.tokenize` word for word: tests/test_perf_equivalence.py)."""
+    from diagnose.model.features import tokenize_many
+
+    stripped = [c.strip() for c in clauses]
+    return [[t for t in (w.strip().lower() for w in words) if t] for words in tokenize_many(stripped)]
+
+
 def _tokens(text: str) -> list[list[str]]:
     """The words of one buyer text, clause by clause (punctuation dropped)."""
     clauses = []
     for clause in _CLAUSE_RE.split(normalise(text)):
-        toks = [t.strip().lower() for t in tokenize(clause.strip())] if clause.strip() else []
-        toks = [t for t in toks if t]
+        toks = _clause_tokens(clause)
         if toks:
             clauses.append(toks)
     return clauses
+
+
+def _clause_grams(toks: list[str]) -> list[str]:
+    """The phrase features one clause's words give (see `_phrase_features`)."""
+    kept = [t for t in toks if _is_content(t) or t in _NEGATIONS]
+    # A single character (穿, 退) says nothing to a merchant on its own; it still forms phrases (面料薄).
+    grams = [t for t in kept if t not in _NEGATIONS and len(t) > 1]
+    for a, b in zip(kept, kept[1:]):
+        if b in _NEGATIONS:
+            continue
+        sep = " " if _ASCII_RE.match(a[-1]) and _ASCII_RE.match(b[0]) else ""
+        grams.append(a + sep + b)
+    return grams
 
 
 def _phrase_features(text: str) -> list[str]:
     """Content words of two or more characters (no stopwords, punctuation or
     numbers) and the two-word phrases neighbouring content words form inside
     one clause ("面料很薄" → 面料, 面料薄). 不/没 may open a phrase (不一样)
-    but are not words."""
+    but are not words. A text's features are its clauses' features, one
+    clause after another: `_text_phrase_matrix` relies on that."""
     grams: list[str] = []
     for toks in _tokens(text):
-        kept = [t for t in toks if _is_content(t) or t in _NEGATIONS]
-        # A single character (穿, 退) says nothing to a merchant on its own; it still forms phrases (面料薄).
-        grams += [t for t in kept if t not in _NEGATIONS and len(t) > 1]
-        for a, b in zip(kept, kept[1:]):
-            if b in _NEGATIONS:
-                continue
-            sep = " " if _ASCII_RE.match(a[-1]) and _ASCII_RE.match(b[0]) else ""
-            grams.append(a + sep + b)
+        grams += _clause_grams(toks)
     return grams
 
 
+def _text_phrase_matrix(texts):
+    """(text × phrase binary CSR matrix, phrases sorted) of distinct texts, or None without any phrase.
+
+    The same matrix scikit-learn's CountVectorizer(analyzer=_phrase_features,
+    binary=True) builds, with jieba run once per distinct clause instead of
+    once per clause of every text: a text's phrases are the union of its
+    clauses' (`_phrase_features`), so text × clause counts times a
+    clause × phrase indicator, clipped to 1, is the answer.
+    """
+    from scipy import sparse
+
+    big, text_lens = joined(texts)
+    distinct, clause_codes, owner = text_clauses(big, text_lens, _CLAUSE_RE)
+    gram_lists = [_clause_grams(toks) for toks in _clause_tokens_many(distinct)]
+    vocab = sorted({g for grams in gram_lists for g in grams})
+    if not vocab:
+        return None
+    index = {g: i for i, g in enumerate(vocab)}
+    cols = [sorted({index[g] for g in grams}) for grams in gram_lists]
+    lens = np.fromiter((len(c) for c in cols), dtype=np.int64, count=len(cols))
+    G = sparse.csr_matrix((np.ones(int(lens.sum())), np.fromiter((j for c in cols for j in c), dtype=np.int64,
+                                                               count=int(lens.sum())),
+                           np.concatenate(([0], np.cumsum(lens)))), shape=(len(distinct), len(vocab)))
+    T = sparse.csr_matrix((np.ones(len(owner)), (owner, clause_codes)), shape=(len(text_lens), len(distinct)))
+    X = (T @ G).tocsr()
+    X.data[:] = 1
+    return X, np.array(vocab, dtype=object)
+
+
+def _candidates(counts, in_all: np.ndarray, docs_per_sku: np.ndarray, n_docs: int,
+                eligible: np.ndarray) -> pd.DataFrame:
+    """Every (SKU, phrase) that passes the count, share and lift bars, as flat columns.
+
+    Element for element the arithmetic the per-SKU loop did (same operations
+    on the same numbers, so the same floats).
+    """
+    coo = counts.tocoo()
+    row, col = coo.row.astype(np.int64), coo.col.astype(np.int64)
+    sku_count = coo.data.astype(int)
+    n_sku = docs_per_sku[row]
+    n_rest = n_docs - n_sku
+    need = np.maximum(PHRASE_MIN_DOCS, np.ceil(PHRASE_MIN_SKU_SHARE * n_sku))
+    keep = eligible[row] & (sku_count >= need)
+    row, col, sku_count, n_sku, n_rest = row[keep], col[keep], sku_count[keep], n_sku[keep], n_rest[keep]
+    sku_share = sku_count / n_sku
+    rest_share = (in_all[col] - sku_count) / n_rest
+    floor = np.maximum(PHRASE_SHARE_FLOOR, 0.5 / n_rest)
+    lift = sku_share / np.maximum(rest_share, floor)
+    ok = lift >= PHRASE_MIN_LIFT
+    return pd.DataFrame({"row": row[ok], "col": col[ok], "sku_count": sku_count[ok], "n_sku": n_sku[ok],
+                         "sku_share": sku_share[ok], "rest_share": rest_share[ok], "lift": lift[ok]})
+
+
+def _pick(phrases: list[str]) -> list[int]:
+    """Positions of the first `PHRASES_PER_SKU` phrases (best first) that neither contain nor
+    are contained in one already picked."""
+    picked: list[int] = []
+    for i, p in enumerate(phrases):
+        if any(p in phrases[j] or phrases[j] in p for j in picked):
+            continue
+        picked.append(i)
+        if len(picked) == PHRASES_PER_SKU:
+            break
+    return picked
+
+
 def _phrases(w: pd.DataFrame, min_returns: int) -> pd.DataFrame:
+    """The phrase table (definitions in the package docstring); SKUs in order of returns, most first.
+
+    Same table as `benchmarks.naive_report.phrases_reference` (the per-text
+    CountVectorizer and per-SKU loop it replaced), computed once per
+    distinct text and clause and with the bars applied to all SKUs at once.
+    """
     cols = ["sku", "phrase", "sku_count", "sku_docs", "sku_share", "rest_share", "lift"]
     docs = w.loc[w["buyer_text"] != "", ["sku", "buyer_text"]].reset_index(drop=True)
     returns = w.groupby("sku").size()
     if docs.empty or docs["sku"].nunique() < 2:
         return pd.DataFrame(columns=cols)
     from scipy import sparse
-    from sklearn.feature_extraction.text import CountVectorizer
 
-    cache: dict[str, list[str]] = {}
-
-    def analyzer(text: str) -> list[str]:
-        if text not in cache:
-            cache[text] = _phrase_features(text)
-        return cache[text]
-
-    vec = CountVectorizer(analyzer=analyzer, binary=True)
-    try:
-        X = vec.fit_transform(docs["buyer_text"])
-    except ValueError:  # empty vocabulary: nothing but stopwords and numbers
+    text_codes, texts = pd.factorize(docs["buyer_text"], sort=False)
+    built = _text_phrase_matrix(pd.Index(texts).array)
+    if built is None:  # empty vocabulary: nothing but stopwords and numbers
         return pd.DataFrame(columns=cols)
-    vocab = vec.get_feature_names_out()
+    X, vocab = built
     codes, skus = pd.factorize(docs["sku"])
     n_docs = len(docs)
-    S = sparse.csr_matrix((np.ones(n_docs), (codes, np.arange(n_docs))), shape=(len(skus), n_docs))
-    counts = (S @ X).tocsr()                        # SKU × phrase: texts containing it
-    in_all = np.asarray(X.sum(axis=0)).ravel()      # texts containing it, shop-wide
+    # SKU × distinct text: how many of the SKU's texts are that text
+    M = sparse.csr_matrix((np.ones(n_docs), (codes, text_codes)), shape=(len(skus), len(texts)))
+    counts = (M @ X).tocsr()                        # SKU × phrase: texts containing it
+    in_all = np.asarray(X.T @ np.bincount(text_codes, minlength=len(texts))).ravel().astype(np.int64)
     docs_per_sku = np.bincount(codes, minlength=len(skus))
 
     order = returns.reindex(skus).fillna(0).sort_values(ascending=False, kind="stable")
-    out = []
-    for sku in order.index:
-        k = skus.get_loc(sku)
-        n_sku = int(docs_per_sku[k])
-        n_rest = n_docs - n_sku
-        if returns.get(sku, 0) < min_returns or n_sku < PHRASE_MIN_DOCS or n_rest <= 0:
-            continue
-        row = counts.getrow(k)
-        idx, sku_count = row.indices, row.data.astype(int)
-        need = max(PHRASE_MIN_DOCS, math.ceil(PHRASE_MIN_SKU_SHARE * n_sku))
-        mask = sku_count >= need
-        if not mask.any():
-            continue
-        idx, sku_count = idx[mask], sku_count[mask]
-        sku_share = sku_count / n_sku
-        rest_share = (in_all[idx] - sku_count) / n_rest
-        floor = max(PHRASE_SHARE_FLOOR, 0.5 / n_rest)
-        lift = sku_share / np.maximum(rest_share, floor)
-        cand = pd.DataFrame({"phrase": vocab[idx], "sku_count": sku_count, "sku_share": sku_share,
-                             "rest_share": rest_share, "lift": lift})
-        cand = cand[cand["lift"] >= PHRASE_MIN_LIFT]
-        cand = cand.assign(_len=cand["phrase"].str.len()).sort_values(
-            ["lift", "sku_count", "_len", "phrase"], ascending=[False, False, False, True])
-        picked: list[dict] = []
-        for rec in cand.to_dict("records"):
-            p = rec["phrase"]
-            if any(p in q["phrase"] or q["phrase"] in p for q in picked):
-                continue
-            picked.append(rec)
-            if len(picked) == PHRASES_PER_SKU:
-                break
-        for rec in picked:
-            out.append({"sku": sku, "phrase": rec["phrase"], "sku_count": int(rec["sku_count"]),
-                        "sku_docs": n_sku, "sku_share": float(rec["sku_share"]),
-                        "rest_share": float(rec["rest_share"]), "lift": float(rec["lift"])})
-    return pd.DataFrame(out, columns=cols)
-
+    rank = np.full(len(skus), -1, dtype=np.int64)
+    rank[skus.get_indexer(order.index)] = np.arange(len(order))
+    ret = returns.reindex(skus).fillna(0).to_numpy()
+    eligible = (ret >= min_returns) & (docs_per_sku >= PHRASE_MIN_DOCS) & (n_docs - docs_per_sku > 0)
+    cand = _candidates(counts, in_all, docs_per_sku, n_docs, eligible)
+    if cand.empty:
+        return pd.DataFrame(columns=cols)
+    phrase = vocab[cand["col"].to_numpy()]
+    plen = np.fromiter((len(p) for p in phrase), dtype=np.int64, count=len(phrase))
+    # best first within a SKU: lift, count, length down, then the phrase itself (vocab is sorted)
+    by = np.lexsort((cand["col"].to_numpy(), -plen, -cand["sku_count"].to_numpy(), -cand["lift"].to_numpy(),
+                     rank[cand["row"].to_numpy()]))
+    cand = cand.iloc[by].reset_index(drop=True)
+    phrase = phrase[by].tolist()
+    bounds = np.flatnonzero(np.diff(cand["row"].to_numpy(), prepend=-1, append=-1))
+    chosen: list[int] = []
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        chosen += [lo + i for i in _pick(phrase[lo:hi])]
+    out = cand.iloc[chosen]
+    return pd.DataFrame({
+        "sku": [skus[k] for k in out["row"].tolist()],
+        "phrase": [phrase[i] for i in chosen],
+        "sku_count": out["sku_count"].astype(int).tolist(),
+        "sku_docs": out["n_sku"].astype(int).tolist(),
+        "sku_share": out["sku_share"].astype(float).tolist(),
+        "rest_share": out["rest_share"].astype(float).tolist(),
+        "lift": out["lift"].astype(float).tolist(),
+    }, columns=cols)
