@@ -620,6 +620,7 @@ def _tag_slice(task: tuple[int, int, int, int]):
     hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy()
     part = job.folder / f"part{index:06d}.arrow"
     _park(tagged, part)
+    pipeline.release_arrow_memory()  # the slice's buffers, before the next slice is read
     # ids stay an Arrow string array (about 25 bytes a row, not a Python
     # object each): the parent holds every slice's ids until the end.
     return (part, rep.n_rows, rep.issues, hashes, ids.array, _date_stats(tagged), list(tagged.columns))

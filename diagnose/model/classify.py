@@ -133,6 +133,7 @@ def classify_frame(
         sub_rows[rows] = np.array(subs, dtype=object)[combo_codes]
         ev_rows[rows] = ev_arr[combo_codes]
         del X, text_logits
+        _release()
 
     out["reason"] = np.array(LABELS, dtype=object)[pred] if n else []
     out["reason_zh"] = out["reason"].map(taxonomy.LABEL_ZH)
@@ -148,10 +149,17 @@ def classify_frame(
     )
     out["p_malicious"] = np.round(p_mal, 4)
     # English comments (Amazon) have their own lexicon and reason-code rules.
-    english.overlay(out, texts, drops, model.params.review_threshold)
+    english.overlay(out, texts, drops, model.params.review_threshold,
+                    codes=(text_codes, uniq_texts, drop_codes, uniq_drops))
     for col in ("reason", "reason_zh", "sub_reason"):
         out[col] = out[col].astype("string")
     return out
+
+
+def _release() -> None:
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _fuse(model: ReasonModel, row_logits: np.ndarray, row_drop: np.ndarray, row_empty: np.ndarray
