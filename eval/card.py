@@ -93,9 +93,10 @@ def _real_labels() -> str:
 
 
 TEST_READS = (
-    "Test reads this round: 3 — a first draw of this round's corpus (the same generator before a fix to its numbered "
-    "lists; macro-F1 (5) 0.593, accuracy 0.742), the shipped model (this card), and the corpus + all-dev-labels "
-    "measurement (the figure in the learning-curve section). The six reads before this round are in the git history of this card."
+    "Test reads this round: 4 — a first draw of this round's corpus (the same generator before a fix to its numbered "
+    "lists; macro-F1 (5) 0.593, accuracy 0.742) and its corpus + all-dev-labels model (weight 30: 0.507), the "
+    "shipped model (this card), and the corpus + all-dev-labels measurement on it (the figure in the "
+    "learning-curve section); none of them changed a choice. The six reads before this round are in the git history of this card."
 )
 SHIPPED_NOTE = (
     "This round changed the corpus, not the features: `eval/corpus_draws_dev.txt` compares the generator before and "
