@@ -58,22 +58,11 @@ def read(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profi
         return read_exports_isolated(sources, overrides=overrides, profile=profile, salt=salt, errors=errors)
     from diagnose.io import read_exports
 
+    from diagnose.io.arrowpool import release_arrow_memory
+
     result = read_exports(sources, overrides=overrides, profile=profile, salt=salt, errors=errors)
     release_arrow_memory()
     return result
-
-
-def release_arrow_memory() -> None:
-    """Hand memory Arrow's allocator has freed back to the system.
-
-    Why: reading a file builds and drops large Arrow buffers (the bytes,
-    raw cells, intermediate columns); mimalloc keeps freed pages for reuse,
-    and after reading a 1M-row export that was ~0.5 GB still counted
-    against the process while tagging ran. Cheap (milliseconds).
-    """
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
 
 
 def tag_frame(frame: "pd.DataFrame", model: "ReasonModel", *, workers: int | None = None,

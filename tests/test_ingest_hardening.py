@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import xlsxwriter
 
 from diagnose import cli
 from diagnose.errors import InputError
@@ -21,6 +20,7 @@ from diagnose.messages import localise
 from diagnose.io import limits as L
 from diagnose.io.ingest import FileError, read_exports, read_orders
 from diagnose.io.sandbox import read_exports_isolated, read_orders_isolated
+from tests.builders import csv_bytes, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SALT = "test-salt"
@@ -29,22 +29,6 @@ HEADER = ["售后单号", "订单号", "商家编码", "售后原因", "用户�
 
 def _row(i: int, text: str = "尺码偏小", amount: str = "59.90") -> list[str]:
     return [f"R{i:04d}", f"O{i:04d}", "SKU-1", "尺码不合适", text, amount, "2024-05-01 10:00:00"]
-
-
-def _csv(rows: list[list[str]], sep: str = ",") -> bytes:
-    return ("\n".join(sep.join(r) for r in rows) + "\n").encode("utf-8")
-
-
-def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False})
-    for name, rows in sheets.items():
-        ws = wb.add_worksheet(name)
-        for i, row in enumerate(rows):
-            for j, v in enumerate(row):
-                ws.write_string(i, j, str(v))
-    wb.close()
-    return buf.getvalue()
 
 
 def _rewrite(xlsx: bytes, part: str, edit) -> bytes:
@@ -61,7 +45,7 @@ def _rewrite(xlsx: bytes, part: str, edit) -> bytes:
 
 
 def _small_book() -> bytes:
-    return _xlsx({"Sheet1": [HEADER, _row(1), _row(2)]})
+    return xlsx_bytes({"Sheet1": [HEADER, _row(1), _row(2)]})
 
 
 # ---------------------------------------------------------------------------
@@ -107,19 +91,19 @@ def test_a_real_workbook_passes_the_scan():
 
 
 def test_isolated_read_matches_the_in_process_read():
-    files = [("a.csv", _csv([HEADER, _row(1), _row(2)])), ("b.xlsx", _small_book())]
+    files = [("a.csv", csv_bytes([HEADER, _row(1), _row(2)])), ("b.xlsx", _small_book())]
     here = read_exports(files, salt=SALT)
     there = read_exports_isolated(files, salt=SALT)
     pd.testing.assert_frame_equal(here.frame, there.frame)
     assert [f.name for f in there.files] == ["a.csv", "b.xlsx"]
-    orders = _csv([["主订单编号", "子订单编号", "选购商品", "商家编码", "商品数量", "订单提交时间"],
+    orders = csv_bytes([["主订单编号", "子订单编号", "选购商品", "商家编码", "商品数量", "订单提交时间"],
                    ["1", "11", "T恤", "SKU-1", "2", "2024-05-01 10:00:00"]])
     pd.testing.assert_frame_equal(read_orders(("o.csv", orders), salt=SALT),
                                   read_orders_isolated(("o.csv", orders), salt=SALT))
 
 
 def test_a_child_that_runs_out_of_memory_fails_only_its_file(monkeypatch):
-    big = _csv([HEADER] + [_row(i, "大" * 200) for i in range(3000)])
+    big = csv_bytes([HEADER] + [_row(i, "大" * 200) for i in range(3000)])
     monkeypatch.setenv(L.PARSE_MEMORY_MB_ENV, "1")  # below what any parse needs
     with pytest.raises(InputError) as info:
         read_exports_isolated([("big.csv", big)], salt=SALT)
@@ -140,7 +124,7 @@ def test_a_child_that_runs_out_of_memory_fails_only_its_file(monkeypatch):
 def test_an_unbalanced_quote_does_not_glue_rows(sep):
     rows = [HEADER] + [_row(i) for i in range(1, 6)]
     rows[2][4] = '"Too small, returning' if sep == "\t" else '"太小了 退掉'
-    data = _csv(rows, sep)
+    data = csv_bytes(rows, sep)
     result = read_exports([("quotes.csv", data)], salt=SALT)
     frame = result.frame
     assert result.rows_in == len(frame) == 5
@@ -155,7 +139,7 @@ def test_an_unbalanced_quote_does_not_glue_rows(sep):
 def test_quoted_line_breaks_are_still_one_cell():
     rows = [HEADER, _row(1), _row(2)]
     rows[1][4] = '"第一行\n第二行,还有逗号"'
-    result = read_exports([("ok.csv", _csv(rows))], salt=SALT)
+    result = read_exports([("ok.csv", csv_bytes(rows))], salt=SALT)
     assert result.frame["buyer_text"].tolist()[0] == "第一行\n第二行,还有逗号"
     assert (result.frame["row_issues"] == "").all()
 
@@ -164,7 +148,7 @@ def test_chunked_classify_keeps_every_row_of_a_damaged_file(tmp_path):
     rows = [HEADER] + [_row(i) for i in range(1, 40)]
     rows[5][4] = '"坏引号 后面的行'
     src = tmp_path / "quotes.csv"
-    src.write_bytes(_csv(rows))
+    src.write_bytes(csv_bytes(rows))
     out = tmp_path / "out.csv"
     assert cli.main(["classify", str(src), "-o", str(out), "--chunksize", "7"]) == 0
     written = pd.read_csv(out, dtype=str)
@@ -175,7 +159,7 @@ def test_chunked_classify_keeps_every_row_of_a_damaged_file(tmp_path):
 # 3. every matching sheet of a workbook
 # ---------------------------------------------------------------------------
 def test_every_sheet_with_an_export_header_is_read():
-    book = _xlsx({"说明": [["本表为售后导出"], ["请勿修改"]],
+    book = xlsx_bytes({"说明": [["本表为售后导出"], ["请勿修改"]],
                   "4月": [HEADER, _row(1), _row(2)],
                   "5月": [HEADER, _row(3)]})
     result = read_exports([("book.xlsx", book)], salt=SALT)
@@ -189,7 +173,7 @@ def test_every_sheet_with_an_export_header_is_read():
 def test_data_on_sheet_21_is_found():
     sheets = {f"空{i}": [["备注"], [str(i)]] for i in range(20)}
     sheets["数据"] = [HEADER, _row(1)]
-    result = read_exports([("deep.xlsx", _xlsx(sheets))], salt=SALT)
+    result = read_exports([("deep.xlsx", xlsx_bytes(sheets))], salt=SALT)
     assert result.frame["return_id"].tolist() == ["R0001"]
 
 
@@ -198,7 +182,7 @@ def test_data_on_sheet_21_is_found():
 # ---------------------------------------------------------------------------
 def test_scientific_notation_ids_are_flagged_and_never_merged():
     rows = [HEADER] + [["7.55454E+18", "", "S", "质量问题", t, "1", "2024-05-01"] for t in ("破了", "小了", "脏了")]
-    result = read_exports([("mangled.csv", _csv(rows))], salt=SALT)
+    result = read_exports([("mangled.csv", csv_bytes(rows))], salt=SALT)
     assert len(result.frame) == 3 and result.duplicates_merged == 0
     assert (result.frame["row_issues"] == "return_id:imprecise").all()
     assert any("scientific notation" in i for i in result.files[0].issues)
@@ -208,15 +192,15 @@ def test_synthesised_ids_are_unique_per_source(tmp_path):
     rows = [["订单号", "用户售后说明"], ["1", "太大"], ["2", "太小"]]
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
-        (tmp_path / folder / "export.csv").write_bytes(_csv(rows))
+        (tmp_path / folder / "export.csv").write_bytes(csv_bytes(rows))
     paths = [tmp_path / "a" / "export.csv", tmp_path / "b" / "export.csv"]
     result = read_exports(paths, salt=SALT)
     assert len(result.frame) == 4 and result.duplicates_merged == 0
-    both = read_exports([("returns.csv", _csv(rows)), ("returns.xlsx", _xlsx({"S": rows}))], salt=SALT)
+    both = read_exports([("returns.csv", csv_bytes(rows)), ("returns.xlsx", xlsx_bytes({"S": rows}))], salt=SALT)
     assert len(both.frame) == 4 and both.frame["return_id"].is_unique
     assert set(both.frame["return_id"]) == {"returns.csv#2", "returns.csv#3", "returns.xlsx#2", "returns.xlsx#3"}
     # one file alone keeps the short form
-    assert read_exports([("returns.csv", _csv(rows))], salt=SALT).frame["return_id"].tolist() == \
+    assert read_exports([("returns.csv", csv_bytes(rows))], salt=SALT).frame["return_id"].tolist() == \
         ["returns#2", "returns#3"]
 
 
@@ -225,12 +209,12 @@ def test_synthesised_ids_are_unique_per_source(tmp_path):
 # ---------------------------------------------------------------------------
 def test_long_buyer_text_is_kept_and_flagged_and_a_huge_cell_refused(monkeypatch):
     long = "很" * (L.MAX_TEXT_CHARS + 1)
-    result = read_exports([("long.csv", _csv([HEADER, _row(1, long), _row(2)]))], salt=SALT)
+    result = read_exports([("long.csv", csv_bytes([HEADER, _row(1, long), _row(2)]))], salt=SALT)
     assert result.frame.loc[0, "buyer_text"] == long
     assert result.frame["row_issues"].tolist() == ["buyer_text:long", ""]
     monkeypatch.setenv(L.MAX_CELL_CHARS_ENV, "5000")
     with pytest.raises(InputError) as info:
-        read_exports([("huge.csv", _csv([HEADER, _row(1), _row(2, "x" * 6000)]))], salt=SALT)
+        read_exports([("huge.csv", csv_bytes([HEADER, _row(1), _row(2, "x" * 6000)]))], salt=SALT)
     assert info.value.code == "cell_too_long" and info.value.params["row"] == 3
     assert "row 3, column '用户售后说明'" in str(info.value)
 
@@ -238,7 +222,7 @@ def test_long_buyer_text_is_kept_and_flagged_and_a_huge_cell_refused(monkeypatch
 def test_too_many_columns_are_refused_before_parsing():
     header = HEADER + [f"扩展{i}" for i in range(L.current_limits().columns)]
     with pytest.raises(InputError) as info:
-        read_exports([("wide.csv", _csv([header, _row(1)]))], salt=SALT)
+        read_exports([("wide.csv", csv_bytes([header, _row(1)]))], salt=SALT)
     assert info.value.code == "columns_over_limit"
 
 
@@ -256,17 +240,17 @@ def test_non_regular_files_are_refused(tmp_path):
 # ---------------------------------------------------------------------------
 def test_decimal_commas_are_detected_per_file():
     rows = [HEADER, _row(1, amount="59,90"), _row(2, amount="1.234,56"), _row(3, amount="1 234,50")]
-    result = read_exports([("eu.csv", _csv(rows, ";"))], salt=SALT)
+    result = read_exports([("eu.csv", csv_bytes(rows, ";"))], salt=SALT)
     assert result.frame["amount"].tolist() == [59.90, 1234.56, 1234.50]
     assert any("comma" in i for i in result.files[0].issues)
     # a file with decimal points keeps reading thousands separators as before
     rows = [HEADER, _row(1, amount='"1,299.00"'), _row(2, amount="12.50")]
-    assert read_exports([("cn.csv", _csv(rows))], salt=SALT).frame["amount"].tolist() == [1299.0, 12.5]
+    assert read_exports([("cn.csv", csv_bytes(rows))], salt=SALT).frame["amount"].tolist() == [1299.0, 12.5]
 
 
 def test_non_finite_amounts_are_flagged():
     rows = [HEADER, _row(1, amount="inf"), _row(2, amount="1e999"), _row(3, amount="-inf"), _row(4)]
-    frame = read_exports([("inf.csv", _csv(rows))], salt=SALT).frame
+    frame = read_exports([("inf.csv", csv_bytes(rows))], salt=SALT).frame
     assert frame["amount"].isna().tolist() == [True, True, True, False]
     assert frame["row_issues"].tolist()[:3] == ["amount:unparseable"] * 3
     assert np.isfinite(frame["amount"].sum())
@@ -276,7 +260,7 @@ def test_two_exports_glued_together_are_split_and_a_repeated_header_skipped():
     taobao = ["退款编号", "订单编号", "宝贝标题", "买家退款原因", "买家退款说明", "买家退款金额", "退款的申请时间"]
     rows = ([HEADER, _row(1), _row(2), HEADER, _row(3)]
             + [["淘宝退款导出 2024-05"], taobao, ["T1", "O9", "衬衫", "质量问题", "开线了", "88", "2024-05-02 10:00"]])
-    result = read_exports([("glued.csv", _csv(rows))], salt=SALT)
+    result = read_exports([("glued.csv", csv_bytes(rows))], salt=SALT)
     frame = result.frame
     assert frame["return_id"].tolist() == ["R0001", "R0002", "R0003", "T1"]
     assert frame.loc[3, "buyer_text"] == "开线了" and frame.loc[3, "platform"] == "taobao"
@@ -294,7 +278,7 @@ def test_a_gbk_file_name_is_shown_readably(tmp_path, capsys):
     raw = "售后导出.csv".encode("gbk")
     path = os.path.join(os.fsencode(tmp_path), raw)
     with open(path, "wb") as fh:
-        fh.write(_csv([HEADER, _row(1)]))
+        fh.write(csv_bytes([HEADER, _row(1)]))
     name = os.fsdecode(path)
     result = read_exports([name], salt=SALT)
     assert result.files[0].name == "售后导出.csv"
@@ -304,7 +288,7 @@ def test_a_gbk_file_name_is_shown_readably(tmp_path, capsys):
 
 
 def test_utf8_then_gbk_names_the_line():
-    data = _csv([HEADER, _row(1, "鞋子偏大"), _row(2, "颜色不对")]) + ",".join(_row(3, "质量很差")).encode("gbk")
+    data = csv_bytes([HEADER, _row(1, "鞋子偏大"), _row(2, "颜色不对")]) + ",".join(_row(3, "质量很差")).encode("gbk")
     with pytest.raises(InputError) as info:
         read_exports([("mixed.csv", data)], salt=SALT)
     assert info.value.code == "mixed_encoding" and info.value.params["line"] == 4
@@ -319,14 +303,14 @@ def test_utf16le_without_bom_is_read():
 
 
 def test_a_few_control_characters_are_removed_not_refused():
-    data = _csv([HEADER, _row(1, "坏\x00了\x07"), _row(2, "好\x0c")])
+    data = csv_bytes([HEADER, _row(1, "坏\x00了\x07"), _row(2, "好\x0c")])
     result = read_exports([("ctl.csv", data)], salt=SALT)
     assert result.frame["buyer_text"].tolist() == ["坏了", "好"]
     assert any("control character" in i and "line 2" in i for i in result.files[0].issues)
 
 
 def test_cr_only_line_endings_are_read():
-    data = _csv([HEADER, _row(1), _row(2)]).replace(b"\n", b"\r")
+    data = csv_bytes([HEADER, _row(1), _row(2)]).replace(b"\n", b"\r")
     result = read_exports([("mac.csv", data)], salt=SALT)
     assert result.frame["return_id"].tolist() == ["R0001", "R0002"]
     assert any("CR only" in i for i in result.files[0].issues)
@@ -334,7 +318,7 @@ def test_cr_only_line_endings_are_read():
 
 def test_a_file_name_starting_with_a_dash_after_double_dash(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    Path("-x.csv").write_bytes(_csv([HEADER, _row(1)]))
+    Path("-x.csv").write_bytes(csv_bytes([HEADER, _row(1)]))
     assert cli.main(["classify", "-o", "out.csv", "--", "-x.csv"]) == 0
     assert pd.read_csv("out.csv", dtype=str)["return_id"].tolist() == ["R0001"]
 
@@ -352,7 +336,7 @@ ORDER_HEADER = ["主订单编号", "子订单编号", "选购商品", "商品规
     (["订单号", "商品名称", "评价内容", "评分", "评价时间"], "review_export"),
 ])
 def test_other_kinds_of_sheet_are_refused_with_where_to_put_them(header, code):
-    data = _csv([header, ["1"] * len(header)])
+    data = csv_bytes([header, ["1"] * len(header)])
     with pytest.raises(InputError) as info:
         read_exports([("other.csv", data)], salt=SALT)
     assert info.value.code == code
@@ -364,7 +348,7 @@ def test_other_kinds_of_sheet_are_refused_with_where_to_put_them(header, code):
 
 
 def test_an_order_sheet_beside_return_sheets_is_skipped_with_a_note():
-    book = _xlsx({"售后": [HEADER, _row(1)], "订单": [ORDER_HEADER, ["1"] * len(ORDER_HEADER)]})
+    book = xlsx_bytes({"售后": [HEADER, _row(1)], "订单": [ORDER_HEADER, ["1"] * len(ORDER_HEADER)]})
     result = read_exports([("mixed.xlsx", book)], salt=SALT)
     assert result.frame["return_id"].tolist() == ["R0001"]
     assert any("not read" in i and "订单" in i for i in result.files[0].issues)
@@ -436,8 +420,8 @@ def test_every_raise_in_io_carries_a_code():
 
 
 def test_localise_and_file_errors_carry_code_and_params():
-    bad = _csv([["订单号", "商家编码"], ["1", "S"]])
-    result = read_exports([("nocol.csv", bad), ("ok.csv", _csv([HEADER, _row(1)]))], salt=SALT, errors="collect")
+    bad = csv_bytes([["订单号", "商家编码"], ["1", "S"]])
+    result = read_exports([("nocol.csv", bad), ("ok.csv", csv_bytes([HEADER, _row(1)]))], salt=SALT, errors="collect")
     [error] = result.errors
     assert isinstance(error, FileError) and error.code == "no_text_column"
     assert error.params["headers"] == "订单号 | 商家编码"

@@ -7,13 +7,11 @@ note through the catalogue (`diagnose.messages.localise_note`).
 from __future__ import annotations
 
 import codecs
-import io
 import pickle
 import re
 
 import pandas as pd
 import pytest
-import xlsxwriter
 
 from diagnose import pipeline
 from diagnose.io.assemble import table_part
@@ -21,6 +19,7 @@ from diagnose.io.ingest import read_exports
 from diagnose.io.notes import Note, redact_note
 from diagnose.io.rawtable import Header, RawTable
 from diagnose.messages import NOTES, localise_note
+from tests.builders import csv_bytes, xlsx_bytes
 
 SALT = "test-salt"
 HEADER = ["售后单号", "订单号", "商家编码", "售后原因", "用户售后说明", "退款金额", "申请时间"]
@@ -33,56 +32,37 @@ def _row(i: int, text: str = "尺码偏小", amount: str = "59.90", when: str = 
     return [f"R{i:04d}" if rid is None else rid, f"O{i:04d}", "SKU-1", "尺码不合适", text, amount, when]
 
 
-def _csv(rows: list[list[str]], sep: str = ",", end: str = "\n") -> bytes:
-    return (end.join(sep.join(r) for r in rows) + end).encode("utf-8")
-
-
-def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False})
-    for name, rows in sheets.items():
-        ws = wb.add_worksheet(name)
-        for i, row in enumerate(rows):
-            for j, v in enumerate(row):
-                if isinstance(v, float):
-                    ws.write_number(i, j, v)
-                else:
-                    ws.write_string(i, j, str(v))
-    wb.close()
-    return buf.getvalue()
-
-
 def _fixtures() -> dict[str, tuple[str, bytes]]:
     """One (file name, bytes) per note code, each making ingest write that note."""
     body = [_row(i) for i in range(1, 4)]
     other = ["订单号", "售后单号", "用户售后说明", "售后原因", "申请时间", "商家编码"]  # a different header
     long_text = "尺码偏小" * 600
     return {
-        "sheets_read": ("two.xlsx", _xlsx({"售后": [HEADER] + body, "说明": [["导出说明"], ["仅供参考"]]})),
-        "sheets_not_returns": ("mixed.xlsx", _xlsx({"售后": [HEADER] + body,
+        "sheets_read": ("two.xlsx", xlsx_bytes(numbers=True, sheets={"售后": [HEADER] + body, "说明": [["导出说明"], ["仅供参考"]]})),
+        "sheets_not_returns": ("mixed.xlsx", xlsx_bytes(numbers=True, sheets={"售后": [HEADER] + body,
                                                     "订单": [ORDER_HEADER, ["1"] * len(ORDER_HEADER)]})),
-        "second_table": ("glued.csv", _csv([HEADER] + body + [other, ["O9", "R9", "太大", "尺码不合适",
+        "second_table": ("glued.csv", csv_bytes([HEADER] + body + [other, ["O9", "R9", "太大", "尺码不合适",
                                                                      "2024-05-02", "SKU-2"]])),
-        "lossy_column": ("lossy.xlsx", _xlsx({"售后": [HEADER, [7554540000000000123.0] + _row(1)[1:]]})),
-        "header_row": ("title.csv", _csv([["售后单导出"], ["导出时间：2024-05-03"]] + [HEADER] + body)),
-        "repeated_header": ("repeat.csv", _csv([HEADER, body[0], HEADER, body[1]])),
-        "blank_lines": ("blank.csv", _csv([HEADER, body[0], [""], body[1]])),
-        "weak_platform": ("weak.csv", _csv([["售后编号", "订单号", "商品名称", "问题描述", "申请时间"],
+        "lossy_column": ("lossy.xlsx", xlsx_bytes(numbers=True, sheets={"售后": [HEADER, [7554540000000000123.0] + _row(1)[1:]]})),
+        "header_row": ("title.csv", csv_bytes([["售后单导出"], ["导出时间：2024-05-03"]] + [HEADER] + body)),
+        "repeated_header": ("repeat.csv", csv_bytes([HEADER, body[0], HEADER, body[1]])),
+        "blank_lines": ("blank.csv", csv_bytes([HEADER, body[0], [""], body[1]])),
+        "weak_platform": ("weak.csv", csv_bytes([["售后编号", "订单号", "商品名称", "问题描述", "申请时间"],
                                             ["A1", "O1", "杯子", "漏水", "2024-05-01"]])),
-        "duplicate_header": ("dup.csv", _csv([HEADER + ["用户售后说明"]] + [r + ["补充"] for r in body])),
-        "long_text": ("long.csv", _csv([HEADER, _row(1, text=long_text)])),
-        "decimal_comma": ("comma.csv", _csv([HEADER] + [_row(i, amount=f"{i}9,90") for i in range(1, 4)], sep=";")),
-        "amount_fen": ("fen.csv", _csv([HEADER[:5] + ["退款金额(分)"] + HEADER[6:]] + [_row(1, amount="5990")])),
-        "imprecise_ids": ("sci.csv", _csv([HEADER, _row(1, rid="7.55454E+18"), _row(2)])),
-        "missing_ids": ("noid.csv", _csv([HEADER, _row(1, rid=""), _row(2)])),
-        "no_id_column": ("noidcol.csv", _csv([HEADER[1:]] + [r[1:] for r in body])),
-        "no_data_rows": ("empty.csv", _csv([HEADER])),
-        "unreadable_cell": ("dates.csv", _csv([HEADER] + [_row(i, when="昨天下午") for i in range(1, 6)])),
-        "unreadable_more": ("dates.csv", _csv([HEADER] + [_row(i, when="昨天下午") for i in range(1, 6)])),
-        "cr_only": ("mac.csv", _csv([HEADER] + body, end="\r")),
+        "duplicate_header": ("dup.csv", csv_bytes([HEADER + ["用户售后说明"]] + [r + ["补充"] for r in body])),
+        "long_text": ("long.csv", csv_bytes([HEADER, _row(1, text=long_text)])),
+        "decimal_comma": ("comma.csv", csv_bytes([HEADER] + [_row(i, amount=f"{i}9,90") for i in range(1, 4)], sep=";")),
+        "amount_fen": ("fen.csv", csv_bytes([HEADER[:5] + ["退款金额(分)"] + HEADER[6:]] + [_row(1, amount="5990")])),
+        "imprecise_ids": ("sci.csv", csv_bytes([HEADER, _row(1, rid="7.55454E+18"), _row(2)])),
+        "missing_ids": ("noid.csv", csv_bytes([HEADER, _row(1, rid=""), _row(2)])),
+        "no_id_column": ("noidcol.csv", csv_bytes([HEADER[1:]] + [r[1:] for r in body])),
+        "no_data_rows": ("empty.csv", csv_bytes([HEADER])),
+        "unreadable_cell": ("dates.csv", csv_bytes([HEADER] + [_row(i, when="昨天下午") for i in range(1, 6)])),
+        "unreadable_more": ("dates.csv", csv_bytes([HEADER] + [_row(i, when="昨天下午") for i in range(1, 6)])),
+        "cr_only": ("mac.csv", csv_bytes([HEADER] + body, end="\r")),
         "bom_gbk": ("bom.csv", codecs.BOM_UTF8 + "\n".join(",".join(r) for r in [HEADER] + body).encode("gbk")),
-        "control_chars": ("nul.csv", _csv([HEADER, _row(1, text="尺码\x00偏小"), _row(2)])),
-        "stray_quotes": ("quote.csv", _csv([HEADER, _row(1, text='"尺码偏小'), _row(2), _row(3)])),
+        "control_chars": ("nul.csv", csv_bytes([HEADER, _row(1, text="尺码\x00偏小"), _row(2)])),
+        "stray_quotes": ("quote.csv", csv_bytes([HEADER, _row(1, text='"尺码偏小'), _row(2), _row(3)])),
     }
 
 
@@ -164,7 +144,7 @@ def test_notes_quoting_cells_are_redacted_in_text_and_params(tmp_path):
     phone = "13812345678"
     rows = [HEADER] + [_row(i, when=f"联系{phone}") for i in range(1, 3)]
     path = tmp_path / "pii.csv"
-    path.write_bytes(_csv(rows))
+    path.write_bytes(csv_bytes(rows))
     tagged = pipeline.tag([str(path)])
     notes = [i for f in tagged.files for i in f.issues if getattr(i, "code", "") == "unreadable_cell"]
     assert notes

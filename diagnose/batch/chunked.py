@@ -74,6 +74,7 @@ import pandas as pd
 
 from diagnose.errors import InputError
 from diagnose import pipeline
+from diagnose.io.arrowpool import release_arrow_memory
 from diagnose.io import ingest
 from diagnose.io.assemble import merge_key
 
@@ -620,7 +621,7 @@ def _tag_slice(task: tuple[int, int, int, int]):
     hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy()
     part = job.folder / f"part{index:06d}.arrow"
     _park(tagged, part)
-    pipeline.release_arrow_memory()  # the slice's buffers, before the next slice is read
+    release_arrow_memory()  # the slice's buffers, before the next slice is read
     # ids stay an Arrow string array (about 25 bytes a row, not a Python
     # object each): the parent holds every slice's ids until the end.
     return (part, rep.n_rows, rep.issues, hashes, ids.array, _date_stats(tagged), list(tagged.columns))

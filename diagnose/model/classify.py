@@ -86,6 +86,8 @@ def classify_frame(
     usable CPUs, or DIAGNOSE_WORKERS; only used for large batches). The
     result does not depend on it, nor on `block_texts`.
     """
+    from diagnose.io.arrowpool import release_arrow_memory
+
     model = model or load_model()
     # pandas' copy-on-write makes a shallow copy safe: adding columns to
     # `out` never touches `frame`, and the input's data is not duplicated.
@@ -133,7 +135,7 @@ def classify_frame(
         sub_rows[rows] = np.array(subs, dtype=object)[combo_codes]
         ev_rows[rows] = ev_arr[combo_codes]
         del X, text_logits
-        _release()
+        release_arrow_memory()
 
     out["reason"] = np.array(LABELS, dtype=object)[pred] if n else []
     out["reason_zh"] = out["reason"].map(taxonomy.LABEL_ZH)
@@ -154,12 +156,6 @@ def classify_frame(
     for col in ("reason", "reason_zh", "sub_reason"):
         out[col] = out[col].astype("string")
     return out
-
-
-def _release() -> None:
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
 
 
 def _fuse(model: ReasonModel, row_logits: np.ndarray, row_drop: np.ndarray, row_empty: np.ndarray

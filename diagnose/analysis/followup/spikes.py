@@ -94,7 +94,6 @@ def _flag_weeks(counts: pd.Series, orders: pd.Series | None, s: FollowupSettings
     weeks = counts.index
     c_arr = counts.to_numpy()
     o_arr = None if orders is None else orders.reindex(weeks).fillna(0).to_numpy(float)
-    exposure_at = None if orders is None else {w: float(orders.get(w, 0.0)) for w in weeks}
     flagged: list[tuple] = []
     clean: list[int] = []
     for i, week in enumerate(weeks):
@@ -103,7 +102,7 @@ def _flag_weeks(counts: pd.Series, orders: pd.Series | None, s: FollowupSettings
         if len(history) >= s.min_baseline_weeks and c >= s.min_spike_returns:
             seen = float(c_arr[history].sum())
             if o_arr is not None:
-                exposure, base = exposure_at[week], float(o_arr[history].sum())
+                exposure, base = float(o_arr[i]), float(o_arr[history].sum())
             else:
                 exposure, base = 1.0, float(len(history))
             if exposure > 0 and base > 0:
@@ -208,7 +207,8 @@ def quality_spikes(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, sup
     quality = np.flatnonzero(is_quality)
     rows_q, applied_q, ordered_q = tagged.iloc[quality], applied.iloc[quality], ordered.iloc[quality]
     matched_q, dated_q = matched[quality], applied_q.notna().to_numpy(bool)
-    by_sku = rows_q["sku"].astype("string").groupby(rows_q["sku"].astype("string").to_numpy(), sort=False).indices
+    sku_q = rows_q["sku"].astype("string")
+    by_sku = sku_q.groupby(sku_q.to_numpy(), sort=False).indices
     out = []
     for sku in sorted(by_sku):
         pos = by_sku[sku]  # ascending positions in the quality rows: the rows' order as in the table
