@@ -63,6 +63,24 @@ def explain_reference(model: ReasonModel, X, pred: np.ndarray, top: int = 3) -> 
     return out
 
 
+def sub_reasons_reference(model: ReasonModel, X, label_idx: np.ndarray) -> list[str | None]:
+    """`ReasonModel.predict_sub_reasons` the plain way: every row scored against
+    every class of the sub-reason head, then the other labels' classes masked."""
+    if not len(model.sub_keys) or X.shape[0] == 0:
+        return [None] * X.shape[0]
+    keys = model.sub_keys.tolist()
+    sub_label = {s.key: s.label for s in taxonomy.SUB_REASONS}
+    owner = [k.split(":", 1)[1] if k.startswith("unspecified:") else sub_label.get(k, "") for k in keys]
+    allowed = np.array([[o == lbl for o in owner] for lbl in taxonomy.LABELS], dtype=bool)
+    label_idx = np.asarray(label_idx, dtype=np.int64)
+    scores = np.asarray(X @ model.sub_coef.T) + model.sub_intercept
+    scores[~allowed[label_idx]] = -np.inf
+    best = scores.argmax(axis=1)
+    names = np.array(["unspecified" if k.startswith("unspecified:") else k for k in keys] + [None], dtype=object)
+    best[~allowed[label_idx].any(axis=1)] = len(keys)
+    return names[best].tolist()
+
+
 def naive_classify(frame: pd.DataFrame, model: ReasonModel | None = None, batch: int = 10_000) -> pd.DataFrame:
     """classify_frame's output, computed for every row separately (no dedup)."""
     model = model or load_model()
@@ -100,7 +118,7 @@ def naive_classify(frame: pd.DataFrame, model: ReasonModel | None = None, batch:
         conflict = (has_drop & ~empty & (row_drop != other_idx) & (text_pred != row_drop)
                     & (text_conf >= CONFLICT_MIN_TEXT_CONFIDENCE))
         explained = explain_reference(model, feats.X, pred)
-        learned = model.predict_sub_reasons(feats.X, pred)
+        learned = sub_reasons_reference(model, feats.X, pred)
         for i in range(len(t_b)):
             label = LABELS[pred[i]]
             # As classify_frame: the learned sub-reason head first, the cue-word

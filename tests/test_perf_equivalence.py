@@ -414,3 +414,47 @@ def test_prepare_many_finds_every_contrast_clause():
     expected = [textmod.prepare(t) for t in texts]
     assert fast.prepare_many(texts) == expected
     assert sum(e != textmod.normalise(t) for e, t in zip(expected, texts)) > 300  # focus really cut clauses
+
+
+def test_l2_rows_equals_scikit_learn_normalize():
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    from diagnose.model.reason_model import l2_rows
+
+    x = sp.random(3000, 800, density=0.02, format="csr", random_state=7)
+    x.data = 1.0 + np.log1p(x.data * 50)
+    x = sp.vstack([x[:5], sp.csr_matrix((1, 800)), x[5:]], format="csr")  # an all-zero row stays zero
+    expected = normalize(x, norm="l2", copy=True)
+    got = l2_rows(x.copy())
+    _same_csr(got, expected)
+    assert np.array_equal(got.data, expected.data)
+    assert got[5].nnz == 0
+
+
+def test_tagging_does_not_import_scikit_learn(tmp_path):
+    # Importing scikit-learn costs over a second; tagging with the shipped model must not need it.
+    import subprocess
+    import sys
+
+    code = ("import sys, pandas as pd\n"
+            "from diagnose.model.classify import classify_frame\n"
+            "f = pd.DataFrame({'buyer_text': ['偏小', '质量太差了'], 'platform_reason': ['', '质量问题']})\n"
+            "assert len(classify_frame(f)) == 2\n"
+            "print('sklearn' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_sub_reasons_per_label_equal_masked_scoring_of_every_class(model):
+    from benchmarks.naive import sub_reasons_reference
+
+    texts = _corpus(1200) + EDGE_TEXTS
+    X = model.features(texts).X
+    rng = np.random.default_rng(3)
+    for labels in (rng.integers(0, len(model.labels), X.shape[0]), np.full(X.shape[0], 1)):
+        got = model.predict_sub_reasons(X, labels)
+        assert got == sub_reasons_reference(model, X, labels)
+    assert len({g for g in got if g}) > 3  # the head really picks among several sub-reasons

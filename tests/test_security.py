@@ -24,7 +24,8 @@ import pandas as pd
 import pytest
 
 from diagnose.errors import ModelFileError
-from diagnose.model.reason_model import DEFAULT_MODEL_PATH, hash_record_path, load_model, write_hash_record
+from diagnose.model.filehash import hash_record_path, write_hash_record
+from diagnose.model.reason_model import DEFAULT_MODEL_PATH, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMULAS = ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+1+1", "-1+2", "@SUM(A1)", "\t=1+1", "\r=1+1",

@@ -288,7 +288,8 @@ def worker_model(digest: str, name: str, payload: Any) -> Any:
     cached = _MODEL_CACHE.get(digest)
     if cached is not None:
         return cached
-    from diagnose.model.reason_model import load_model, write_hash_record
+    from diagnose.model.filehash import write_hash_record
+    from diagnose.model.reason_model import load_model
     from diagnose.model.text import USER_DICT
 
     if not USER_DICT.exists():
@@ -438,7 +439,7 @@ def run_spark_classify(
 
     from diagnose.io import profiles as P
     from diagnose.io.ingest import _resolve_salt
-    from diagnose.model.reason_model import DEFAULT_MODEL_PATH, file_sha256, load_model
+    from diagnose.model.reason_model import DEFAULT_MODEL_PATH, load_model
 
     say = say or (lambda msg: print(msg, file=sys.stderr))
     overrides = dict(overrides or {})
@@ -451,7 +452,7 @@ def run_spark_classify(
     # Validate the model on the driver first: a bad model is one clear error.
     mpath = Path(model_path) if model_path else DEFAULT_MODEL_PATH
     model = load_model(mpath)
-    digest = file_sha256(mpath)
+    digest = model.meta["file_sha256"]  # of the very bytes load_model checked and read
     model_name = mpath.name
 
     if not overwrite and _hadoop_exists(spark, output):

@@ -110,16 +110,14 @@ def classify_frame(
     p_mal, conflict = np.zeros(n), np.zeros(n, dtype=bool)
     sub_rows, ev_rows = np.empty(n, dtype=object), np.empty(n, dtype=object)
     # --- per block of distinct texts: features, scores, fusion, evidence ---
-    n_uniq = len(uniq_texts)
     uniq_list = uniq_texts.tolist()
     order = np.argsort(text_codes, kind="stable")
     sorted_codes = text_codes[order]
-    for start in range(0, n_uniq, max(1, block_texts)):
-        stop = min(start + max(1, block_texts), n_uniq)
-        step = None if progress is None else (lambda done, _total, at=start: progress(at + done, n_uniq))
-        prepared, X = fast.featurize(model, uniq_list[start:stop], workers=workers, progress=step,
-                                     task_size=chunk_size)
-        text_logits = model.decision(X)
+    blocks = fast.featurize_blocks(model, uniq_list, block_texts, workers=workers, progress=progress,
+                                   task_size=chunk_size, then=_read_texts)
+    for start, stop, prepared, X, readings in blocks:
+        own = _TextReading.join(readings)
+        text_logits = own.logits
         text_empty = np.array([not p for p in prepared], dtype=bool)
         lo, hi = np.searchsorted(sorted_codes, [start, stop])
         rows = order[lo:hi]
@@ -129,11 +127,9 @@ def classify_frame(
         # --- per distinct (text, dropdown, reason): sub-reason and evidence --
         key = pd.DataFrame({"t": local, "d": drop_codes[rows], "p": pred[rows]})
         combos, combo_codes = _unique_rows(key)
-        subs, evidence = _subs_and_evidence(model, X, combos, prepared, text_empty, drop_list, drop_label_idx)
-        ev_arr = np.empty(len(evidence), dtype=object)
-        ev_arr[:] = evidence
-        sub_rows[rows] = np.array(subs, dtype=object)[combo_codes]
-        ev_rows[rows] = ev_arr[combo_codes]
+        subs, evidence = _subs_and_evidence(model, X, own, combos, prepared, text_empty, drop_list, drop_label_idx)
+        sub_rows[rows] = subs[combo_codes]
+        ev_rows[rows] = evidence[combo_codes]
         del X, text_logits
         release_arrow_memory()
 
@@ -155,6 +151,40 @@ def classify_frame(
                     codes=(text_codes, uniq_texts, drop_codes, uniq_drops))
     for col in ("reason", "reason_zh", "sub_reason"):
         out[col] = out[col].astype("string")
+    return out
+
+
+class _TextReading:
+    """What each text says on its own: logits, its best reason, that reason's
+    evidence words and learned sub-reason.
+
+    Computed where the text's features are made (`_read_texts`, in the
+    featurising workers), because most rows end with their text's own best
+    reason; only rows that a dropdown moves elsewhere are explained again.
+    """
+
+    def __init__(self, logits: np.ndarray, best: np.ndarray, evidence: np.ndarray, subs: np.ndarray):
+        self.logits, self.best, self.evidence, self.subs = logits, best, evidence, subs
+
+    @staticmethod
+    def join(parts: list["_TextReading"]) -> "_TextReading":
+        if len(parts) == 1:
+            return parts[0]
+        return _TextReading(*(np.concatenate([getattr(p, k) for p in parts])
+                              for k in ("logits", "best", "evidence", "subs")))
+
+
+def _read_texts(model: ReasonModel, prepared: list[str], X) -> _TextReading:
+    logits = model.decision(X)
+    best = softmax(logits).argmax(axis=1)
+    return _TextReading(logits, best, _objects(model.explain(X, best)),
+                        _objects(model.predict_sub_reasons(X, best)))
+
+
+def _objects(values: list) -> np.ndarray:
+    """A 1-D object array of `values` (lists stay list elements, never a second axis)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
     return out
 
 
@@ -190,39 +220,47 @@ def _fuse(model: ReasonModel, row_logits: np.ndarray, row_drop: np.ndarray, row_
     return pred, conf, p_mal, conflict
 
 
-def _subs_and_evidence(model: ReasonModel, X, combos: pd.DataFrame, prepared: list[str],
+def _subs_and_evidence(model: ReasonModel, X, own: _TextReading, combos: pd.DataFrame, prepared: list[str],
                        text_empty: np.ndarray, drop_list: list[str],
-                       drop_label_idx: np.ndarray) -> tuple[list[str], list[list[str]]]:
+                       drop_label_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sub-reason and evidence words of each distinct (text, dropdown, reason)."""
-    # Evidence depends on the text and the reason only: explain each
-    # distinct (text, reason) pair once.
-    explained: list[list[str]] = []
-    if len(combos):
-        pairs, pair_codes = _unique_rows(combos[["t", "p"]])
-        X_pairs = X[pairs["t"].to_numpy()]  # one copy of the rows for both uses
-        by_pair = model.explain(X_pairs, pairs["p"].to_numpy())
-        explained = [by_pair[k] for k in pair_codes.tolist()]
-        # The learned sub-reason head reads the words; cue-word rules cover
-        # what it leaves unspecified and rows with only a dropdown reason.
-        sub_by_pair = model.predict_sub_reasons(X_pairs, pairs["p"].to_numpy())
-        learned = [sub_by_pair[k] for k in pair_codes.tolist()]
-    # Plain lists: indexing a pandas Index or NumPy array once per combination
-    # costs more than everything else in this loop.
-    drop_lbls = drop_label_idx.tolist()
-    empty = text_empty.tolist()
+    # Evidence depends on the text and the reason only: a text's own best
+    # reason is already explained; other (text, reason) pairs once each.
+    n = len(combos)
+    subs, evidence = np.empty(n, dtype=object), np.empty(n, dtype=object)
+    if not n:
+        return subs, evidence
+    pairs, pair_codes = _unique_rows(combos[["t", "p"]])
+    t, p = pairs["t"].to_numpy(), pairs["p"].to_numpy()
+    by_pair = own.evidence[t]
+    # The learned sub-reason head reads the words; cue-word rules cover
+    # what it leaves unspecified and rows with only a dropdown reason.
+    sub_by_pair = own.subs[t]
+    moved = np.flatnonzero(own.best[t] != p)
+    if len(moved):
+        X_moved = X[t[moved]]  # one copy of the rows for both uses
+        by_pair[moved] = _objects(model.explain(X_moved, p[moved]))
+        sub_by_pair[moved] = _objects(model.predict_sub_reasons(X_moved, p[moved]))
+    t, d, p = (combos[c].to_numpy() for c in ("t", "d", "p"))
+    empty = text_empty[t]
+    subs[:] = sub_by_pair[pair_codes]
+    subs[empty] = None
+    for j in np.flatnonzero(pd.isna(subs) | (subs == UNSPECIFIED)).tolist():
+        subs[j] = sub_reason_for(LABELS[p[j]], prepared[t[j]], drop_list[d[j]] if drop_list else "")
+    evidence[:] = by_pair[pair_codes]
+    # A dropdown reason that agrees with the tag (or is all there is) is evidence too.
+    if drop_list:
+        drop_lbl = drop_label_idx[d]
+        has_text = np.array([bool(x) for x in drop_list], dtype=bool)[d]
+        add = has_text & (drop_lbl >= 0) & (empty | (drop_lbl == p))
+    else:
+        add = np.zeros(n, dtype=bool)
     prefix = taxonomy.DROPDOWN_EVIDENCE_PREFIX
-    subs, evidence = [], []
-    for j, (t, d, p) in enumerate(zip(*(combos[c].tolist() for c in ("t", "d", "p")))):
-        drop_text = drop_list[d] if drop_list else ""
-        sub = None if empty[t] else learned[j]
-        if sub is None or sub == UNSPECIFIED:
-            sub = sub_reason_for(LABELS[p], prepared[t] if t < len(prepared) else "", drop_text)
-        subs.append(sub)
-        words = [] if empty[t] else list(explained[j])
-        drop_lbl = drop_lbls[d] if drop_lbls else -1
-        if drop_text and (empty[t] or drop_lbl == p) and drop_lbl >= 0:
-            words.append(f"{prefix}{drop_text}")
-        evidence.append(words)
+    for j in np.flatnonzero(add | empty).tolist():
+        words = [] if empty[j] else list(evidence[j])
+        if add[j]:
+            words.append(f"{prefix}{drop_list[d[j]]}")
+        evidence[j] = words
     return subs, evidence
 
 

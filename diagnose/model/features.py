@@ -24,18 +24,20 @@ checks it); only the way of computing them differs:
   bigrams are looked up once per distinct token / token pair. The result is
   the same canonical CSR count matrix that scikit-learn's `CountVectorizer`
   builds with the model's analyzers.
-* **Spreading distinct texts over processes.** `featurize` splits a large
-  batch into slices that forked worker processes featurise (the model and
-  the jieba dictionary are inherited from the parent at fork time, so they
-  are loaded once); the slices are stacked back in order, so the matrix is
-  identical to a one-process run.
+* **Spreading distinct texts over processes.** `featurize_blocks` splits a
+  large batch into slices that worker processes featurise. They are forked
+  once per batch, after the model, both jieba dictionaries and the folding
+  tables are loaded, so nothing is loaded twice and each worker's cache of
+  segmented blocks stays warm; forking a fresh pool per block cost more
+  than the second core gave. The slices are stacked back in order, so the
+  matrix is identical to a one-process run.
 """
 from __future__ import annotations
 
 import os
 import re
 import sys
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -485,10 +487,20 @@ def _csr(rows: list[np.ndarray], cols: list[np.ndarray], shape: tuple[int, int])
 # Parallel featurisation of distinct texts
 # ---------------------------------------------------------------------------
 _worker_model = None
+_worker_then = None
+
+# What a worker may compute from a slice's features besides them: a
+# module-level function (model, prepared, X) -> anything picklable.
+ThenFn = Callable[[object, list, sp.csr_matrix], object]
 
 
-def _featurize_slice(texts: list) -> tuple[list[str], sp.csr_matrix]:
-    return _worker_model.prepared_and_matrix(texts)
+def _featurize_slice(texts: list) -> tuple[list[str], sp.csr_matrix, object]:
+    return _slice_result(_worker_model, _worker_then, texts)
+
+
+def _slice_result(model, then: ThenFn | None, texts: list) -> tuple[list[str], sp.csr_matrix, object]:
+    prepared, X = model.prepared_and_matrix(texts)
+    return prepared, X, (None if then is None else then(model, prepared, X))
 
 
 def default_workers() -> int:
@@ -509,46 +521,101 @@ def featurize(
     progress: Callable[[int, int], None] | None = None,
     task_size: int = TASK_SIZE,
 ) -> tuple[list[str], sp.csr_matrix]:
-    """(prepared texts, feature matrix) of `texts`, in order; same as `model.features`.
-
-    With more than one worker and at least PARALLEL_MIN texts, slices of
-    `task_size` texts go to forked worker processes; otherwise everything
-    runs here. Either way the result is identical.
-    """
+    """(prepared texts, feature matrix) of `texts`, in order; same as `model.features`."""
     texts = list(texts)
-    n = len(texts)
-    workers = default_workers() if workers is None else max(1, workers)
-    slices = [texts[i : i + task_size] for i in range(0, n, task_size)]
     prepared: list[str] = []
     blocks: list[sp.csr_matrix] = []
-    if workers > 1 and n >= PARALLEL_MIN and _can_fork():
-        import concurrent.futures as cf
-        import multiprocessing as mp
-
-        global _worker_model
-        _worker_model = model
-        rust_tokenizer()  # load the dictionary once, before forking
-        done = 0
-        with cf.ProcessPoolExecutor(max_workers=min(workers, len(slices)), mp_context=mp.get_context("fork")) as ex:
-            for part, (prep, X) in zip(slices, ex.map(_featurize_slice, slices)):
-                prepared.extend(prep)
-                blocks.append(X)
-                done += len(part)
-                if progress:
-                    progress(done, n)
-        _worker_model = None
-    else:
-        done = 0
-        for part in slices:
-            prep, X = model.prepared_and_matrix(part)
-            prepared.extend(prep)
-            blocks.append(X)
-            done += len(part)
-            if progress:
-                progress(done, n)
+    for _start, _stop, prep, X, _then in featurize_blocks(model, texts, max(1, len(texts)), workers=workers,
+                                                   progress=progress, task_size=task_size):
+        prepared.extend(prep)
+        blocks.append(X)
     if not blocks:
         return prepared, sp.csr_matrix((0, len(model.feature_names)))
-    return prepared, sp.vstack(blocks, format="csr")
+    return prepared, blocks[0]
+
+
+def featurize_blocks(
+    model,
+    texts: Sequence[object],
+    block_texts: int,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    task_size: int = TASK_SIZE,
+    then: ThenFn | None = None,
+) -> Iterator[tuple[int, int, list[str], sp.csr_matrix, list]]:
+    """(start, stop, prepared texts, feature matrix, results of `then`) of each
+    run of `block_texts` texts, in order; each block's features the same as
+    `model.features` of its texts.
+
+    `then(model, prepared, X)` runs on each slice where its features are
+    made, so per-text work that needs only the text's own row (scores,
+    explanations) shares the workers instead of waiting for the caller; the
+    block carries one result per slice, in order.
+
+    With more than one worker and at least PARALLEL_MIN texts, slices of
+    `task_size` texts go to worker processes forked once for the whole
+    batch: each keeps its segmentation cache warm from slice to slice, and
+    while the caller works on one block the workers already featurise the
+    next (at most about one block ahead, which bounds the memory in flight).
+    Otherwise everything runs here. Either way the result is identical.
+    """
+    n = len(texts)
+    block_texts, task_size = max(1, block_texts), max(1, task_size)
+    bounds = [(a, min(a + block_texts, n)) for a in range(0, n, block_texts)]
+    # Slices never cross a block boundary, so a block is whole slices.
+    slices = [(a, min(a + task_size, b)) for a, b in bounds for a in range(a, b, task_size)]
+    workers = default_workers() if workers is None else max(1, workers)
+    if workers > 1 and n >= PARALLEL_MIN and len(slices) > 1 and _can_fork():
+        parts = _forked_parts(model, then, texts, slices, workers, ahead=-(-block_texts // task_size) + workers)
+    else:
+        parts = (_slice_result(model, then, list(texts[a:b])) for a, b in slices)
+    done = 0
+    for a, b in bounds:
+        prepared: list[str] = []
+        mats: list[sp.csr_matrix] = []
+        thens: list = []
+        while done < b:
+            prep, X, extra = next(parts)
+            prepared.extend(prep)
+            mats.append(X)
+            thens.append(extra)
+            done += len(prep)
+            if progress:
+                progress(done, n)
+        yield a, b, prepared, (mats[0] if len(mats) == 1 else sp.vstack(mats, format="csr")), thens
+
+
+def _forked_parts(model, then: ThenFn | None, texts: Sequence[object], slices: list[tuple[int, int]],
+                  workers: int, ahead: int) -> Iterator[tuple[list[str], sp.csr_matrix, object]]:
+    """Each slice's (prepared, matrix), in order, from one pool of forked workers
+    that is given at most `ahead` slices beyond the one being waited for."""
+    import collections
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    global _worker_model, _worker_then
+    _worker_model, _worker_then = model, then
+    # Everything a worker would otherwise build for itself, built once before forking.
+    rust_tokenizer()
+    textmod.tokenizer()
+    prepare_many(["预热"])
+    pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(slices)), mp_context=mp.get_context("fork"))
+    try:
+        queue: collections.deque = collections.deque()
+        todo = iter(slices)
+        for a, b in todo:
+            queue.append(pool.submit(_featurize_slice, list(texts[a:b])))
+            if len(queue) > ahead:
+                break
+        while queue:
+            part = queue.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                queue.append(pool.submit(_featurize_slice, list(texts[nxt[0]:nxt[1]])))
+            yield part
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _worker_model = _worker_then = None
 
 
 def _can_fork() -> bool:

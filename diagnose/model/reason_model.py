@@ -41,7 +41,6 @@ import hashlib
 import io
 import json
 import math
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,15 +48,13 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from diagnose import settings
 from diagnose.errors import ModelFileError
 from diagnose.model import evidence
 from diagnose.model import features as fast
-from diagnose.model.estimator import fit_linear, fit_sub_head
 from diagnose.model import text as textmod
+from diagnose.model.filehash import card_sha256, hash_record_path, recorded_sha256, write_hash_record
 from diagnose.taxonomy import LABELS, SUB_REASONS
 
 _SUB_LABEL = {s.key: s.label for s in SUB_REASONS}
@@ -89,13 +86,6 @@ _FLOAT_DTYPES = (np.dtype("<f8"), np.dtype("<f4"))
 # larger vocabularies while refusing a zip bomb before it is inflated.
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
-HASH_SUFFIX = ".sha256"
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-# How the model card beside a model file states that file's SHA-256 (written
-# by diagnose.model.training; checked by load_model when the card names the file).
-CARD_NAME = "MODEL_CARD.md"
-CARD_HASH_LINE = "File SHA-256 of `{name}`: `{digest}`"
-_CARD_HASH_RE = re.compile(r"File SHA-256 of `([^`]+)`: `([0-9a-f]{64})`")
 
 
 @dataclass(frozen=True)
@@ -207,15 +197,27 @@ class ReasonModel:
         self.sub_intercept = np.zeros(0) if sub_intercept is None else np.asarray(sub_intercept, dtype=np.float64)
         self.feature_names = np.concatenate([self.word_vocab, self.char_vocab])
         self._word_index = {t: i for i, t in enumerate(self.word_vocab.tolist())}
-        self._word_cv = CountVectorizer(analyzer=word_features, vocabulary=self._word_index)
-        self._char_cv = CountVectorizer(
-            analyzer=make_char_features(self.params.char_ngram_max),
-            vocabulary={t: i for i, t in enumerate(self.char_vocab.tolist())},
-        )
+        self._vectorizers: tuple | None = None
         self._char_index = fast.CharIndex(self.char_vocab.tolist(), self.params.char_ngram_max)
         self.version: str = meta.get("version", "unsaved")
 
     # -- features ----------------------------------------------------------
+    def _count_vectorizers(self) -> tuple:
+        """scikit-learn's counting with this vocabulary: the reference path, and the
+        fallback for vocabularies `CharIndex` cannot hold. Built on first use,
+        because importing scikit-learn costs over a second that tagging with
+        the fast paths never needs."""
+        if self._vectorizers is None:
+            from sklearn.feature_extraction.text import CountVectorizer
+
+            words = CountVectorizer(analyzer=word_features, vocabulary=self._word_index)
+            chars = CountVectorizer(
+                analyzer=make_char_features(self.params.char_ngram_max),
+                vocabulary={t: i for i, t in enumerate(self.char_vocab.tolist())},
+            )
+            self._vectorizers = (words, chars)
+        return self._vectorizers
+
     def features(self, raw_texts: Iterable[object]) -> Features:
         """Normalise, focus and tokenise texts; build the TF-IDF matrix.
 
@@ -242,7 +244,7 @@ class ReasonModel:
         if self._char_index.supported:
             cc = self._char_index.counts(prepared)
         else:
-            cc = self._char_cv.transform(prepared)
+            cc = self._count_vectorizers()[1].transform(prepared)
         return prepared, ids, lens, self._tfidf_matrix(wc, cc)
 
     def features_reference(self, raw_texts: Iterable[object]) -> Features:
@@ -252,7 +254,8 @@ class ReasonModel:
         return Features(prepared, tokens, self._matrix(prepared, tokens))
 
     def _matrix(self, prepared: list[str], tokens: list[list[str]]) -> sp.csr_matrix:
-        return self._tfidf_matrix(self._word_cv.transform(tokens), self._char_cv.transform(prepared))
+        words, chars = self._count_vectorizers()
+        return self._tfidf_matrix(words.transform(tokens), chars.transform(prepared))
 
     def _tfidf_matrix(self, word_counts: sp.csr_matrix, char_counts: sp.csr_matrix) -> sp.csr_matrix:
         xw = _tfidf(word_counts, self.word_idf)
@@ -331,6 +334,10 @@ class ReasonModel:
         sub_reasons: Sequence[str] | None = None,
     ) -> "ReasonModel":
         """Train on raw texts and label keys; deterministic for the same input."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from diagnose.model.estimator import fit_linear
+
         params = params or ModelParams()
         y = np.array([LABELS.index(lbl) for lbl in labels])
         prepared = [textmod.prepare(t) for t in texts]
@@ -379,11 +386,18 @@ class ReasonModel:
         # allowed[label, class]: the classes that compete for rows of that label
         allowed = np.array([[o == lbl for o in owner] for lbl in LABELS], dtype=bool)
         label_idx = np.asarray(label_idx, dtype=np.int64)
-        scores = np.asarray(X @ self.sub_coef.T) + self.sub_intercept
-        scores[~allowed[label_idx]] = -np.inf
-        best = scores.argmax(axis=1)
         names = np.array(["unspecified" if k.startswith("unspecified:") else k for k in keys] + [None], dtype=object)
-        best[~allowed[label_idx].any(axis=1)] = len(keys)
+        best = np.full(X.shape[0], len(keys), dtype=np.int64)
+        # Only a label's own classes compete, so each label's rows are scored
+        # against those alone (a few of the head's classes): the same sums,
+        # in the same order, as scoring every class and masking the rest.
+        for lbl in np.unique(label_idx).tolist():
+            classes = np.flatnonzero(allowed[lbl])
+            if not len(classes):
+                continue
+            rows = np.flatnonzero(label_idx == lbl)
+            scores = np.asarray(X[rows] @ self.sub_coef[classes].T) + self.sub_intercept[classes]
+            best[rows] = classes[scores.argmax(axis=1)]
         return names[best].tolist()
 
 
@@ -428,7 +442,7 @@ def select_features(xw: sp.csr_matrix, xc: sp.csr_matrix, y: np.ndarray, params:
 
 def _renormalise(x: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
     """The kept columns of an L2-normalised TF-IDF block, L2-normalised again."""
-    return normalize(x.tocsc()[:, keep].tocsr(), norm="l2", copy=False).tocsr()
+    return l2_rows(x.tocsc()[:, keep].tocsr())
 
 
 def _fit_sub_reasons(X, labels, sub_reasons, params: ModelParams):
@@ -444,6 +458,8 @@ def _fit_sub_reasons(X, labels, sub_reasons, params: ModelParams):
     if len(rows) == 0 or len({target[i] for i in rows}) < 2:
         return (), np.zeros((0, n_feat)), np.zeros(0)
     y = np.array([target[i] for i in rows])
+    from diagnose.model.estimator import fit_sub_head
+
     return fit_sub_head(X[rows], y, params.nb_alpha)
 
 
@@ -451,7 +467,24 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear TF × IDF, L2-normalised: what TfidfVectorizer computes."""
     counts = counts.astype(np.float64).tocsr()
     counts.data = 1.0 + np.log(counts.data)
-    return normalize(counts @ sp.diags(idf), norm="l2", copy=False).tocsr()
+    return l2_rows((counts @ sp.diags(idf)).tocsr())
+
+
+def l2_rows(x: sp.csr_matrix) -> sp.csr_matrix:
+    """Each row scaled to unit L2 norm (all-zero rows left alone), in place.
+
+    The same floats as `sklearn.preprocessing.normalize(x, norm="l2")`
+    (tests/test_perf_equivalence.py): the squares are summed row by row in
+    storage order (scipy's CSR product does) and each value divided by its
+    row's norm, as scikit-learn's loop does. Written here so that tagging
+    never imports scikit-learn.
+    """
+    squares = x.copy()
+    squares.data = squares.data * squares.data
+    norms = np.sqrt(squares @ np.ones(x.shape[1]))
+    norms[norms == 0.0] = 1.0
+    x.data = x.data / np.repeat(norms, np.diff(x.indptr))
+    return x
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -478,68 +511,6 @@ def _write_member(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     zf.writestr(info, buf.getvalue())
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (hex), read in blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def hash_record_path(path: str | Path) -> Path:
-    """Where the SHA-256 of a model file is recorded: ``<file>.sha256`` beside it."""
-    path = Path(path)
-    return path.with_name(path.name + HASH_SUFFIX)
-
-
-def write_hash_record(path: str | Path, digest: str | None = None) -> str:
-    """Record a model file's SHA-256 beside it (``sha256sum`` format); returns the digest.
-
-    `ReasonModel.save` calls it for every model it writes. Calling it on an
-    existing file is how someone declares that file trusted.
-    """
-    path = Path(path)
-    digest = digest or file_sha256(path)
-    hash_record_path(path).write_text(f"{digest}  {path.name}\n", encoding="ascii")
-    return digest
-
-
-def recorded_sha256(path: str | Path) -> str | None:
-    """The SHA-256 recorded for a model file, or None when there is no record."""
-    record = hash_record_path(path)
-    try:
-        text = record.read_text(encoding="ascii", errors="replace").strip()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ModelFileError(f"cannot read the recorded hash ({exc})", file=str(record),
-                             code="model_record_unreadable", params={"reason": str(exc)}) from None
-    digest = text.split()[0].lower() if text else ""
-    if not _HEX64.match(digest):
-        raise ModelFileError(
-            "the recorded hash is not a SHA-256 hex digest",
-            file=str(record),
-            hint="rebuild the model with `python -m diagnose train` or restore both files from the repository",
-            code="model_record_bad",
-        )
-    return digest
-
-
-def card_sha256(path: str | Path) -> str | None:
-    """The SHA-256 the model card beside `path` states for that file, if it names it."""
-    path = Path(path)
-    card = path.with_name(CARD_NAME)
-    try:
-        text = card.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    for file_name, digest in _CARD_HASH_RE.findall(text):
-        if file_name == path.name:
-            return digest
-    return None
 
 
 def _read_members(path: Path | io.BytesIO, name: str) -> dict[str, np.ndarray]:

@@ -22,14 +22,8 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from diagnose import settings, taxonomy
 from diagnose.errors import InputError
 from diagnose.model.baseline import keyword_predict
-from diagnose.model.reason_model import (
-    CARD_HASH_LINE,
-    DEFAULT_MODEL_PATH,
-    ModelParams,
-    ReasonModel,
-    recorded_sha256,
-    write_hash_record,
-)
+from diagnose.model.filehash import CARD_HASH_LINE, recorded_sha256, write_hash_record
+from diagnose.model.reason_model import DEFAULT_MODEL_PATH, ModelParams, ReasonModel
 
 ROOT = settings.ROOT
 CORPUS_DIR = settings.CORPUS_DIR

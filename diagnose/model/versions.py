@@ -150,7 +150,8 @@ def retrain(store, progress: Callable[[float, str], None] | None = None,
     `previous` is then the shop's model before, or "install" when it had none.
     """
     from diagnose.model import training
-    from diagnose.model.reason_model import load_model, write_hash_record
+    from diagnose.model.filehash import write_hash_record
+    from diagnose.model.reason_model import load_model
 
     before = active_model_path(shop)
     previous = load_model(before).version if before else ("install" if shop else "shipped")
