@@ -190,3 +190,31 @@ def test_a_stray_quote_on_a_line_with_a_lone_cr_is_read_not_crashed():
     result = read_exports([("export.csv", b"\xff\xfe" + text.encode("utf-16-le"))])
     assert len(result.frame) == 1
     assert result.frame["row_issues"].iloc[0] == "text:stray_quote"
+
+
+@pytest.mark.parametrize("slice_rows", [1, 3, 7])
+def test_slices_write_the_same_bytes_as_one_pass(slice_rows):
+    # Choices that read a whole column must not change with the slice: the dates
+    # column is at midnight only in its first rows, the object column holds
+    # bools only in its first rows, and an all-bool object column stays TRUE/FALSE.
+    df = pd.concat([_awkward()] * 3, ignore_index=True)
+    n = len(df)
+    df["late"] = pd.to_datetime(["2024-05-01 00:00"] * (n - 1) + ["2024-05-02 10:00"])
+    df["late_arrow"] = df["late"].astype("timestamp[us][pyarrow]")
+    df["bools_first"] = pd.Series([True, False, True] + ["yes"] * (n - 3), dtype=object)
+    df["all_bools"] = pd.Series([True, None, False] * (n // 3), dtype=object)
+    whole, sliced = io.BytesIO(), io.BytesIO()
+    table, names = export._csv_ready(df, False)
+    csvwrite.write_csv(table, whole, names, export.LIST_SEPARATORS, slice_rows=10**9)
+    csvwrite.write_csv(table, sliced, names, export.LIST_SEPARATORS, slice_rows=slice_rows)
+    assert sliced.getvalue() == whole.getvalue()
+    assert export.to_csv_bytes(df.drop(columns="late_arrow"), redact=False) == _pandas_csv(df.drop(columns="late_arrow"))
+    assert b"2024-05-01 00:00:00" in whole.getvalue() and b"TRUE" in whole.getvalue()
+
+
+def test_a_string_among_word_lists_is_written_whole():
+    values = np.empty(4, dtype=object)
+    values[:] = ["abc", ["x", "y"], None, "=1"]
+    df = pd.DataFrame({"evidence": values})
+    assert export.to_csv_bytes(df, redact=False) == _pandas_csv(df)
+    assert "abc" in export.to_csv_bytes(df, redact=False).decode("utf-8-sig")

@@ -35,6 +35,9 @@ _WS = "".join(f"\\x{{{ord(c):x}}}" for c in PY_WHITESPACE)
 RISKY = rf"^(?:[\t\r\n]|[{_WS}]*[=+\-@])"
 _NEEDS_QUOTES = '[,"\r\n]'
 BATCH_ROWS = 131_072
+# Rows formatted at once by `write_csv`: a slice's formatted columns, not the
+# whole table's (about the size of the file), are what it holds in memory.
+SLICE_ROWS = 262_144
 # What a column's text still needs (see `column_text`).
 TEXT, OTHER, PLAIN = "text", "other", "plain"
 EOL = "\r\n"
@@ -207,9 +210,11 @@ def object_text(values: np.ndarray, sep: str) -> tuple[Any, Any]:
         take = pa.array(codes)
         return text.take(take), (textual.take(take) if textual is not None else None)
     try:  # lists of strings (evidence words), missing values among them
-        lists = pa.array(values, pa.large_list(pa.large_string()), from_pandas=True)
-        if not lists.flatten().null_count:  # a None word would be "None" in Python's join
-            return pc.binary_join(lists, _s(sep)), None
+        # (Arrow would take a string among them for a list of its characters)
+        if not any(isinstance(v, str) for v in values.tolist()):
+            lists = pa.array(values, pa.large_list(pa.large_string()), from_pandas=True)
+            if not lists.flatten().null_count:  # a None word would be "None" in Python's join
+                return pc.binary_join(lists, _s(sep)), None
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
         pass
     converted = [_cell_text(v, sep) for v in values.tolist()]
@@ -373,12 +378,58 @@ def write_rows(columns: list[Any], n_rows: int, write: Callable[[Any], Any], bat
 
 
 def write_csv(df: pd.DataFrame, out: IO[bytes], names: list[str], separators: dict,
-              date_only: dict | None = None) -> None:
-    """The table as UTF-8-with-BOM CSV into `out` (a binary file); `names` are the guarded headers."""
+              date_only: dict | None = None, slice_rows: int = SLICE_ROWS) -> None:
+    """The table as UTF-8-with-BOM CSV into `out` (a binary file); `names` are the guarded headers.
+
+    Formatted `slice_rows` rows at a time. The two choices that read a
+    whole column (datetimes written as dates when all are at midnight; an
+    object column of bools written as TRUE/FALSE) are made on the whole
+    table first, so the bytes are the same whatever the slice size.
+    """
     out.write(b"\xef\xbb\xbf" + header_line(names))
     if not len(df) or not df.shape[1]:
         return
-    write_rows(csv_columns(df, separators, date_only), len(df), out.write)
+    if len(df) > slice_rows:
+        date_only, df = _whole_column_choices(df, dict(date_only or {}))
+    for start in range(0, len(df), max(1, slice_rows)):
+        part = df.iloc[start:start + max(1, slice_rows)]
+        write_rows(csv_columns(part, separators, date_only), len(part), out.write)
+
+
+def _whole_column_choices(df: pd.DataFrame, date_only: dict) -> tuple[dict, pd.DataFrame]:
+    """(date_only with every datetime column decided, the table with its bool-like
+    object columns as pandas booleans and other object columns kept off the bool path)."""
+    columns = {}
+    for i, col in enumerate(df.columns):
+        s = df.iloc[:, i]
+        dtype = s.dtype
+        if isinstance(dtype, pd.ArrowDtype):
+            pa, _pc = _pa()
+            t = dtype.pyarrow_dtype
+            if (pa.types.is_timestamp(t) or pa.types.is_date(t)) and str(col) not in date_only:
+                as_numpy = pd.Series(s.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT")))
+                date_only[str(col)] = _is_date_only(as_numpy)
+        elif pd.api.types.is_datetime64_any_dtype(dtype) and str(col) not in date_only:
+            date_only[str(col)] = _is_date_only(s)
+        elif dtype == object:
+            values = s.to_numpy(dtype=object)
+            if _bool_like_object(values):
+                columns[i] = s.astype("boolean")
+            elif _any_bool(values):
+                columns[i] = s.map(_bool_as_text)  # as `_cell_text` writes a bool among other values
+    if columns:
+        df = df.copy(deep=False)
+        for i, s in columns.items():
+            df.isetitem(i, s)
+    return date_only, df
+
+
+def _any_bool(values: np.ndarray) -> bool:
+    return any(isinstance(v, (bool, np.bool_)) for v in values)
+
+
+def _bool_as_text(value: Any) -> Any:
+    return str(bool(value)) if isinstance(value, (bool, np.bool_)) else value
 
 
 def arrow_table(df: pd.DataFrame, names: list[str]) -> Any:
