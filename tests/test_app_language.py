@@ -106,3 +106,27 @@ def test_pareto_shows_every_sku_label():
     df["cum_share"] = df["amount"].cumsum() / df["amount"].sum()
     bars = charts.pareto(df, "zh").to_dict()["layer"][0]
     assert bars["encoding"]["x"]["axis"]["labelOverlap"] is False
+
+
+def test_every_chart_kind_is_valid_vega_lite_though_reruns_skip_the_check():
+    import jsonschema
+
+    from ui import charts
+
+    reasons = pd.DataFrame({"reason": ["quality", "sizing"], "reason_name": ["质量问题", "尺码问题"],
+                            "count": [30, 10], "amount": [300.0, 90.5], "share": [0.75, 0.25]})
+    subs = pd.DataFrame({"reason_name": ["质量问题", "尺码问题"], "sub_name": ["开线", "偏小"], "count": [5, 3]})
+    heat = pd.DataFrame({"sku": ["A", "A", "B"], "reason_name": ["质量问题", "尺码问题", "质量问题"],
+                         "count": [3, 1, 2], "share": [0.75, 0.25, 1.0]})
+    pareto = pd.DataFrame({"sku": ["A", "B"], "amount": [300.0, 100.0], "cum_share": [0.75, 1.0]})
+    built = [charts.reason_bar(reasons, "zh"), charts.reason_bar(reasons, "en", "amount"),
+             charts.sub_reason_bar(subs, "zh"), charts.trend(_trend_frame(True), "zh"),
+             charts.trend(_trend_frame(False), "en"), charts.heatmap(heat, "zh"), charts.pareto(pareto, "zh")]
+    for chart in built:
+        checked = type(chart).to_dict(chart, validate=True)  # raises on a spec the schema rejects
+        assert chart.to_dict() == checked  # what Streamlit sends is the same spec, unchecked
+    broken = charts.reason_bar(reasons, "zh")
+    object.__setattr__(broken, "to_dict", type(broken).to_dict.__get__(broken))
+    broken.height = "tall"  # not a number: the schema check must catch it
+    with pytest.raises(jsonschema.ValidationError):
+        type(broken).to_dict(broken, validate=True)

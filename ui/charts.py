@@ -7,6 +7,8 @@ label so a reason looks the same in every chart.
 """
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import pandas as pd
 
@@ -29,9 +31,22 @@ def _base(chart: alt.Chart, height: int = 300) -> alt.Chart:
     on top of `height` (Streamlit's default ``fit`` squeezed them into it, so
     20 sub-reason bars got 13 px each and their labels overlapped).
     """
-    return chart.properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
+    return _unvalidated(chart.properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
         labelFont=FONT, titleFont=FONT, orient="bottom", columns=4
-    ).configure_text(font=FONT)
+    ).configure_text(font=FONT))
+
+
+def _unvalidated(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart, turned into Vega-Lite without checking it against the schema.
+
+    Streamlit calls ``to_dict()`` on every rerun, and Altair then validates
+    the whole spec with jsonschema: a fifth of a filter change's rerun, for
+    charts whose shape this module fixes. tests/test_app_language.py checks
+    every chart kind against the schema instead. (Set on the instance past
+    Altair's ``__setattr__``, which would store it as a chart property.)
+    """
+    object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, validate=False))
+    return chart
 
 
 def reason_bar(df: pd.DataFrame, lang: str, measure: str = "count") -> alt.Chart:

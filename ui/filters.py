@@ -88,12 +88,28 @@ def clear_filters(dataset_key: str) -> None:
         st.session_state.pop(widget_key(name, dataset_key), None)
 
 
+def _choices(table: pd.DataFrame, dataset_key: str) -> dict:
+    """The date bounds and every filter's options of a dataset, worked out once per session.
+
+    They depend on the whole table only, which a dataset key fixes, while
+    every filter change reruns the script: scanning a 100k-row table for
+    them each time was a sixth of a filter change's rerun.
+    """
+    memo = st.session_state.setdefault("_filter_choices", {})
+    if dataset_key not in memo:
+        memo.clear()  # one dataset at a time: a new upload drops the last one's
+        memo[dataset_key] = {"dates": _date_bounds(table), "sku": _product_options(table),
+                             **{col: _options(table, col) for col in ("platform", "shop", "return_type")}}
+    return memo[dataset_key]
+
+
 def render(table: pd.DataFrame, dataset_key: str, lang: str) -> Filters:
     """Draw the filter widgets in the sidebar and return the selection."""
     sb = st.sidebar
     sb.subheader(t("filters"))
     f = Filters()
-    bounds = _date_bounds(table)
+    choices = _choices(table, dataset_key)
+    bounds = choices["dates"]
     if bounds is not None:
         lo, hi = bounds
         value = sb.date_input(t("f_dates"), value=(lo, hi), min_value=lo, max_value=hi,
@@ -109,7 +125,7 @@ def render(table: pd.DataFrame, dataset_key: str, lang: str) -> Filters:
         f = replace(f, date_from=d0, date_to=d1, dates_narrowed=(d0, d1) != (lo, hi))
 
     def multi(name: str, column: str, label: str, fmt=str, options=None):
-        opts = options if options is not None else _options(table, column)
+        opts = options if options is not None else choices[column]
         if len(opts) <= 1 and name not in ("reason", "sku"):
             return ()
         chosen = sb.multiselect(label, opts, format_func=fmt, placeholder=t("f_all"),
@@ -120,7 +136,7 @@ def render(table: pd.DataFrame, dataset_key: str, lang: str) -> Filters:
         f,
         platforms=multi("platform", "platform", t("f_platform"), lambda k: platform_name(k, lang)),
         shops=multi("shop", "shop", t("f_shop")),
-        skus=multi("sku", "sku", t("f_sku"), options=_product_options(table)),
+        skus=multi("sku", "sku", t("f_sku"), options=choices["sku"]),
         reasons=multi("reason", "reason", t("f_reason"), lambda k: label_name(k, lang), options=list(LABELS)),
         return_types=multi("return_type", "return_type", t("f_return_type"), lambda k: return_type_name(k, lang)),
     )
