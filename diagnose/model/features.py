@@ -563,7 +563,7 @@ def featurize_blocks(
     block_texts, task_size = max(1, block_texts), max(1, task_size)
     bounds = [(a, min(a + block_texts, n)) for a in range(0, n, block_texts)]
     # Slices never cross a block boundary, so a block is whole slices.
-    slices = [(a, min(a + task_size, b)) for a, b in bounds for a in range(a, b, task_size)]
+    slices = [(at, min(at + task_size, stop)) for start, stop in bounds for at in range(start, stop, task_size)]
     workers = default_workers() if workers is None else max(1, workers)
     if workers > 1 and n >= PARALLEL_MIN and len(slices) > 1 and _can_fork():
         parts = _forked_parts(model, then, texts, slices, workers, ahead=-(-block_texts // task_size) + workers)
