@@ -225,6 +225,58 @@ def redact_spans(text: str) -> Redacted:
     return Redacted(orig, tuple(r for r in removed if r))
 
 
+def _needs_work_pattern() -> re.Pattern[str]:
+    """One regex that a folded text must match for any rule to change it (a necessary condition).
+
+    Why: `redact_frame` sends every candidate text through all rules, and
+    generated texts (the risk table's evidence, ~100k distinct strings on a
+    million rows) are candidates only for words no rule redacts — the
+    skipped-signal note names 电话/地址 on every row. Per rule, what must be
+    present for it to give a span:
+
+    * the digit rules (ID card, mobile, bank card, landline): four digits in
+      a row — each pattern holds ``\\d{4}`` or a longer run;
+    * the labelled address: its cue followed, within the 60 characters its
+      value may span, by a character `_ADDRESS_VALUE` needs (a value without
+      one is dropped as a complaint, "地址不对");
+    * every other rule: its own trigger, which `redact_spans` tests before
+      running it.
+
+    A text matching none is returned as it is by `redact_spans` (no rule
+    changes it, so no later rule sees a changed text). Built from the rules
+    themselves so the two cannot drift apart.
+    """
+    address = _RULES[8][0].pattern
+    head, tail = address.split("(?P<v>", 1)
+    value_chars = tail[: tail.index("]{2,60}") + 1]
+    value_word = _ADDRESS_VALUE.pattern.replace(r"st\b", "st")  # a looser test: still necessary
+    address_screen = head + "(?=" + value_chars + "{0,59}?(?:" + value_word + "))"
+    parts = [_TRIGGERS[0].pattern, r"\d{4}"]
+    parts += [("(?i:" + _TRIGGERS[i].pattern + ")") if _TRIGGERS[i].flags & re.IGNORECASE else _TRIGGERS[i].pattern
+              for i in (6, 7, 9, 10, 11)]
+    parts.append("(?i:" + address_screen + ")")
+    return re.compile("|".join("(?:" + p + ")" for p in parts))
+
+
+_NEEDS_WORK = _needs_work_pattern()
+
+
+def redact_many(texts: Iterable[object]) -> list[Redacted]:
+    """`[redact_spans(t) for t in texts]` (non-strings come back unchanged, nothing removed).
+
+    Texts that cannot change (`_NEEDS_WORK` finds nothing in their fold)
+    skip the rules; the rest take `redact_spans` itself.
+    """
+    out: list[Redacted] = []
+    needs = _NEEDS_WORK.search
+    for text in texts:
+        if not isinstance(text, str) or not text or not needs(_fold(text)):
+            out.append(Redacted(text, ()))
+        else:
+            out.append(redact_spans(text))
+    return out
+
+
 def redact_text(text: object) -> object:
     """One text with personal data replaced by typed placeholders; non-strings unchanged."""
     if not isinstance(text, str):
@@ -431,7 +483,7 @@ def redact_frame(df: pd.DataFrame, salt: str | None = None) -> pd.DataFrame:
             continue
         # each distinct text once: titles, dropdowns and template texts repeat a lot
         codes, uniques = pd.factorize(s[hit])
-        results = [redact_spans(u) if isinstance(u, str) else Redacted(u, ()) for u in uniques]
+        results = redact_many(uniques)
         new = s.copy()
         new[hit] = np.array([r.text for r in results], dtype=object)[codes]
         out.isetitem(i, new)

@@ -157,6 +157,90 @@ def _t2s() -> dict[int, str]:
     return _T2S
 
 
+# Code points whose folding can be looked up one at a time (see `_FoldTable`): ASCII,
+# Latin-1, general punctuation, CJK punctuation and ideographs, full-width forms.
+_PLAIN_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x3000, 0x303F), (0x3400, 0x4DBF),
+                 (0x4E00, 0x9FFF), (0xFF01, 0xFFEF))
+
+
+class _FoldTable:
+    """Per code point: is it *plain*, and what `fold_texts` turns it into.
+
+    A character is plain when NFKC makes it exactly one character, neither
+    it nor that result combines with a neighbour (canonical class 0, and no
+    conjoining Hangul jamo, which compose with each other at class 0), and
+    lower-casing (Arrow's, as pandas' ``str.lower`` on these columns) and
+    the traditional → simplified table each keep it one character. A text
+    of plain characters is folded by looking each one up (all three steps
+    work character by character on such text); any other text takes the
+    per-string path.
+    """
+
+    def __init__(self) -> None:
+        import unicodedata
+
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self.plain = np.zeros(0x110000, dtype=bool)
+        self.mapped = np.arange(0x110000, dtype=np.uint32)
+        t2s = _t2s()
+        points, images = [], []
+        for lo, hi in _PLAIN_RANGES:
+            for cp in range(lo, hi + 1):
+                c = chr(cp)
+                n = unicodedata.normalize("NFKC", c)
+                if (len(n) == 1 and not unicodedata.combining(c) and not unicodedata.combining(n)
+                        and not 0x1100 <= ord(n) <= 0x11FF):  # half-width Hangul becomes jamo that compose
+                    points.append(cp)
+                    images.append(n)
+        lowered = pc.utf8_lower(pa.array(images, pa.large_string())).to_pylist()
+        for cp, low in zip(points, lowered):
+            m = low.translate(t2s) if len(low) == 1 else ""
+            if len(m) == 1:
+                self.plain[cp] = True
+                self.mapped[cp] = ord(m)
+
+
+_FOLD_TABLE: _FoldTable | None = None
+
+
+def _fold_slow(texts: list[str]) -> list[str]:
+    """NFKC, lower case, traditional → simplified, one text at a time (the path for unusual characters)."""
+    s = pd.Series(texts, dtype="str").str.normalize("NFKC").str.lower().str.translate(_t2s())
+    return s.to_numpy(dtype=object).tolist()
+
+
+def fold_texts(texts: list[str]) -> list[str]:
+    """Each text NFKC-normalised, lower-cased and simplified (traditional → simplified characters).
+
+    Why a table: `TextFeatures` folds every distinct buyer text (half a
+    million on a million-row export) and `unicodedata.normalize` one text
+    at a time was most of its time. Texts of plain characters (nearly all)
+    are folded by one NumPy lookup over all of them; the others one by one.
+    Equal to the old pandas path (benchmarks/naive_risk.py; tested).
+    """
+    global _FOLD_TABLE
+    if _FOLD_TABLE is None:
+        _FOLD_TABLE = _FoldTable()
+    tb = _FOLD_TABLE
+    if not texts:
+        return []
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ends = np.cumsum(lens)
+    starts = ends - lens
+    odd = np.concatenate([[0], np.cumsum(~tb.plain[cp], dtype=np.int64)])
+    plain_text = (odd[ends] - odd[starts]) == 0
+    folded = tb.mapped[cp].astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    out = [folded[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+    slow = np.flatnonzero(~plain_text).tolist()
+    if slow:
+        for i, text in zip(slow, _fold_slow([texts[i] for i in slow])):
+            out[i] = text
+    return out
+
+
 def _first_match(texts: pd.Series, pattern: str) -> pd.Series:
     """The first match of `pattern` in each text ("" where none), found by Arrow's RE2.
 
@@ -186,15 +270,7 @@ class TextFeatures:
         raw = _text(texts, n)
         self.n = n
         self.codes, uniques = pd.factorize(raw, sort=False)
-        u = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
-        norm = u.str.normalize("NFKC").str.lower()
-        trad = _t2s_pattern()
-        if trad and len(norm):
-            has_trad = norm.str.contains(trad, regex=True).fillna(False).to_numpy(dtype=bool)
-            if has_trad.any():  # str.translate is per string in Python: only where needed
-                fixed = norm.to_numpy(dtype=object)
-                fixed[has_trad] = norm[has_trad].str.translate(_t2s()).to_numpy(dtype=object)
-                norm = pd.Series(fixed, dtype="str")
+        norm = pd.Series(fold_texts(list(uniques)), dtype="str")
         # spaces at both ends stand in for ^/$ in the ASCII word boundaries
         padded = " " + norm + " "
         cleaned = padded.str.replace(_NEGATED_RE, " ", regex=True)
@@ -207,7 +283,7 @@ class TextFeatures:
         for key in _EXTRACT:
             target = cleaned if key in ("defect", "vague") else padded
             hit = self.u[f"cue_{key}"]
-            w = np.full(len(u), "", dtype=object)
+            w = np.full(len(norm), "", dtype=object)
             if hit.any():
                 w[hit] = _first_match(target[hit], _FEATURE_PATTERNS[key]).str.strip(" ,.;:!?'\"()").to_numpy(
                     dtype=object)

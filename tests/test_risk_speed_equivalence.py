@@ -1,0 +1,114 @@
+"""The `risk` command's fast paths give exactly what the plain code they replaced gave.
+
+References: `redact.redact_spans` one text at a time (the code `redact_many`
+screens for), and benchmarks/naive_risk.py (the old code, kept as it was).
+Inputs are built here in code: planted personal data in every spelling,
+evidence sentences like the ones `score_risk` writes, full-width, Unicode
+digits, letters whose case folds oddly (İ ı ſ K), and random mixes of them.
+"""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+
+from benchmarks import naive_risk
+from diagnose.io import redact
+
+from tests.test_pii import CUES, PLANTED, SURVIVORS
+
+# Pieces of generated and typed text, mixed at random below.
+PIECES = [
+    "共用电话/地址（导出中没有买家电话/地址列）", "「收货地址」与另外 3 个买家ID相同（仅比对哈希值）",
+    "地址不对", "地址是", "地址：", "address: ", "Address 12 Baker St", "rd", "st", "地址", "住址在", "收货人：",
+    "联系人 ", "姓名", "consignee: ", "Recipient: Amy Lee", "微信", "vx ", "WX:", "QQ ", "qq", "扣扣：", "@", "＠",
+    "tel", "phone", "订单号 ", "运单号：", "YT", "SF", "１２３４", "٣٤٥٦٧", "12315", "1234", "123", "0571-", "8888 6666",
+    "¥1,234", "¥68.90", "2.0 倍", "47 个不同买家", "号", "栋", "3单元", "1201室", "浙江省", "杭州市", "西湖区",
+    "文三路", "北京路5号", "镇", "村", "巷", "；", "; ", "，", ",", "。", "（", "）", "\n", " ", "\u3000", "İ", "ı",
+    "ſ", "K", "ＡＢＣ", "质量问题", "不想要了", "说明含威胁差评/投诉（不退款我就去12315）", "[手机号]", "[地址]",
+    "文本模型判定恶意退款概率 0.97", "未评估：签收后秒退（缺少签收时间 signed_at列）", "138", "1381234", "5678",
+]
+
+
+def _texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    planted = [v for vs in PLANTED.values() for v in vs]
+    cues = [c for cs in CUES.values() for c in cs]
+    out = ["", " ", "地址", "1234", "abc"] + planted + SURVIVORS
+    out += [c + v for c in cues for v in planted]
+    for _ in range(n):
+        k = rng.randint(1, 9)
+        parts = [rng.choice(PIECES) if rng.random() < 0.75 else rng.choice(planted + cues + SURVIVORS)
+                 for _ in range(k)]
+        out.append("".join(parts))
+    return out
+
+
+def test_redact_many_equals_redact_spans_one_by_one():
+    texts = _texts(20_000, seed=11)
+    assert redact.redact_many(texts) == [redact.redact_spans(t) for t in texts]
+
+
+def test_redact_many_skips_most_evidence_but_not_personal_data():
+    """The screen must both let real data through to the rules and spare the generated notes."""
+    note = "文本模型判定恶意退款概率 0.97；未评估：共用电话/地址（导出中没有买家电话/地址列）"
+    assert redact._NEEDS_WORK.search(redact._fold(note)) is None
+    assert redact.CANDIDATE.search(note)  # the plain path would have run every rule on it
+    changed = [c + v for kind, values in PLANTED.items() for c in CUES.get(kind, [""]) for v in values
+               if redact.redact_spans(c + v).text != c + v]
+    assert len(changed) > 50
+    assert all(redact._NEEDS_WORK.search(redact._fold(t)) for t in changed)
+
+
+def test_redact_many_keeps_non_strings():
+    values = [None, np.nan, 5, ["13812345678"], "13812345678"]
+    got = redact.redact_many(values)
+    assert [g.text for g in got[:4]][0] is None and got[2].text == 5 and got[3].text == ["13812345678"]
+    assert got[4] == redact.redact_spans("13812345678")
+
+
+def test_redact_frame_equals_plain_redaction_of_each_cell():
+    texts = _texts(3000, seed=5)
+    df = pd.DataFrame({"risk_evidence": texts, "buyer_text": texts[::-1]})
+    got = redact.redact_frame(df)
+    for col in df.columns:
+        assert got[col].tolist() == [redact.redact_spans(t).text for t in df[col]]
+
+
+def test_naive_reference_is_the_per_text_loop():
+    texts = _texts(500, seed=2)
+    assert naive_risk.redact_each(texts) == redact.redact_many(texts)
+
+
+# --- folding of the distinct buyer texts (cues.TextFeatures) ----------------------------
+def _fold_corpus(n: int, seed: int) -> list[str]:
+    from tests.test_report_speed_equivalence import EDGE_TEXTS, _corpus
+
+    rng = random.Random(seed)
+    odd = ("İıſKΣσς\u0301\u0308\u3099\uff9e\uff9fｶﾞﾊﾟ\u1100\u1161\u11a8ＡＢＣａｂｃ１２３（）　¨µÀÉßﬁ㍿①"
+           "\u00a0\u2028\u200b\u2126ÅK臺灣發質問題後裏麵乾髮鬆著")
+    alphabet = [chr(c) for c in range(0x20, 0x250)] + list(odd) + [chr(c) for c in range(0x3000, 0x3040)]
+    alphabet += [chr(c) for c in range(0xFF01, 0xFFEF)] + [chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(300)]
+    out = list(_corpus(2000, seed)) + EDGE_TEXTS
+    out += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(n)]
+    return out
+
+
+def test_fold_texts_equals_pandas_normalize_lower_translate():
+    from diagnose.analysis.risk import cues
+
+    texts = _fold_corpus(20_000, seed=4)
+    want = naive_risk.normalised_texts(np.asarray(texts, dtype=object), cues._t2s(), cues._t2s_pattern())
+    assert cues.fold_texts(texts) == want.tolist()
+
+
+def test_fold_texts_takes_the_table_for_plain_chinese():
+    """Otherwise the equality above would say little about the table path."""
+    from diagnose.analysis.risk import cues
+
+    cues.fold_texts(["x"])
+    table = cues._FOLD_TABLE
+    text = "質量問題，ＡＢＣ偏小了！"
+    assert all(table.plain[ord(c)] for c in text)
+    assert cues.fold_texts([text]) == ["质量问题,abc偏小了!"]
