@@ -28,3 +28,17 @@ def normalised_texts(uniques: np.ndarray, t2s: dict[int, str], trad_pattern: str
             fixed[has_trad] = norm[has_trad].str.translate(t2s).to_numpy(dtype=object)
             norm = pd.Series(fixed, dtype="str")
     return norm
+
+
+def risk_table(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, *, lang: str = "zh",
+               min_level: str = "low") -> pd.DataFrame:
+    """The old `risk.score.risk_table`: both languages' evidence joined, then the unused two dropped."""
+    from diagnose.analysis.risk import LEVELS, score_risk
+
+    scored = score_risk(tagged, orders, lang=lang)
+    floor = LEVELS.index(min_level)
+    keep = scored["risk_level"].map({k: i for i, k in enumerate(LEVELS)}).to_numpy() >= floor
+    scored = scored[keep].sort_values("risk_score", ascending=False, kind="stable")
+    front = ["risk_score", "risk_level", "risk_evidence", "risk_signals", "skipped_signals"]
+    drop = {"risk_evidence_zh", "risk_evidence_en"}
+    return scored[front + [c for c in scored.columns if c not in front and c not in drop]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from benchmarks import naive_risk
@@ -90,6 +91,7 @@ def _fold_corpus(n: int, seed: int) -> list[str]:
            "\u00a0\u2028\u200b\u2126ÅK臺灣發質問題後裏麵乾髮鬆著")
     alphabet = [chr(c) for c in range(0x20, 0x250)] + list(odd) + [chr(c) for c in range(0x3000, 0x3040)]
     alphabet += [chr(c) for c in range(0xFF01, 0xFFEF)] + [chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(300)]
+    alphabet += [chr(rng.randint(0x1F000, 0x1FAFF)) for _ in range(200)] + [chr(c) for c in range(0x2600, 0x2700)]
     out = list(_corpus(2000, seed)) + EDGE_TEXTS
     out += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(n)]
     return out
@@ -109,6 +111,32 @@ def test_fold_texts_takes_the_table_for_plain_chinese():
 
     cues.fold_texts(["x"])
     table = cues._FOLD_TABLE
-    text = "質量問題，ＡＢＣ偏小了！"
+    text = "質量問題，ＡＢＣ偏小了！😡👎"
     assert all(table.plain[ord(c)] for c in text)
-    assert cues.fold_texts([text]) == ["质量问题,abc偏小了!"]
+    assert cues.fold_texts([text]) == ["质量问题,abc偏小了!😡👎"]
+
+
+# --- the whole table, as the risk command writes it ------------------------------------------
+def _tagged(n: int = 6000) -> pd.DataFrame:
+    from benchmarks.bench_risk import make_tagged
+
+    df = make_tagged(n, 0.3, seed=7)
+    rng = random.Random(1)
+    planted = [v for vs in PLANTED.values() for v in vs]
+    texts = df["buyer_text"].to_numpy(dtype=object).copy()
+    for i in rng.sample(range(n), 200):  # typed personal data, and the words around it
+        texts[i] = rng.choice(["地址：", "收货人：", "vx ", "电话", ""]) + rng.choice(planted) + str(texts[i])
+    df["buyer_text"] = texts
+    return df
+
+
+@pytest.mark.parametrize("lang,min_level", [("zh", "low"), ("en", "medium")])
+def test_risk_table_csv_equals_the_reference(lang, min_level):
+    from diagnose.analysis.risk import risk_table
+    from diagnose.io.export import to_csv_bytes
+
+    df = _tagged()
+    got = risk_table(df, lang=lang, min_level=min_level)
+    want = naive_risk.risk_table(df, lang=lang, min_level=min_level)
+    assert list(got.columns) == list(want.columns)
+    assert to_csv_bytes(got) == to_csv_bytes(want)

@@ -158,9 +158,9 @@ def _t2s() -> dict[int, str]:
 
 
 # Code points whose folding can be looked up one at a time (see `_FoldTable`): ASCII,
-# Latin-1, general punctuation, CJK punctuation and ideographs, full-width forms.
-_PLAIN_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x3000, 0x303F), (0x3400, 0x4DBF),
-                 (0x4E00, 0x9FFF), (0xFF01, 0xFFEF))
+# Latin-1, general punctuation, symbols and emoji, CJK punctuation and ideographs, full-width forms.
+_PLAIN_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x2600, 0x27BF), (0x3000, 0x303F),
+                 (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xFF01, 0xFFEF), (0x1F000, 0x1FAFF))
 
 
 class _FoldTable:
