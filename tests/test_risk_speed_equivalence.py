@@ -51,6 +51,33 @@ def test_redact_many_equals_redact_spans_one_by_one():
     assert redact.redact_many(texts) == [redact.redact_spans(t) for t in texts]
 
 
+SUFFIXES = [
+    "；未评估：签收后秒退（缺少签收时间 signed_at列）、共用电话/地址（导出中没有买家电话/地址列）",
+    "; not evaluated: shared phone/address (the export has no buyer phone/address column)",
+    "；寄到北京路的包裹（没有单据）",  # a place-word character after the split: the spread-out trigger
+    "；12345678901234567890 and more text here",  # a digit run right after the split
+    "未评估：没有分号的结尾，只是很长的一段话而已",  # no ";" at the split
+    "地址：浙江省杭州市西湖区文三路478号9栋3单元1201室；后面还有字",  # the shared end itself needs work
+]
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_redact_many_with_a_shared_end_equals_redact_spans(suffix):
+    heads = _texts(4000, seed=len(suffix))
+    heads += ["", "市", "地址", "地址：", "12", "123", "1381234", "微", "收货", "[", "abc；", "杭州市；", "138；"]
+    texts = [h + suffix for h in heads] + [h + "；" + suffix for h in heads[:500]] + [suffix]
+    assert redact.redact_many(texts) == [redact.redact_spans(t) for t in texts]
+
+
+def test_the_shared_end_screen_is_used_for_evidence():
+    texts = [f"文本模型判定恶意退款概率 0.{i:02d}" + SUFFIXES[0] for i in range(100)]
+    screen = redact._SuffixScreen(redact._shared_suffix(texts))
+    assert screen.usable and all(screen.clean(t) for t in texts)
+    spread = redact._SuffixScreen(SUFFIXES[2])
+    assert spread.usable and spread.spread_last
+    assert spread.clean("杭州市；" + SUFFIXES[2]) is False and spread.clean("好的；" + SUFFIXES[2]) is True
+
+
 def test_redact_many_skips_most_evidence_but_not_personal_data():
     """The screen must both let real data through to the rules and spare the generated notes."""
     note = "文本模型判定恶意退款概率 0.97；未评估：共用电话/地址（导出中没有买家电话/地址列）"
