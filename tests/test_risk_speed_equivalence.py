@@ -99,9 +99,14 @@ def test_redact_many_keeps_non_strings():
 def test_redact_frame_equals_plain_redaction_of_each_cell():
     texts = _texts(3000, seed=5)
     df = pd.DataFrame({"risk_evidence": texts, "buyer_text": texts[::-1]})
+    df["notes"] = pd.Series(texts, dtype=object)
     got = redact.redact_frame(df)
     for col in df.columns:
         assert got[col].tolist() == [redact.redact_spans(t).text for t in df[col]]
+        assert got[col].dtype == df[col].dtype
+    clean = pd.DataFrame({"risk_evidence": ["概率 0.9；" + SUFFIXES[0]] * 50})
+    assert redact.redact_frame(clean)["risk_evidence"] is not None
+    assert redact.redact_frame(clean)["risk_evidence"].tolist() == clean["risk_evidence"].tolist()
 
 
 def test_naive_reference_is_the_per_text_loop():

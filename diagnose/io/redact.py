@@ -234,8 +234,10 @@ def _needs_work_pattern() -> re.Pattern[str]:
     skipped-signal note names 电话/地址 on every row. Per rule, what must be
     present for it to give a span:
 
-    * the digit rules (ID card, mobile, bank card, landline): four digits in
-      a row — each pattern holds ``\\d{4}`` or a longer run;
+    * the digit rules (ID card, mobile, bank card, landline): seven digits
+      with at most one space, dot or dash after the third — every one of
+      those patterns holds such a run (a landline's last two groups, a
+      mobile's last eight digits, a card's or an ID's first groups);
     * the labelled address: its cue followed, within the 60 characters its
       value may span, by a character `_ADDRESS_VALUE` needs (a value without
       one is dropped as a complaint, "地址不对");
@@ -251,7 +253,7 @@ def _needs_work_pattern() -> re.Pattern[str]:
     value_chars = tail[: tail.index("]{2,60}") + 1]
     value_word = _ADDRESS_VALUE.pattern.replace(r"st\b", "st")  # a looser test: still necessary
     address_screen = head + "(?=" + value_chars + "{0,59}?(?:" + value_word + "))"
-    parts = [_TRIGGERS[0].pattern, r"\d{4}"]
+    parts = [_TRIGGERS[0].pattern, r"\d{3}[ .\-]?\d{4}"]
     parts += [("(?i:" + _TRIGGERS[i].pattern + ")") if _TRIGGERS[i].flags & re.IGNORECASE else _TRIGGERS[i].pattern
               for i in (6, 7, 9, 10, 11)]
     parts.append("(?i:" + address_screen + ")")
@@ -537,10 +539,14 @@ def redact_frame(df: pd.DataFrame, salt: str | None = None) -> pd.DataFrame:
             continue
         # each distinct text once: titles, dropdowns and template texts repeat a lot
         codes, uniques = pd.factorize(s[hit])
-        results = redact_many(uniques)
-        new = s.copy()
-        new[hit] = np.array([r.text for r in results], dtype=object)[codes]
-        out.isetitem(i, new)
+        distinct = list(uniques)
+        results = redact_many(distinct)
+        changed = np.array([r.text is not u for r, u in zip(results, distinct)] + [False], dtype=bool)
+        rows = changed[codes]
+        if rows.any():  # only the cells whose text changed are set (setting a million was seconds)
+            new = s.copy()
+            new.iloc[np.flatnonzero(hit)[rows]] = np.array([r.text for r in results], dtype=object)[codes[rows]]
+            out.isetitem(i, new)
         if col in ("buyer_text", "platform_reason") and "evidence" in out.columns:
             removed = {} if removed is None else removed
             # only rows whose text lost a piece: a few, where a loop over every row was not
