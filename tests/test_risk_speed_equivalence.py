@@ -172,3 +172,17 @@ def test_risk_table_csv_equals_the_reference(lang, min_level):
     want = naive_risk.risk_table(df, lang=lang, min_level=min_level)
     assert list(got.columns) == list(want.columns)
     assert to_csv_bytes(got) == to_csv_bytes(want)
+
+
+# --- MinHash signatures of the template signal ---------------------------------------------
+def test_minhash_bands_equal_the_full_width_reference():
+    from diagnose.analysis.risk import cues
+
+    rng = random.Random(8)
+    alphabet = list("质量问题偏小不想要了的一是") + ["a", "b", "1", " ", "😡", "\x00", chr(0x10FFFF), chr(0x20000)]
+    keys = ["", "a", "ab", "a\x00b", "\x00\x00"] + ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+                                               for _ in range(5000)]
+    keys = np.array(keys, dtype=object)
+    want = naive_risk.minhash_bands(keys, chunk=700)
+    assert np.array_equal(cues.minhash_bands(keys, chunk=700), want)
+    assert np.array_equal(cues.minhash_bands(keys[:0]), naive_risk.minhash_bands(keys[:0]))
