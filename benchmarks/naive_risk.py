@@ -78,3 +78,51 @@ def minhash_bands(keys: np.ndarray, chunk: int = 20000) -> np.ndarray:
                     sig = (sig * np.uint64(0x100000001B3)) ^ mins[:, b * _MH_ROWS + r]
                 out[start:start + len(part), b] = sig
     return out
+
+
+def join_parts_arrow(parts: list, sep: str, n: int):
+    """The old `risk._util._join_parts_arrow`: every part converted to Arrow whole.
+
+    A part is an object array ("" = absent) or a str present on every row.
+    Each group of rows with the same parts is converted once and joined by
+    `pyarrow.compute.binary_join_element_wise`; the groups are then put back
+    in row order with one `take`.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not n:
+        return pd.array([], dtype="str")
+    arrays = [p for p in parts if not isinstance(p, str)]
+    consts = [p for p in parts if isinstance(p, str)]
+    bits = np.zeros(n, dtype=np.int64)
+    for i, p in enumerate(arrays):
+        bits |= p.astype(bool).astype(np.int64) << i
+    uniq, inv = np.unique(bits, return_inverse=True)
+    inv = inv.reshape(-1)
+    order = np.argsort(inv, kind="stable")
+    bounds = np.searchsorted(inv[order], np.arange(len(uniq) + 1))
+    # each part converted to Arrow once ("" where absent); groups take from it in C
+    arrow_parts = [pa.array(p, type=pa.large_string()) for p in arrays]
+    chunks = []
+    for g, mask_bits in enumerate(uniq):
+        rows = order[bounds[g]:bounds[g + 1]]
+        rows_pa = pa.array(rows)
+        items = [arrow_parts[i].take(rows_pa) for i in range(len(arrays)) if (int(mask_bits) >> i) & 1]
+        items += [pa.scalar(c, type=pa.large_string()) for c in consts]
+        if not items:
+            chunks.append(pa.array(np.full(len(rows), "", dtype=object), type=pa.large_string()))
+        elif len(items) == 1 and not consts:
+            chunks.append(items[0])
+        else:
+            if all(isinstance(x, pa.Scalar) for x in items):  # constants only: broadcast
+                items.insert(0, pa.array(np.full(len(rows), "", dtype=object), type=pa.large_string()))
+                joined = pc.binary_join_element_wise(*items, pa.scalar(sep, type=pa.large_string()))
+                joined = pc.utf8_slice_codeunits(joined, len(sep))  # drop the leading separator
+            else:
+                joined = pc.binary_join_element_wise(*items, pa.scalar(sep, type=pa.large_string()))
+            chunks.append(joined)
+    combined = pa.concat_arrays(chunks)
+    back = np.empty(n, dtype=np.int64)
+    back[order] = np.arange(n)
+    return pd.array(combined.take(pa.array(back)), dtype="str")

@@ -186,3 +186,20 @@ def test_minhash_bands_equal_the_full_width_reference():
     want = naive_risk.minhash_bands(keys, chunk=700)
     assert np.array_equal(cues.minhash_bands(keys, chunk=700), want)
     assert np.array_equal(cues.minhash_bands(keys[:0]), naive_risk.minhash_bands(keys[:0]))
+
+
+# --- evidence parts joined per row ----------------------------------------------------------
+@pytest.mark.parametrize("n,n_parts,with_const", [(0, 3, True), (1, 0, True), (5, 0, False), (3000, 6, True),
+                                                  (3000, 4, False), (40, 1, False)])
+def test_join_parts_arrow_equals_the_reference(n, n_parts, with_const):
+    from diagnose.analysis.risk._util import _join_parts_arrow
+
+    rng = np.random.default_rng(n + n_parts)
+    words = np.array(["", "", "", "概率 0.97", "说明含威胁（否则投诉）", "a,b", "x" * 40, "；"], dtype=object)
+    parts: list = [words[rng.integers(0, len(words), n)] for _ in range(n_parts)]
+    if with_const:
+        parts.append("未评估：签收后秒退")
+    for sep in ("；", "; "):
+        got = _join_parts_arrow(parts, sep, n)
+        want = naive_risk.join_parts_arrow(parts, sep, n)
+        assert list(got) == list(want) and got.dtype == want.dtype
