@@ -26,11 +26,13 @@ from diagnose import taxonomy
 from diagnose.analysis.report.aggregate import UNSPECIFIED, _title_of
 from diagnose.analysis.report.fixes import (
     _FIX_COLS,
+    BUYER_SIDE_FIX_SHARE,
+    BUYER_SIDE_LABELS,
     MAX_EXAMPLES,
+    MIN_FIX_SHARE,
     MIN_FIX_RETURNS,
     REVIEW_LABELS,
     _fix_text,
-    _min_share,
 )
 from diagnose.model.text import normalise, tokenize
 
@@ -158,6 +160,11 @@ def as_text_reference(series: pd.Series) -> pd.Series:
     """`report.aggregate._as_text` as first written: every cell through str() when not a str."""
     s = series.astype(object).where(series.notna(), "")
     return s.map(lambda v: v if isinstance(v, str) else str(v)).str.strip()
+
+
+def _min_share(reason: pd.Series) -> pd.Series:
+    """`report.fixes._min_share` as first written: one Python call per row."""
+    return reason.map(lambda r: BUYER_SIDE_FIX_SHARE if r in BUYER_SIDE_LABELS else MIN_FIX_SHARE)
 
 
 def fixes_reference(w: pd.DataFrame, titles: pd.Series, min_returns: int) -> pd.DataFrame:
