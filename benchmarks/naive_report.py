@@ -221,3 +221,8 @@ def fixes_reference(w: pd.DataFrame, titles: pd.Series, min_returns: int) -> pd.
     fixes["n"] = fixes["n"].astype(int)
     fixes["total"] = fixes["total"].astype(int)
     return fixes[_FIX_COLS].reset_index(drop=True)
+
+
+def xlsx_sheet_reference(writer: pd.ExcelWriter, name: str, table: pd.DataFrame) -> None:
+    """How `io.export.to_xlsx_bytes` wrote each sheet before `export._write_sheet`: pandas' own writer."""
+    table.to_excel(writer, sheet_name=name, index=False)
