@@ -9,6 +9,7 @@ confident quality / mismatch / logistics label into it (`defect_flags`).
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -275,19 +276,28 @@ class TextFeatures:
         padded = " " + norm + " "
         cleaned = padded.str.replace(_NEGATED_RE, " ", regex=True)
         self.u: dict[str, np.ndarray] = {}
-        for key, pat in _FEATURE_PATTERNS.items():
+
+        def flags(key: str) -> np.ndarray:
             target = cleaned if key in ("defect", "vague") else padded
             if key == "product_defect":  # "压坏了" is the courier's doing, not a product fault
                 target = cleaned.str.replace(_COURIER_RE, " ", regex=True)
-            self.u[f"cue_{key}"] = target.str.contains(pat, regex=True).fillna(False).to_numpy(dtype=bool)
-        for key in _EXTRACT:
+            return target.str.contains(_FEATURE_PATTERNS[key], regex=True).fillna(False).to_numpy(dtype=bool)
+
+        def words(key: str) -> np.ndarray:
             target = cleaned if key in ("defect", "vague") else padded
             hit = self.u[f"cue_{key}"]
             w = np.full(len(norm), "", dtype=object)
             if hit.any():
                 w[hit] = _first_match(target[hit], _FEATURE_PATTERNS[key]).str.strip(" ,.;:!?'\"()").to_numpy(
                     dtype=object)
-            self.u[f"word_{key}"] = w
+            return w
+
+        # Arrow's regex kernels release the GIL: two patterns run at once on two cores.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for key, flag in zip(_FEATURE_PATTERNS, pool.map(flags, list(_FEATURE_PATTERNS))):
+                self.u[f"cue_{key}"] = flag
+            for key, w in zip(_EXTRACT, pool.map(words, _EXTRACT)):
+                self.u[f"word_{key}"] = w
         ct = self.u["cue_cond_threat"]
         if ct.any():
             w = self.u["word_threat"].copy()
