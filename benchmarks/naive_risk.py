@@ -9,7 +9,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from diagnose.analysis.risk.cues import _M1, _M2, _MH_BANDS, _MH_CHARS, _MH_ROWS, _MH_SEEDS
+from diagnose.analysis.risk.cues import (
+    _M1,
+    _M2,
+    _MH_BANDS,
+    _MH_CHARS,
+    _MH_ROWS,
+    _MH_SEEDS,
+    _distinct_per_group,
+    minhash_bands,
+)
 from diagnose.io.redact import Redacted, redact_spans
 
 
@@ -45,7 +54,7 @@ def risk_table(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, *, lang
     return scored[front + [c for c in scored.columns if c not in front and c not in drop]]
 
 
-def minhash_bands(keys: np.ndarray, chunk: int = 20000) -> np.ndarray:
+def minhash_bands_full_width(keys: np.ndarray, chunk: int = 20000) -> np.ndarray:
     """The old `cues.minhash_bands`: every text as a 48-wide row of code points.
 
     Each text becomes a row of code points (numpy fixed-width unicode, first
@@ -126,3 +135,25 @@ def join_parts_arrow(parts: list, sep: str, n: int):
     back = np.empty(n, dtype=np.int64)
     back[order] = np.arange(n)
     return pd.array(combined.take(pa.array(back)), dtype="str")
+
+
+def template_counts(ctx: Context, who: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The old `signals_group._template_counts`: each band numbered over the rows."""
+    cfg, n, tf = ctx.cfg, ctx.n, ctx.tf
+    tl = tf["text_len"]
+    eligible = tl >= cfg.template_min_chars
+    kcode, kuniq = tf.key_codes()
+    k_exact = _distinct_per_group(kcode, who, eligible)
+    near_ok = tl >= cfg.near_dup_min_chars
+    k_near = np.zeros(n, dtype="int64")
+    if near_ok.any():  # MinHash once per distinct normalised text that is long enough
+        long_keys = np.unique(kcode[near_ok])
+        bands_u = minhash_bands(np.asarray(kuniq, dtype=object)[long_keys])
+        slot = np.full(len(kuniq), -1, dtype=np.int64)
+        slot[long_keys] = np.arange(len(long_keys))
+        row_slot = slot[kcode]
+        for band in range(_MH_BANDS):
+            bv = np.zeros(n, dtype=np.uint64)
+            bv[near_ok] = bands_u[row_slot[near_ok], band]
+            k_near = np.maximum(k_near, _distinct_per_group(bv, who, near_ok))
+    return eligible, k_exact, k_near
