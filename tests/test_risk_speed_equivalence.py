@@ -69,13 +69,14 @@ def test_redact_many_with_a_shared_end_equals_redact_spans(suffix):
     assert redact.redact_many(texts) == [redact.redact_spans(t) for t in texts]
 
 
-def test_the_shared_end_screen_is_used_for_evidence():
+def test_the_piece_screen_spares_evidence_and_sees_across_pieces():
     texts = [f"文本模型判定恶意退款概率 0.{i:02d}" + SUFFIXES[0] for i in range(100)]
-    screen = redact._SuffixScreen(redact._shared_suffix(texts))
-    assert screen.usable and all(screen.clean(t) for t in texts)
-    spread = redact._SuffixScreen(SUFFIXES[2])
-    assert spread.usable and spread.spread_last
-    assert spread.clean("杭州市；" + SUFFIXES[2]) is False and spread.clean("好的；" + SUFFIXES[2]) is True
+    screen = redact._PieceScreen()
+    assert not any(screen.needs_work(t) for t in texts)
+    assert len(screen.seen) == 100 + 1  # each distinct piece screened once
+    assert screen.needs_work("杭州市；" + SUFFIXES[2])  # 市 … 路 across a "；"
+    assert not screen.needs_work("路；杭州")  # the place word before the 市 is no address run
+    assert screen.needs_work("好的；13812345678；好的")
 
 
 def test_redact_many_skips_most_evidence_but_not_personal_data():

@@ -266,70 +266,61 @@ _NEEDS_WORK = _needs_work_pattern()
 _SPREAD_FIRST, _SPREAD_LAST = (re.compile(c) for c in re.findall(r"\[[^\]]+\]", _TRIGGERS[9].pattern))
 
 
-def _shared_suffix(texts: list[str], min_chars: int = 20) -> str:
-    """The longest end every text shares ("" when it is short or there are few texts)."""
-    if len(texts) < 2:
-        return ""
-    backwards = [t[::-1] for t in texts]
-    first, last = min(backwards), max(backwards)
-    k = 0
-    while k < len(first) and k < len(last) and first[k] == last[k]:
-        k += 1
-    return first[:k][::-1] if k >= min_chars else ""
+# A ";" after folding: "；" and ";" (the evidence separators "；" and "; " hold one).
+_SEMICOLONS = re.compile("[;\uff1b]")
 
 
-class _SuffixScreen:
-    """`_NEEDS_WORK` for texts that share a long end, looking only at what comes before it.
+class _PieceScreen:
+    """`_NEEDS_WORK` over a text, judged piece by piece between its ";" (after folding).
 
-    Why: the risk table's evidence strings all end with the same skipped-signal
-    note (about 130 of their 200 characters); screening the rest of each text
-    is a third of the work. Sound when the text splits at a ";" (after folding;
-    the evidence separators "；" and "; " fold to it): no alternative of
-    `_NEEDS_WORK` matches a ";", a ";" is no part of an address value and no
-    digit, so a match lies before it or after it — except the spread-out
-    address trigger, tested across the split by its two character classes.
-    Texts that do not split there take the whole-text screen.
+    Why: generated texts are made of a few recurring pieces — the risk
+    table's evidence strings are sentences joined by "；" and end with the
+    same skipped-signal note — so each distinct piece is screened once.
+    Sound because no alternative of `_NEEDS_WORK` matches a ";" (no cue or
+    trigger word holds one, it is no digit, and it ends an address value),
+    so a match lies inside one piece; the one alternative that spans
+    anything, the spread-out address trigger (a 省/市/区… character, then
+    later a place-word character), is tested across pieces by its two
+    character classes.
     """
 
-    def __init__(self, suffix: str):
-        self.suffix = suffix
-        self.folded = _fold(suffix)
-        self.usable = bool(suffix) and not _NEEDS_WORK.search(self.folded)
-        self.spread_last = bool(_SPREAD_LAST.search(self.folded))
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[bool, bool, bool]] = {}
 
-    def clean(self, text: str) -> bool | None:
-        """True: `text` cannot change; False: it may; None: this screen cannot tell."""
-        if not self.usable or not text.endswith(self.suffix):
-            return None
-        head = _fold(text[: len(text) - len(self.suffix)])
-        if not head:
-            return True
-        if not (head.endswith(";") or self.folded.startswith(";")):
-            return None
-        if self.spread_last and _SPREAD_FIRST.search(head):
-            return False
-        return not _NEEDS_WORK.search(head)
+    def _piece(self, piece: str) -> tuple[bool, bool, bool]:
+        """(may need work by itself, holds a spread-first character, holds a spread-last character)."""
+        got = self.seen.get(piece)
+        if got is None:
+            folded = _fold(piece)
+            got = (bool(_NEEDS_WORK.search(folded)), bool(_SPREAD_FIRST.search(folded)),
+                   bool(_SPREAD_LAST.search(folded)))
+            self.seen[piece] = got
+        return got
+
+    def needs_work(self, text: str) -> bool:
+        first_seen = False
+        for piece in _SEMICOLONS.split(text):
+            needs, first, last = self._piece(piece)
+            if needs or (last and first_seen):
+                return True
+            first_seen = first_seen or first
+        return False
 
 
 def redact_many(texts: Iterable[object]) -> list[Redacted]:
     """`[redact_spans(t) for t in texts]` (non-strings come back unchanged, nothing removed).
 
     Texts that cannot change (`_NEEDS_WORK` finds nothing in their fold,
-    or in the part before an end they all share: `_SuffixScreen`) skip the
-    rules; the rest take `redact_spans` itself.
+    judged piece by piece: `_PieceScreen`) skip the rules; the rest take
+    `redact_spans` itself.
     """
-    texts = list(texts)
-    screen = _SuffixScreen(_shared_suffix([t for t in texts if isinstance(t, str) and t]))
+    screen = _PieceScreen()
     out: list[Redacted] = []
-    needs = _NEEDS_WORK.search
     for text in texts:
-        if not isinstance(text, str) or not text:
+        if not isinstance(text, str) or not text or not screen.needs_work(text):
             out.append(Redacted(text, ()))
-            continue
-        clean = screen.clean(text)
-        if clean is None:
-            clean = not needs(_fold(text))
-        out.append(Redacted(text, ()) if clean else redact_spans(text))
+        else:
+            out.append(redact_spans(text))
     return out
 
 
