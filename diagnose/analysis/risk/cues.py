@@ -231,8 +231,8 @@ def fold_texts(texts: list[str]) -> list[str]:
     cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     ends = np.cumsum(lens)
     starts = ends - lens
-    odd = np.concatenate([[0], np.cumsum(~tb.plain[cp], dtype=np.int64)])
-    plain_text = (odd[ends] - odd[starts]) == 0
+    plain_text = np.ones(len(texts), dtype=bool)  # the texts holding an odd character are few
+    plain_text[np.searchsorted(ends, np.flatnonzero(~tb.plain[cp]), side="right")] = False
     folded = tb.mapped[cp].astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
     out = [folded[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
     slow = np.flatnonzero(~plain_text).tolist()
