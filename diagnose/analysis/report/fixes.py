@@ -58,7 +58,8 @@ def _examples(ex: pd.DataFrame, fkeys: list[str]) -> pd.DataFrame:
     order = np.argsort(codes, kind="stable")
     texts = ex["buyer_text"].to_numpy(dtype=object)[order].tolist()
     bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1)).tolist()
-    keys["examples"] = ["\n".join(texts[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    keys["examples"] = pd.Series(["\n".join(texts[a:b]) for a, b in zip(bounds[:-1], bounds[1:])],
+                                 index=keys.index, dtype=ex["buyer_text"].dtype)  # as the aggregate typed it
     return keys
 
 
