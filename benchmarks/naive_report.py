@@ -26,11 +26,13 @@ from diagnose import taxonomy
 from diagnose.analysis.report.aggregate import UNSPECIFIED, _title_of
 from diagnose.analysis.report.fixes import (
     _FIX_COLS,
+    BUYER_SIDE_FIX_SHARE,
+    BUYER_SIDE_LABELS,
     MAX_EXAMPLES,
+    MIN_FIX_SHARE,
     MIN_FIX_RETURNS,
     REVIEW_LABELS,
     _fix_text,
-    _min_share,
 )
 from diagnose.model.text import normalise, tokenize
 
@@ -160,6 +162,11 @@ def as_text_reference(series: pd.Series) -> pd.Series:
     return s.map(lambda v: v if isinstance(v, str) else str(v)).str.strip()
 
 
+def _min_share(reason: pd.Series) -> pd.Series:
+    """`report.fixes._min_share` as first written: one Python call per row."""
+    return reason.map(lambda r: BUYER_SIDE_FIX_SHARE if r in BUYER_SIDE_LABELS else MIN_FIX_SHARE)
+
+
 def fixes_reference(w: pd.DataFrame, titles: pd.Series, min_returns: int) -> pd.DataFrame:
     """`report.fixes._fixes` as first written: every column of the working table carried along, and
     each row's own-fix flag merged back from the grouped table."""
@@ -214,3 +221,8 @@ def fixes_reference(w: pd.DataFrame, titles: pd.Series, min_returns: int) -> pd.
     fixes["n"] = fixes["n"].astype(int)
     fixes["total"] = fixes["total"].astype(int)
     return fixes[_FIX_COLS].reset_index(drop=True)
+
+
+def xlsx_sheet_reference(writer: pd.ExcelWriter, name: str, table: pd.DataFrame) -> None:
+    """How `io.export.to_xlsx_bytes` wrote each sheet before `export._write_sheet`: pandas' own writer."""
+    table.to_excel(writer, sheet_name=name, index=False)

@@ -320,3 +320,5 @@ def test_fixes_equal_reference():
     assert len(_fixes(w, titles, 5)) > 10
     empty = w.iloc[0:0]
     pd.testing.assert_frame_equal(_fixes(empty, titles, 5), naive_report.fixes_reference(empty, titles, 5))
+    silent = w.assign(buyer_text="")  # causes without a single example text
+    pd.testing.assert_frame_equal(_fixes(silent, titles, 5), naive_report.fixes_reference(silent, titles, 5))

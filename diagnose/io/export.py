@@ -308,6 +308,67 @@ def _layout(sheets: Mapping[str, pd.DataFrame], max_rows: int) -> tuple[list, li
     return layout, notes
 
 
+def _write_sheet(writer: pd.ExcelWriter, name: str, table: pd.DataFrame) -> None:
+    """``table.to_excel(writer, sheet_name=name, index=False)``, written straight into xlsxwriter.
+
+    Why: pandas builds a cell object, serialises a style key and converts
+    the value for each of the report's quarter million cells; that was most
+    of the time of writing the workbook. The same cells are written here
+    with the same values and formats, in pandas' order (the header row, then
+    column by column — the order fixes the shared-string table), so the
+    workbook's XML is the same (tested against pandas' path). Number, bool
+    and string columns are written from plain lists; any other column cell
+    by cell through pandas' own value conversions.
+    """
+    from pandas.io.excel._xlsxwriter import _XlsxStyler
+    from pandas.io.formats.excel import ExcelFormatter
+
+    if isinstance(table.columns, pd.MultiIndex) or table.shape[1] == 0:
+        table.to_excel(writer, sheet_name=name, index=False)
+        return
+    book = writer.book
+    ws = book.get_worksheet_by_name(name) or book.add_worksheet(name)
+    formatter = ExcelFormatter(table, na_rep="", inf_rep="inf", index=False)
+    formats: dict[str, object] = {}
+
+    def write_any(row: int, col: int, value: object) -> None:
+        value, num_format = writer._value_with_fmt(formatter._format_value(value))
+        if num_format and num_format not in formats:
+            formats[num_format] = book.add_format(_XlsxStyler.convert(None, num_format))
+        ws.write(row, col, value, formats[num_format] if num_format else None)
+
+    for j, header in enumerate(table.columns):
+        write_any(0, j, header)
+    for j in range(table.shape[1]):
+        _write_column(ws, j, table.iloc[:, j], write_any)
+
+
+def _write_column(ws, col: int, s: pd.Series, write_any) -> None:
+    """One column's cells from row 1 down (missing values, like pandas' empty strings, write nothing)."""
+    dtype = s.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        for r, v in enumerate(s.to_numpy().tolist(), 1):
+            ws.write_number(r, col, v)
+    elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+        for r, v in enumerate(s.to_numpy().tolist(), 1):
+            if v != v:
+                continue
+            if v in (float("inf"), float("-inf")):
+                ws.write_string(r, col, "inf" if v > 0 else "-inf")
+            else:
+                ws.write_number(r, col, v)
+    elif isinstance(dtype, np.dtype) and dtype.kind == "b":
+        for r, v in enumerate(s.to_numpy().tolist(), 1):
+            ws.write_boolean(r, col, v)
+    elif isinstance(dtype, pd.StringDtype):
+        for r, v in enumerate(s.to_numpy(dtype=object, na_value=None).tolist(), 1):
+            if v:  # None (missing) and "" are both a blank cell without a format: nothing
+                ws.write_string(r, col, v)
+    else:
+        for r, v in enumerate(s, 1):
+            write_any(r, col, v)
+
+
 def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, redact: bool = True, max_rows: int | None = None,
                   max_columns: int | None = None, notes: list[str] | None = None) -> bytes:
     """An XLSX workbook with one sheet per table, formula-safe and redacted (for downloads).
@@ -342,7 +403,7 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, redact: bool = True, ma
         for name, df, start, stop in layout:
             part = df if (start, stop) == (0, len(df)) else df.iloc[start:stop]
             table = _prepare(part, for_csv=False, redact=redact)
-            table.to_excel(writer, sheet_name=name, index=False)
+            _write_sheet(writer, name, table)
             ws = writer.sheets[name]
             ws.freeze_panes(1, 0)
             for j, col in enumerate(table.columns):

@@ -139,19 +139,21 @@ def _join_parts_arrow(parts: list, sep: str, n: int):
     arrays = [p for p in parts if not isinstance(p, str)]
     consts = [p for p in parts if isinstance(p, str)]
     bits = np.zeros(n, dtype=np.int64)
-    for i, p in enumerate(arrays):
-        bits |= p.astype(bool).astype(np.int64) << i
+    present = [p.astype(bool) for p in arrays]
+    for i, h in enumerate(present):
+        bits |= h.astype(np.int64) << i
     uniq, inv = np.unique(bits, return_inverse=True)
     inv = inv.reshape(-1)
     order = np.argsort(inv, kind="stable")
     bounds = np.searchsorted(inv[order], np.arange(len(uniq) + 1))
-    # each part converted to Arrow once ("" where absent); groups take from it in C
-    arrow_parts = [pa.array(p, type=pa.large_string()) for p in arrays]
+    # each part's present values converted to Arrow once (most rows lack most parts);
+    # `slot` says where a row's value sits among them, and groups take from it in C
+    arrow_parts = [pa.array(p[h], type=pa.large_string()) for p, h in zip(arrays, present)]
+    slot = [np.cumsum(h) - 1 for h in present]
     chunks = []
     for g, mask_bits in enumerate(uniq):
         rows = order[bounds[g]:bounds[g + 1]]
-        rows_pa = pa.array(rows)
-        items = [arrow_parts[i].take(rows_pa) for i in range(len(arrays)) if (int(mask_bits) >> i) & 1]
+        items = [arrow_parts[i].take(pa.array(slot[i][rows])) for i in range(len(arrays)) if (int(mask_bits) >> i) & 1]
         items += [pa.scalar(c, type=pa.large_string()) for c in consts]
         if not items:
             chunks.append(pa.array(np.full(len(rows), "", dtype=object), type=pa.large_string()))

@@ -9,6 +9,7 @@ confident quality / mismatch / logistics label into it (`defect_flags`).
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -157,6 +158,90 @@ def _t2s() -> dict[int, str]:
     return _T2S
 
 
+# Code points whose folding can be looked up one at a time (see `_FoldTable`): ASCII,
+# Latin-1, general punctuation, symbols and emoji, CJK punctuation and ideographs, full-width forms.
+_PLAIN_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x2600, 0x27BF), (0x3000, 0x303F),
+                 (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xFF01, 0xFFEF), (0x1F000, 0x1FAFF))
+
+
+class _FoldTable:
+    """Per code point: is it *plain*, and what `fold_texts` turns it into.
+
+    A character is plain when NFKC makes it exactly one character, neither
+    it nor that result combines with a neighbour (canonical class 0, and no
+    conjoining Hangul jamo, which compose with each other at class 0), and
+    lower-casing (Arrow's, as pandas' ``str.lower`` on these columns) and
+    the traditional → simplified table each keep it one character. A text
+    of plain characters is folded by looking each one up (all three steps
+    work character by character on such text); any other text takes the
+    per-string path.
+    """
+
+    def __init__(self) -> None:
+        import unicodedata
+
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self.plain = np.zeros(0x110000, dtype=bool)
+        self.mapped = np.arange(0x110000, dtype=np.uint32)
+        t2s = _t2s()
+        points, images = [], []
+        for lo, hi in _PLAIN_RANGES:
+            for cp in range(lo, hi + 1):
+                c = chr(cp)
+                n = unicodedata.normalize("NFKC", c)
+                if (len(n) == 1 and not unicodedata.combining(c) and not unicodedata.combining(n)
+                        and not 0x1100 <= ord(n) <= 0x11FF):  # half-width Hangul becomes jamo that compose
+                    points.append(cp)
+                    images.append(n)
+        lowered = pc.utf8_lower(pa.array(images, pa.large_string())).to_pylist()
+        for cp, low in zip(points, lowered):
+            m = low.translate(t2s) if len(low) == 1 else ""
+            if len(m) == 1:
+                self.plain[cp] = True
+                self.mapped[cp] = ord(m)
+
+
+_FOLD_TABLE: _FoldTable | None = None
+
+
+def _fold_slow(texts: list[str]) -> list[str]:
+    """NFKC, lower case, traditional → simplified, one text at a time (the path for unusual characters)."""
+    s = pd.Series(texts, dtype="str").str.normalize("NFKC").str.lower().str.translate(_t2s())
+    return s.to_numpy(dtype=object).tolist()
+
+
+def fold_texts(texts: list[str]) -> list[str]:
+    """Each text NFKC-normalised, lower-cased and simplified (traditional → simplified characters).
+
+    Why a table: `TextFeatures` folds every distinct buyer text (half a
+    million on a million-row export) and `unicodedata.normalize` one text
+    at a time was most of its time. Texts of plain characters (nearly all)
+    are folded by one NumPy lookup over all of them; the others one by one.
+    Equal to the old pandas path (benchmarks/naive_risk.py; tested).
+    """
+    global _FOLD_TABLE
+    if _FOLD_TABLE is None:
+        _FOLD_TABLE = _FoldTable()
+    tb = _FOLD_TABLE
+    if not texts:
+        return []
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ends = np.cumsum(lens)
+    starts = ends - lens
+    plain_text = np.ones(len(texts), dtype=bool)  # the texts holding an odd character are few
+    plain_text[np.searchsorted(ends, np.flatnonzero(~tb.plain[cp]), side="right")] = False
+    folded = tb.mapped[cp].astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    out = [folded[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+    slow = np.flatnonzero(~plain_text).tolist()
+    if slow:
+        for i, text in zip(slow, _fold_slow([texts[i] for i in slow])):
+            out[i] = text
+    return out
+
+
 def _first_match(texts: pd.Series, pattern: str) -> pd.Series:
     """The first match of `pattern` in each text ("" where none), found by Arrow's RE2.
 
@@ -186,32 +271,33 @@ class TextFeatures:
         raw = _text(texts, n)
         self.n = n
         self.codes, uniques = pd.factorize(raw, sort=False)
-        u = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
-        norm = u.str.normalize("NFKC").str.lower()
-        trad = _t2s_pattern()
-        if trad and len(norm):
-            has_trad = norm.str.contains(trad, regex=True).fillna(False).to_numpy(dtype=bool)
-            if has_trad.any():  # str.translate is per string in Python: only where needed
-                fixed = norm.to_numpy(dtype=object)
-                fixed[has_trad] = norm[has_trad].str.translate(_t2s()).to_numpy(dtype=object)
-                norm = pd.Series(fixed, dtype="str")
+        norm = pd.Series(fold_texts(np.asarray(uniques, dtype=object).tolist()), dtype="str")
         # spaces at both ends stand in for ^/$ in the ASCII word boundaries
         padded = " " + norm + " "
         cleaned = padded.str.replace(_NEGATED_RE, " ", regex=True)
         self.u: dict[str, np.ndarray] = {}
-        for key, pat in _FEATURE_PATTERNS.items():
+
+        def flags(key: str) -> np.ndarray:
             target = cleaned if key in ("defect", "vague") else padded
             if key == "product_defect":  # "压坏了" is the courier's doing, not a product fault
                 target = cleaned.str.replace(_COURIER_RE, " ", regex=True)
-            self.u[f"cue_{key}"] = target.str.contains(pat, regex=True).fillna(False).to_numpy(dtype=bool)
-        for key in _EXTRACT:
+            return target.str.contains(_FEATURE_PATTERNS[key], regex=True).fillna(False).to_numpy(dtype=bool)
+
+        def words(key: str) -> np.ndarray:
             target = cleaned if key in ("defect", "vague") else padded
             hit = self.u[f"cue_{key}"]
-            w = np.full(len(u), "", dtype=object)
+            w = np.full(len(norm), "", dtype=object)
             if hit.any():
                 w[hit] = _first_match(target[hit], _FEATURE_PATTERNS[key]).str.strip(" ,.;:!?'\"()").to_numpy(
                     dtype=object)
-            self.u[f"word_{key}"] = w
+            return w
+
+        # Arrow's regex kernels release the GIL: two patterns run at once on two cores.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for key, flag in zip(_FEATURE_PATTERNS, pool.map(flags, list(_FEATURE_PATTERNS))):
+                self.u[f"cue_{key}"] = flag
+            for key, w in zip(_EXTRACT, pool.map(words, _EXTRACT)):
+                self.u[f"word_{key}"] = w
         ct = self.u["cue_cond_threat"]
         if ct.any():
             w = self.u["word_threat"].copy()
@@ -270,28 +356,47 @@ def minhash_bands(keys: np.ndarray, chunk: int = 20000) -> np.ndarray:
     of their bigram sets), so at least one of six bands with 1-(1-J^5)^6:
     0.95 at J=0.83 (one character changed in a 20-character text), 0.67 at
     J=0.7, 0.17 at J=0.5, 0.015 at J=0.3.
+
+    Texts are hashed in chunks of similar length, each chunk only as wide as
+    its longest text: a bigram past a text's end is never a minimum, so the
+    signatures are those of the full 48-wide rows (benchmarks/naive_risk.py,
+    tested) at about half the work for typical 20-character texts.
     """
+    keys = np.asarray(keys, dtype=object)
     out = np.zeros((len(keys), _MH_BANDS), dtype=np.uint64)
+    if not len(keys):
+        return out
+    lengths = np.minimum(np.fromiter(map(len, keys), dtype=np.int64, count=len(keys)), _MH_CHARS)
+    order = np.argsort(lengths, kind="stable")
     for start in range(0, len(keys), chunk):
-        part = np.asarray(keys[start:start + chunk], dtype=f"<U{_MH_CHARS}")
-        cp = part.view(np.uint32).reshape(len(part), _MH_CHARS).astype(np.uint64)
-        big = (cp[:, :-1] << np.uint64(21)) | cp[:, 1:]
-        invalid = cp[:, 1:] == 0
-        mins = np.empty((len(part), len(_MH_SEEDS)), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for i, seed in enumerate(_MH_SEEDS):
-                h = big ^ seed
-                h = h * _M1
-                h ^= h >> np.uint64(31)
-                h = h * _M2
-                h ^= h >> np.uint64(29)
-                h[invalid] = np.uint64(0xFFFFFFFFFFFFFFFF)
-                mins[:, i] = h.min(axis=1)
-            for b in range(_MH_BANDS):
-                sig = mins[:, b * _MH_ROWS].copy()
-                for r in range(1, _MH_ROWS):
-                    sig = (sig * np.uint64(0x100000001B3)) ^ mins[:, b * _MH_ROWS + r]
-                out[start:start + len(part), b] = sig
+        rows = order[start:start + chunk]
+        width = int(max(2, lengths[rows].max()))
+        out[rows] = _band_rows(keys[rows], width)
+    return out
+
+
+def _band_rows(keys: np.ndarray, width: int) -> np.ndarray:
+    """The band signatures of texts at most `width` characters long (see `minhash_bands`)."""
+    part = np.asarray(keys, dtype=f"<U{width}")
+    cp = part.view(np.uint32).reshape(len(part), width).astype(np.uint64)
+    big = (cp[:, :-1] << np.uint64(21)) | cp[:, 1:]
+    invalid = cp[:, 1:] == 0
+    mins = np.empty((len(part), len(_MH_SEEDS)), dtype=np.uint64)
+    out = np.empty((len(part), _MH_BANDS), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i, seed in enumerate(_MH_SEEDS):
+            h = big ^ seed
+            h = h * _M1
+            h ^= h >> np.uint64(31)
+            h = h * _M2
+            h ^= h >> np.uint64(29)
+            h[invalid] = np.uint64(0xFFFFFFFFFFFFFFFF)
+            mins[:, i] = h.min(axis=1)
+        for b in range(_MH_BANDS):
+            sig = mins[:, b * _MH_ROWS].copy()
+            for r in range(1, _MH_ROWS):
+                sig = (sig * np.uint64(0x100000001B3)) ^ mins[:, b * _MH_ROWS + r]
+            out[:, b] = sig
     return out
 
 
@@ -303,16 +408,23 @@ def _distinct_per_group(groups: np.ndarray, who: np.ndarray, mask: np.ndarray) -
     version (benchmarks/naive_report.py) in a fraction of the time on a
     million rows, and the template signal calls this seven times.
     """
-    res = np.zeros(len(groups), dtype="int64")
+    if not mask.any():
+        return np.zeros(len(groups), dtype="int64")
+    g_inv, g_uniq = pd.factorize(groups[mask], sort=False)
+    return _distinct_per_code(g_inv, len(g_uniq), who, mask)
+
+
+def _distinct_per_code(codes: np.ndarray, n_codes: int, who: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`_distinct_per_group` for groups already numbered 0 … n_codes-1 (`codes`: the masked rows' groups)."""
+    res = np.zeros(len(mask), dtype="int64")
     if not mask.any():
         return res
-    g_inv, g_uniq = pd.factorize(groups[mask], sort=False)
     w = np.asarray(who[mask], dtype=np.int64)
     w = w - w.min()
     width = int(w.max()) + 1
-    pair = g_inv.astype(np.int64) * width + w
-    per_group = np.bincount(pd.unique(pair) // width, minlength=len(g_uniq))
-    res[mask] = per_group[g_inv]
+    pair = np.asarray(codes, dtype=np.int64) * width + w
+    per_group = np.bincount(pd.unique(pair) // width, minlength=n_codes)
+    res[mask] = per_group[codes]
     return res
 
 

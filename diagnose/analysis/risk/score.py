@@ -35,6 +35,7 @@ def score_risk(
     *,
     lang: str = "zh",
     config: RiskConfig | None = None,
+    both_languages: bool = True,
 ) -> pd.DataFrame:
     """Tagged table → the same rows plus risk_score, risk_level and evidence.
 
@@ -44,6 +45,9 @@ def score_risk(
     (a list of the keys of the signals that fired) and `skipped_signals`
     (signals that could not be evaluated for lack of a column; the evidence
     text says so too). It ranks for human review; it never decides.
+    `both_languages=False` joins only the evidence in `lang` (no
+    `risk_evidence_zh`/`_en` columns): the `risk` command writes just that
+    one, and joining a million evidence strings costs seconds.
     """
     if lang not in ("zh", "en"):
         raise InputError(f"unknown language {lang!r}", hint="use zh or en",
@@ -73,9 +77,13 @@ def score_risk(
     out = tagged.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     out["risk_score"] = score
     out["risk_level"] = _str_array(np.array(LEVELS, dtype=object)[level_code])
-    out["risk_evidence_zh"] = _join_parts_arrow(zh_parts, "；", n)
-    out["risk_evidence_en"] = _join_parts_arrow(en_parts, "; ", n)
-    out["risk_evidence"] = out["risk_evidence_zh" if lang == "zh" else "risk_evidence_en"]
+    if both_languages:
+        out["risk_evidence_zh"] = _join_parts_arrow(zh_parts, "；", n)
+        out["risk_evidence_en"] = _join_parts_arrow(en_parts, "; ", n)
+        out["risk_evidence"] = out["risk_evidence_zh" if lang == "zh" else "risk_evidence_en"]
+    else:
+        out["risk_evidence"] = (_join_parts_arrow(zh_parts, "；", n) if lang == "zh"
+                                else _join_parts_arrow(en_parts, "; ", n))
     out["risk_signals"] = pd.Series(listed, index=out.index, dtype=object)
     skipped_col = np.empty(n, dtype=object)
     skipped_col[:] = [list(skipped)] * n
@@ -86,7 +94,7 @@ def score_risk(
 def risk_table(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, *, lang: str = "zh",
                min_level: str = "low") -> pd.DataFrame:
     """The `risk` command's table: scored rows at or above `min_level`, riskiest first, evidence in front."""
-    scored = score_risk(tagged, orders, lang=lang)
+    scored = score_risk(tagged, orders, lang=lang, both_languages=False)
     floor = LEVELS.index(min_level)
     keep = scored["risk_level"].map({k: i for i, k in enumerate(LEVELS)}).to_numpy() >= floor
     scored = scored[keep].sort_values("risk_score", ascending=False, kind="stable")

@@ -16,6 +16,7 @@ from diagnose.analysis.risk._util import _col, _ints, _put, _text, _yuan
 from diagnose.analysis.risk.cues import (
     _MH_BANDS,
     _OWN_COLUMNS,
+    _distinct_per_code,
     _distinct_per_group,
     defect_claim_dropdown,
     minhash_bands,
@@ -101,11 +102,10 @@ def _template_counts(ctx: Context, who: np.ndarray) -> tuple[np.ndarray, np.ndar
         bands_u = minhash_bands(np.asarray(kuniq, dtype=object)[long_keys])
         slot = np.full(len(kuniq), -1, dtype=np.int64)
         slot[long_keys] = np.arange(len(long_keys))
-        row_slot = slot[kcode]
-        for band in range(_MH_BANDS):
-            bv = np.zeros(n, dtype=np.uint64)
-            bv[near_ok] = bands_u[row_slot[near_ok], band]
-            k_near = np.maximum(k_near, _distinct_per_group(bv, who, near_ok))
+        near_slot = slot[kcode][near_ok]
+        for band in range(_MH_BANDS):  # band values numbered per distinct text, not per row
+            band_codes, band_values = pd.factorize(bands_u[:, band], sort=False)
+            k_near = np.maximum(k_near, _distinct_per_code(band_codes[near_slot], len(band_values), who, near_ok))
     return eligible, k_exact, k_near
 
 
