@@ -268,12 +268,12 @@ def _subs_and_evidence(model: ReasonModel, X, own: _TextReading, combos: pd.Data
         add = has_text & (drop_lbl >= 0) & (empty | (drop_lbl == p))
     else:
         add = np.zeros(n, dtype=bool)
-    prefix = taxonomy.DROPDOWN_EVIDENCE_PREFIX
-    for j in np.flatnonzero(add | empty).tolist():
-        words = [] if empty[j] else list(evidence[j])
-        if add[j]:
-            words.append(f"{prefix}{drop_list[d[j]]}")
-        evidence[j] = words
+    suffix = [[f"{taxonomy.DROPDOWN_EVIDENCE_PREFIX}{x}"] for x in drop_list]
+    at = np.flatnonzero(add | empty)
+    # Plain lists: indexing NumPy arrays once per combination cost more than the lists.
+    evidence[at] = _objects([(w if not e else []) + (suffix[k] if a else [])
+                             for w, e, a, k in zip(evidence[at].tolist(), empty[at].tolist(), add[at].tolist(),
+                                                   d[at].tolist())])
     return subs, evidence
 
 
