@@ -458,3 +458,26 @@ def test_sub_reasons_per_label_equal_masked_scoring_of_every_class(model):
         got = model.predict_sub_reasons(X, labels)
         assert got == sub_reasons_reference(model, X, labels)
     assert len({g for g in got if g}) > 3  # the head really picks among several sub-reasons
+
+
+def test_paused_gc_restores_the_collector_as_it_was():
+    import gc
+
+    assert gc.isenabled()
+    with fast.paused_gc():
+        assert not gc.isenabled()
+        with fast.paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # an inner pause does not switch it back on early
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with fast.paused_gc():
+            pass
+        assert not gc.isenabled()  # left off when it was off
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError):
+        with fast.paused_gc():
+            raise ValueError
+    assert gc.isenabled()

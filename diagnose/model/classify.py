@@ -89,9 +89,15 @@ def classify_frame(
     usable CPUs, or DIAGNOSE_WORKERS; only used for large batches). The
     result does not depend on it, nor on `block_texts`.
     """
+    model = model or load_model()
+    with fast.paused_gc():
+        return _classify(frame, model, progress, chunk_size, workers, block_texts)
+
+
+def _classify(frame: pd.DataFrame, model: ReasonModel, progress: ProgressFn | None, chunk_size: int,
+              workers: int | None, block_texts: int) -> pd.DataFrame:
     from diagnose.io.arrowpool import release_arrow_memory
 
-    model = model or load_model()
     # pandas' copy-on-write makes a shallow copy safe: adding columns to
     # `out` never touches `frame`, and the input's data is not duplicated.
     out = frame.copy(deep=False)

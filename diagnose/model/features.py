@@ -34,6 +34,8 @@ checks it); only the way of computing them differs:
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import re
 import sys
@@ -499,8 +501,28 @@ def _featurize_slice(texts: list) -> tuple[list[str], sp.csr_matrix, object]:
 
 
 def _slice_result(model, then: ThenFn | None, texts: list) -> tuple[list[str], sp.csr_matrix, object]:
-    prepared, X = model.prepared_and_matrix(texts)
-    return prepared, X, (None if then is None else then(model, prepared, X))
+    with paused_gc():
+        prepared, X = model.prepared_and_matrix(texts)
+        return prepared, X, (None if then is None else then(model, prepared, X))
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cycle collector off for the duration, as it was before after.
+
+    Tagging builds hundreds of thousands of small lists (evidence words per
+    text and per row) and keeps them: each full collection walks all of them
+    again, which was 2.2 s of 11.8 s while tagging 1M rows. Those lists form
+    no cycles, so nothing waits longer to be freed; whatever cycles arise in
+    between are collected once the collector runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def default_workers() -> int:
