@@ -222,3 +222,35 @@ def test_template_counts_equal_the_reference(with_buyer):
     assert int((want[2] > 1).sum()) > 100  # near-duplicates do occur
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
+
+
+# --- risk_table picks and orders the rows before building the columns ------------------------
+@pytest.mark.parametrize("min_level", ["low", "medium", "high"])
+def test_risk_table_frame_equals_score_filter_sort(min_level):
+    """Same values, dtypes, column order, index (shuffled, repeated labels) and attrs as the old way."""
+    from diagnose.analysis.risk import risk_table
+
+    df = _tagged(3000)
+    rng = np.random.default_rng(3)
+    df.index = pd.Index(rng.integers(0, 500, len(df)))  # labels out of order and repeated
+    df.attrs["marker"] = ("kept",)
+    got = risk_table(df, min_level=min_level)
+    want = naive_risk.risk_table(df, min_level=min_level)
+    assert len(got) and got["risk_score"].duplicated().any()  # ties: their order is tested too
+    pd.testing.assert_frame_equal(got, want)
+    assert got.attrs == want.attrs
+
+
+def test_risk_table_of_a_scored_table_equals_the_reference():
+    """Scoring a table that already has risk columns replaces them, as the old code did."""
+    from diagnose.analysis.risk import risk_table, score_risk
+
+    df = score_risk(_tagged(1500))
+    pd.testing.assert_frame_equal(risk_table(df, lang="en"), naive_risk.risk_table(df, lang="en"))
+
+
+def test_risk_table_of_no_rows_equals_the_reference():
+    from diagnose.analysis.risk import risk_table
+
+    df = _tagged(300).iloc[:0]
+    pd.testing.assert_frame_equal(risk_table(df), naive_risk.risk_table(df))
