@@ -222,7 +222,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_risk(args: argparse.Namespace) -> int:
-    from diagnose.analysis.risk import risk_table
+    from diagnose.analysis.risk import lists_as_text, risk_table
 
     if Path(args.output).suffix.lower() not in (".csv", ".xlsx"):
         raise InputError(f"cannot write {Path(args.output).name!r}", hint="name the output .csv or .xlsx",
@@ -231,7 +231,8 @@ def cmd_risk(args: argparse.Namespace) -> int:
     orders = _orders(args)
     result = read_and_tag(args)
     table = risk_table(result.frame, orders, lang=args.lang, min_level=args.min_level)
-    _write_table(table, args.output)
+    csv = Path(args.output).suffix.lower() == ".csv"
+    _write_table(lists_as_text(table) if csv else table, args.output)  # same bytes, joined once per list
     counts = table["risk_level"].value_counts()
     _say(f"wrote {len(table):,} rows to {args.output} (high {counts.get('high', 0)}, "
          f"medium {counts.get('medium', 0)}, low {counts.get('low', 0)})")

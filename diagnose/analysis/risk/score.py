@@ -151,3 +151,51 @@ def risk_table(tagged: pd.DataFrame, orders: pd.DataFrame | None = None, *, lang
         out.insert(pos, name, values)
     drop = [c for c in ("risk_evidence_zh", "risk_evidence_en") if c in out.columns]
     return out.drop(columns=drop) if drop else out
+
+
+def lists_as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its word-list columns as the text a CSV shows, for `write_table` to write as text.
+
+    The CSV writer turns an object column of lists into text itself, but it
+    first walks every cell in Python (is it a bool column? which objects are
+    shared?) on the whole table and again per slice: seconds at a million
+    rows for `risk_signals`, `skipped_signals` and `evidence`, whose lists
+    are shared by many rows. Here each distinct list is joined once
+    (`taxonomy.LIST_SEPARATORS`, each word through `str`, as the writer
+    does) and the rows take their text by code. A column holding anything
+    but lists and missing values is left as it is. The file's bytes are the
+    same (tested); the redaction pass now also reads the signal-key columns,
+    which hold only registry keys.
+    """
+    from diagnose.taxonomy import LIST_SEPARATORS
+
+    out = table.copy(deep=False)
+    for i, col in enumerate(table.columns):
+        sep = LIST_SEPARATORS.get(str(col))
+        s = table.iloc[:, i]
+        if sep is None or s.dtype != object:
+            continue
+        text = _joined_lists(s.to_numpy(dtype=object), sep)
+        if text is not None:
+            out.isetitem(i, pd.Series(text, index=s.index, name=s.name))
+    return out
+
+
+def _joined_lists(values: np.ndarray, sep: str):
+    """Each distinct list joined once (missing cells stay missing), or None if a cell is not a list."""
+    import pyarrow as pa
+
+    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
+    codes, uniques = pd.factorize(ids)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    texts: list[str | None] = []
+    for value in values[first].tolist():
+        if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+            texts.append(sep.join(str(v) for v in value))
+        elif value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+            texts.append(None)
+        else:
+            return None
+    distinct = pa.array(texts, type=pa.large_string())
+    return pd.array(distinct.take(pa.array(codes)), dtype="str")
