@@ -67,6 +67,29 @@ def test_most_generated_texts_take_the_array_path():
     assert not fast[texts.index("http://x.cn 坏了")] and not fast[texts.index("订单123456789号没到")]
 
 
+_SPACED_PIECES = ["质量", "差", "ok", "iPhone", "15", "Pro", "，", ",", "。", "!", "…", "😡", "\u3000", "a", "中",
+                  "nan", "None", "-", "不", "好", "3.5mm", "ＡＢＣ", "質量", "\t", "\n"]
+
+
+def _spaced_texts(n: int, seed: int = 11) -> list[str]:
+    """Pieces with plain and no-break spaces between, before and after them, in runs."""
+    rng = random.Random(seed)
+    blanks = [" ", "  ", "\xa0", " \xa0 ", "\xa0\xa0", "", ""]
+    return [rng.choice(blanks) + "".join(rng.choice(_SPACED_PIECES) + rng.choice(blanks)
+                                         for _ in range(rng.randint(1, 8))) for _ in range(n)]
+
+
+def test_texts_with_plain_and_no_break_spaces_take_the_array_path_and_split_the_same():
+    texts = _spaced_texts(4000) + [" ", "\xa0", "  ", "a b", "中 文", "a\xa0中", " nan", "nan ", "好 ，b"]
+    big, lens = clauses.joined(texts)
+    ends = np.cumsum(lens)
+    cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+    fast = clauses._array_path(big, ends - lens, cp, ends, clauses._tables(_CLAUSE_RE.pattern))
+    assert fast.mean() > 0.8  # (none of them did before: each holds a space)
+    assert fast[texts.index("a b")] and fast[texts.index("a\xa0中")]
+    assert _fast_pairs(texts) == _plain_pairs(texts)
+
+
 def test_joined_reads_arrow_strings_like_a_join():
     texts = _corpus(300)
     arrow = pd.array(texts, dtype="str")
