@@ -307,3 +307,19 @@ def test_lists_as_text_over_several_writer_slices(tmp_path, monkeypatch):
     write_table(odd, tmp_path / "a.csv")
     write_table(lists_as_text(odd), tmp_path / "b.csv")
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+# --- sentences around a count, built once per distinct count ----------------------------------
+@pytest.mark.parametrize("values", [
+    np.array([3, 3, 7, 2, 3, 120, 7], dtype="int64"),
+    np.array([2.4, 2.5, 3.5, -1.5, np.nan, 0.0, 1e6], dtype="float64"),
+    np.array([], dtype="int64"),
+    np.random.default_rng(5).integers(0, 400, 5000),
+])
+def test_ints_between_equals_the_row_by_row_sentences(values):
+    from diagnose.analysis.risk._util import _ints_between
+
+    got = _ints_between("出现在 ", values, " 个不同买家的退货中")
+    want = naive_risk.ints_between("出现在 ", values, " 个不同买家的退货中")
+    assert got.dtype == object and want.dtype == object
+    assert got.tolist() == want.tolist()
