@@ -157,3 +157,10 @@ def template_counts(ctx: Context, who: np.ndarray) -> tuple[np.ndarray, np.ndarr
             bv[near_ok] = bands_u[row_slot[near_ok], band]
             k_near = np.maximum(k_near, _distinct_per_group(bv, who, near_ok))
     return eligible, k_exact, k_near
+
+
+def ints_between(prefix: str, values, suffix: str) -> np.ndarray:
+    """The template signal's old evidence sentences: the text joined around the numbers row by row."""
+    from diagnose.analysis.risk._util import _ints
+
+    return prefix + _ints(values) + suffix

@@ -9,6 +9,7 @@ stopwords.
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 
 import numpy as np
@@ -26,7 +27,7 @@ from tests.test_report import tagged_frame
 EDGE_TEXTS = [
     "", " ", "   \t ", "nan", "None", "<NA>", "-", "。。。", "好 不好", "abc def", "a ，b", "中 ，文",
     "😡质量差😡😡 退货 ", "  质量 差  ", "a😡b", "1😡2", "中😡a", "a😡中", "a 😡 b", "👎", "\u3000", "a\u3000b",
-    "中\u3000文", "好，\t，坏", "订单123456789号没到", "12345678 9", "http://x.cn 坏了", "www.a.com 偏小",
+    "中\u3000文", "好，\t，坏", "订单123456789号没到", "订单 123456789 没到", "12345678 9", "http://x.cn 坏了", "www.a.com 偏小",
     "ｗｗｗ．ａ", "質量問題，發錯貨", "ＡＢＣ１２３ 尺码偏大", "ｶﾞ", "\u1100\u1161", "e\u0301", "…好的…", "x.y",
     "3.5mm耳机没声音", "iPhone 15 Pro Max 充不进电", "偏小\n偏大\r\n穿不上", "\"引号\"里的话，逗号,分号;",
     "面料很薄 面料薄", "不一样 没效果", "a b c", "物流太慢" * 30, "ＡＢＣ", "\u200b零宽\u200d", "🄁号", "\ufe0f",
@@ -64,7 +65,59 @@ def test_most_generated_texts_take_the_array_path():
     cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
     fast = clauses._array_path(big, ends - lens, cp, ends, clauses._tables(_CLAUSE_RE.pattern))
     assert fast.mean() > 0.8
-    assert not fast[texts.index("http://x.cn 坏了")] and not fast[texts.index("订单123456789号没到")]
+    assert not fast[texts.index("http://x.cn 坏了")]
+    assert not fast[texts.index("订单 123456789 没到")]  # an order number normalise cuts
+    assert fast[texts.index("订单123456789号没到")]  # no word boundary: normalise keeps the digits
+
+
+_SPACED_PIECES = ["质量", "差", "ok", "iPhone", "15", "Pro", "，", ",", "。", "!", "…", "😡", "\u3000", "a", "中",
+                  "nan", "None", "-", "不", "好", "3.5mm", "ＡＢＣ", "質量", "\t", "\n"]
+
+
+def _spaced_texts(n: int, seed: int = 11) -> list[str]:
+    """Pieces with plain and no-break spaces between, before and after them, in runs."""
+    rng = random.Random(seed)
+    blanks = [" ", "  ", "\xa0", " \xa0 ", "\xa0\xa0", "", ""]
+    return [rng.choice(blanks) + "".join(rng.choice(_SPACED_PIECES) + rng.choice(blanks)
+                                         for _ in range(rng.randint(1, 8))) for _ in range(n)]
+
+
+def test_texts_with_plain_and_no_break_spaces_take_the_array_path_and_split_the_same():
+    texts = _spaced_texts(4000) + [" ", "\xa0", "  ", "a b", "中 文", "a\xa0中", " nan", "nan ", "好 ，b"]
+    big, lens = clauses.joined(texts)
+    ends = np.cumsum(lens)
+    cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+    fast = clauses._array_path(big, ends - lens, cp, ends, clauses._tables(_CLAUSE_RE.pattern))
+    assert fast.mean() > 0.8  # (none of them did before: each holds a space)
+    assert fast[texts.index("a b")] and fast[texts.index("a\xa0中")]
+    assert _fast_pairs(texts) == _plain_pairs(texts)
+
+
+def _order_number_texts() -> list[str]:
+    """Digit runs around nine long, with letter prefixes and every kind of neighbour."""
+    befores = ["", " ", "号", "a", "ab", "SF", "abcd", "abcde", "_", "，", "😡", "\u2776", "\u3000", "K", "ſ", "中 "]
+    runs = ["12345678", "123456789", "1234567890123", "１２３４５６７８９", "١٢٣٤٥٦٧٨٩", "12345 6789"]
+    afters = ["", " ", "号", "x", "_", "。", "👎", "\u2776", "9", "\xa0"]
+    return [f"退款{b}{r}{a}到了" for b in befores for r in runs for a in afters] + \
+        [f"{b}{r}{a}" for b in befores for r in runs for a in afters]
+
+
+def test_texts_with_long_digit_runs_split_as_normalise_then_split():
+    """The array path takes a long digit run unless the order-number pattern would cut it."""
+    texts = _order_number_texts()
+    assert _fast_pairs(texts) == _plain_pairs(texts)
+    big, lens = clauses.joined(texts)
+    ends = np.cumsum(lens)
+    cp = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+    fast = clauses._array_path(big, ends - lens, cp, ends, clauses._tables(_CLAUSE_RE.pattern))
+    has_run = np.array([any(len(r) >= 9 for r in re.findall(r"\d+", t)) for t in texts])
+    assert (fast & has_run).sum() > 100 and (~fast & has_run).sum() > 100  # both ways taken
+
+
+def test_a_text_ending_in_digits_does_not_hide_the_next_texts_order_number():
+    """Digit runs are counted per text, not across the end of one text into the next."""
+    texts = ["123456789", "123456789\u3000", "12345", "6789，好", "单号1234", "56789 好", "x"]
+    assert _fast_pairs(texts) == _plain_pairs(texts)
 
 
 def test_joined_reads_arrow_strings_like_a_join():

@@ -222,3 +222,104 @@ def test_template_counts_equal_the_reference(with_buyer):
     assert int((want[2] > 1).sum()) > 100  # near-duplicates do occur
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
+
+
+# --- risk_table picks and orders the rows before building the columns ------------------------
+@pytest.mark.parametrize("min_level", ["low", "medium", "high"])
+def test_risk_table_frame_equals_score_filter_sort(min_level):
+    """Same values, dtypes, column order, index (shuffled, repeated labels) and attrs as the old way."""
+    from diagnose.analysis.risk import risk_table
+
+    df = _tagged(3000)
+    rng = np.random.default_rng(3)
+    df.index = pd.Index(rng.integers(0, 500, len(df)))  # labels out of order and repeated
+    df.attrs["marker"] = ("kept",)
+    got = risk_table(df, min_level=min_level)
+    want = naive_risk.risk_table(df, min_level=min_level)
+    assert len(got) and got["risk_score"].duplicated().any()  # ties: their order is tested too
+    pd.testing.assert_frame_equal(got, want)
+    assert got.attrs == want.attrs
+
+
+def test_risk_table_of_a_scored_table_equals_the_reference():
+    """Scoring a table that already has risk columns replaces them, as the old code did."""
+    from diagnose.analysis.risk import risk_table, score_risk
+
+    df = score_risk(_tagged(1500))
+    pd.testing.assert_frame_equal(risk_table(df, lang="en"), naive_risk.risk_table(df, lang="en"))
+
+
+def test_risk_table_of_no_rows_equals_the_reference():
+    from diagnose.analysis.risk import risk_table
+
+    df = _tagged(300).iloc[:0]
+    pd.testing.assert_frame_equal(risk_table(df), naive_risk.risk_table(df))
+
+
+# --- word lists joined once per distinct list before the CSV writer sees them ------------------
+def _odd_lists_table() -> pd.DataFrame:
+    """Lists shared by many rows, and every kind of cell the writer's own join handles."""
+    shared = ["a", "=b"]
+    cells = [shared, shared, ["x"], [], None, float("nan"), ("t", "u"), np.array(["n1", "n2"], dtype=object),
+             ["w", None], [1, 2.5], {"only"}, ["-lead", "c,d", 'q"uote'], pd.NA, shared]
+    n = len(cells)
+    return pd.DataFrame({
+        "risk_signals": pd.Series(cells, dtype=object),
+        "evidence": pd.Series(cells[::-1], dtype=object),
+        "skipped_signals": pd.Series([["k1", "k2"]] * n, dtype=object),
+        "other_list": pd.Series([["not", "listed"]] * n, dtype=object),  # no separator: left alone
+        "n": range(n),
+    })
+
+
+def test_lists_as_text_writes_the_same_csv():
+    from diagnose.analysis.risk import lists_as_text, risk_table
+    from diagnose.io.export import to_csv_bytes
+
+    odd = _odd_lists_table()
+    joined = lists_as_text(odd)
+    assert joined["risk_signals"].dtype != object and joined["other_list"].dtype == object
+    assert to_csv_bytes(joined) == to_csv_bytes(odd)
+    table = risk_table(_tagged(3000))
+    assert to_csv_bytes(lists_as_text(table)) == to_csv_bytes(table)
+
+
+def test_lists_as_text_leaves_a_column_with_other_values():
+    from diagnose.analysis.risk import lists_as_text
+    from diagnose.io.export import to_csv_bytes
+
+    df = pd.DataFrame({"evidence": pd.Series([["a"], "plain", True, ["b"]], dtype=object),
+                       "risk_signals": pd.Series([True, False, None, True], dtype=object)})
+    out = lists_as_text(df)
+    assert out["evidence"].dtype == object and out["risk_signals"].dtype == object
+    assert to_csv_bytes(out) == to_csv_bytes(df)
+
+
+def test_lists_as_text_over_several_writer_slices(tmp_path, monkeypatch):
+    """The writer decides bool-like columns on the whole table when it slices: same file."""
+    from diagnose.analysis.risk import lists_as_text
+    from diagnose.io import csvwrite
+    from diagnose.io.export import write_table
+
+    monkeypatch.setattr(csvwrite, "SLICE_ROWS", 5)
+    monkeypatch.setattr(csvwrite.write_csv, "__defaults__", (None, 5))
+    odd = pd.concat([_odd_lists_table()] * 3, ignore_index=True)
+    write_table(odd, tmp_path / "a.csv")
+    write_table(lists_as_text(odd), tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+# --- sentences around a count, built once per distinct count ----------------------------------
+@pytest.mark.parametrize("values", [
+    np.array([3, 3, 7, 2, 3, 120, 7], dtype="int64"),
+    np.array([2.4, 2.5, 3.5, -1.5, np.nan, 0.0, 1e6], dtype="float64"),
+    np.array([], dtype="int64"),
+    np.random.default_rng(5).integers(0, 400, 5000),
+])
+def test_ints_between_equals_the_row_by_row_sentences(values):
+    from diagnose.analysis.risk._util import _ints_between
+
+    got = _ints_between("出现在 ", values, " 个不同买家的退货中")
+    want = naive_risk.ints_between("出现在 ", values, " 个不同买家的退货中")
+    assert got.dtype == object and want.dtype == object
+    assert got.tolist() == want.tolist()

@@ -34,9 +34,12 @@ from diagnose.model import text as textmod
 
 _SIMPLE_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x3000, 0x303F), (0x3400, 0x4DBF),
                   (0x4E00, 0x9FFF), (0xFF01, 0xFFEF))
-# Where white space and the emoji `text.normalise` removes live (below _TABLE_SIZE).
-_BLANK_RANGES = ((0x09, 0x0D), (0x1C, 0x1F), (0x85, 0x85), (0x1680, 0x1680), (0x2000, 0x206F), (0x2300, 0x23FF),
-                 (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x3000, 0x3000), (0xFE00, 0xFE0F), (0x1F000, 0x1FAFF))
+# Where white space and the emoji `text.normalise` removes live (below _TABLE_SIZE). The plain space
+# and the no-break space are among them: without them one text in twenty of a real export (any with a
+# space) took the plain path.
+_BLANK_RANGES = ((0x09, 0x0D), (0x1C, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x206F),
+                 (0x2300, 0x23FF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x3000, 0x3000), (0xFE00, 0xFE0F),
+                 (0x1F000, 0x1FAFF))
 _TABLE_SIZE = 0x20000
 # Character classes of the array path.
 WORD, PUNCT, BLANK, OTHER = 0, 1, 2, 3
@@ -119,8 +122,8 @@ def _texts_with(hit: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _unsafe_for_finish(m: np.ndarray, digit_of_m: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
-    """Texts `finish_normalise` could change: a link start or a run of nine digits.
+def _link_starts(m: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
+    """Texts holding a link start ("://", "www.") that `finish_normalise` would cut.
 
     Positions are in the concatenation, so a pattern that spans two texts flags
     one of them needlessly: that text only takes the plain path.
@@ -132,15 +135,68 @@ def _unsafe_for_finish(m: np.ndarray, digit_of_m: np.ndarray, ends: np.ndarray, 
     if len(m) >= 4:
         w, dot = m == ord("w"), m == ord(".")
         flagged |= _texts_with(w[:-3] & w[1:-2] & w[2:-1] & dot[3:], ends, n)
+    return flagged
+
+
+def _long_digit_runs(digit_of_m: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
+    """Texts holding a run of nine digits, which `text`'s order-number pattern may cut.
+
+    Runs are cut where a text ends: a text ending in digits must not hide a
+    run at the start of the next one (or lend it digits).
+    """
+    flagged = np.zeros(n, dtype=bool)
     if digit_of_m.any():
         d = np.concatenate(([False], digit_of_m, [False]))
-        starts = np.flatnonzero(~d[:-1] & d[1:])
-        stops = np.flatnonzero(d[:-1] & ~d[1:])
+        text_start = np.zeros(len(digit_of_m) + 1, dtype=bool)
+        text_start[ends[:-1]] = True  # position where the next text begins
+        run_start = d[1:] & (~d[:-1] | text_start)
+        run_stop = d[:-1] & (~d[1:] | text_start)  # position after a run's last digit
+        starts, stops = np.flatnonzero(run_start), np.flatnonzero(run_stop)
         long_runs = starts[(stops - starts) >= 9]
-        hit = np.zeros(len(m), dtype=bool)
+        hit = np.zeros(len(digit_of_m), dtype=bool)
         hit[long_runs] = True
         flagged |= _texts_with(hit, ends, n)
     return flagged
+
+
+def _unsafe_for_finish(m: np.ndarray, digit_of_m: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
+    """Texts `finish_normalise` could change: a link start or a run of nine digits."""
+    return _link_starts(m, ends, n) | _long_digit_runs(digit_of_m, ends, n)
+
+
+def _order_number_cut(texts: np.ndarray, cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """For each of `texts` (simple characters only, no link start): does `finish_normalise`
+    cut an order number from it?
+
+    A long digit run is only cut where the pattern's word boundaries hold
+    ("订单号1389784725309851" keeps its digits: 号 and 1 are both word
+    characters). Such a text normalises character by character, so the
+    pattern is searched in exactly the string `finish_normalise` would see.
+    """
+    norm_t = _normalised_chars()
+    if not len(texts):
+        return np.zeros(0, dtype=bool)
+    lens = ends[texts] - starts[texts]
+    pos = np.repeat(starts[texts] - np.cumsum(np.concatenate(([0], lens[:-1]))), lens) + np.arange(int(lens.sum()))
+    folded = norm_t[cp[pos]].astype("<u4").tobytes().decode("utf-32-le")
+    bounds = np.concatenate(([0], np.cumsum(lens))).tolist()
+    search = textmod._ORDER_NO_RE.search
+    return np.array([search(folded[a:b]) is not None for a, b in zip(bounds[:-1], bounds[1:])], dtype=bool)
+
+
+@lru_cache(maxsize=1)
+def _normalised_chars() -> np.ndarray:
+    """Per code point of the array path: the one character `normalise`'s folding makes of it
+    (white space and emoji included, before they become a space), else 0."""
+    t2s = textmod._t2s_table()
+    seconds = _composition_seconds()
+    out = np.zeros(_TABLE_SIZE, dtype=np.uint32)
+    for lo, hi in _BLANK_RANGES + _SIMPLE_RANGES:
+        for cp in range(lo, hi + 1):
+            m = _single_mapping(chr(cp), t2s, seconds)
+            if m is not None:
+                out[cp] = ord(m)
+    return out
 
 
 def _plain_clauses(text: str, clause_re) -> list[str]:
@@ -156,7 +212,11 @@ def _array_path(big: str, starts: np.ndarray, cp: np.ndarray, ends: np.ndarray, 
     safe_cp = np.where(in_table, cp, 0)
     fast = ~_texts_with((cls_t[safe_cp] == OTHER) | ~in_table, ends, n)
     m = mapped_t[safe_cp]
-    fast &= ~_unsafe_for_finish(m, digit_t[safe_cp], ends, n)
+    fast &= ~_link_starts(m, ends, n)
+    digits = _long_digit_runs(digit_t[safe_cp], ends, n)
+    recheck = np.flatnonzero(fast & digits)  # most long digit runs are not cut (no word boundary)
+    digits[recheck[~_order_number_cut(recheck, cp, starts, ends)]] = False
+    fast &= ~digits
     short = np.flatnonzero(fast & (ends - starts <= 4))  # "nan", "None", "<NA>" normalise to ""
     missing = np.array([big[a:b] in _MISSING_WORDS for a, b in zip(starts[short].tolist(), ends[short].tolist())],
                        dtype=bool)

@@ -32,7 +32,7 @@ from diagnose.analysis.risk.registry import (  # noqa: F401
     ordered,
     signal,
 )
-from diagnose.analysis.risk.score import risk_table, score_risk  # noqa: F401
+from diagnose.analysis.risk.score import lists_as_text, risk_table, score_risk  # noqa: F401
 from diagnose.io.privacy import mask_id  # noqa: F401 - part of the risk API (masked buyer ids)
 
 WEIGHTS: dict[str, int] = {s.key: s.weight for s in ordered()}

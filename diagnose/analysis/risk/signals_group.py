@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from diagnose.analysis.risk._util import _col, _ints, _put, _text, _yuan
+from diagnose.analysis.risk._util import _col, _ints, _ints_between, _put, _text, _yuan
 from diagnose.analysis.risk.cues import (
     _MH_BANDS,
     _OWN_COLUMNS,
@@ -131,12 +131,12 @@ def template_text(ctx: Context) -> Fired | Skipped:
     fired = (k >= 2) & eligible
     zh, en = ctx.blank()
     fe, fn = fired & ~use_near, fired & use_near
-    _put(zh, fe, "相同说明文字（去标点/数字后一致）出现在 " + _ints(k[fe]) + " " + who_zh + "的退货中")
-    _put(en, fe, "the same text (after removing punctuation/digits) appears in returns from " + _ints(k[fe]) + " "
-         + who_en)
-    _put(zh, fn, "近似说明文字（字符二元组 MinHash 近重复）出现在 " + _ints(k[fn]) + " " + who_zh + "的退货中")
-    _put(en, fn, "near-identical text (character-bigram MinHash) appears in returns from " + _ints(k[fn]) + " "
-         + who_en)
+    _put(zh, fe, _ints_between("相同说明文字（去标点/数字后一致）出现在 ", k[fe], " " + who_zh + "的退货中"))
+    _put(en, fe, _ints_between("the same text (after removing punctuation/digits) appears in returns from ", k[fe],
+                               " " + who_en))
+    _put(zh, fn, _ints_between("近似说明文字（字符二元组 MinHash 近重复）出现在 ", k[fn], " " + who_zh + "的退货中"))
+    _put(en, fn, _ints_between("near-identical text (character-bigram MinHash) appears in returns from ", k[fn],
+                               " " + who_en))
     return Fired(np.where(fired, base, 0), zh, en)
 
 
