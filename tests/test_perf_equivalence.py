@@ -88,6 +88,8 @@ def test_classify_frame_parallel_equals_single(model, monkeypatch):
     single = classify_frame(frame, model, workers=1, chunk_size=250)
     parallel = classify_frame(frame, model, workers=2, chunk_size=250)
     pd.testing.assert_frame_equal(single, parallel)
+    # one pool across many blocks, each several worker slices, with slices queued ahead
+    pd.testing.assert_frame_equal(single, classify_frame(frame, model, workers=2, chunk_size=100, block_texts=350))
 
 
 def test_classify_frame_blocks_of_texts_change_nothing(model):

@@ -260,6 +260,14 @@ class _Tables:
 _TABLES: _Tables | None = None
 
 
+def folding_tables() -> _Tables:
+    """This process's `_Tables`, built on first use."""
+    global _TABLES
+    if _TABLES is None:
+        _TABLES = _Tables()
+    return _TABLES
+
+
 def prepare_many(raw: Sequence[object]) -> list[str]:
     """`[text.prepare(t) for t in raw]`, by table lookup where that is exact.
 
@@ -269,10 +277,7 @@ def prepare_many(raw: Sequence[object]) -> list[str]:
     run the remaining regex steps. Texts with any other character take
     `text.prepare` itself.
     """
-    global _TABLES
-    if _TABLES is None:
-        _TABLES = _Tables()
-    tb = _TABLES
+    tb = folding_tables()
     strs = [t if type(t) is str and t not in ("nan", "<NA>", "None") else None for t in raw]
     texts = [s if s is not None else "" for s in strs]
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -609,8 +614,8 @@ def featurize_blocks(
 
 def _forked_parts(model, then: ThenFn | None, texts: Sequence[object], slices: list[tuple[int, int]],
                   workers: int, ahead: int) -> Iterator[tuple[list[str], sp.csr_matrix, object]]:
-    """Each slice's (prepared, matrix), in order, from one pool of forked workers
-    that is given at most `ahead` slices beyond the one being waited for."""
+    """Each slice's (prepared, matrix, result of `then`), in order, from one pool of
+    forked workers that is given at most `ahead` slices beyond the one being waited for."""
     import collections
     import concurrent.futures as cf
     import multiprocessing as mp
@@ -620,7 +625,7 @@ def _forked_parts(model, then: ThenFn | None, texts: Sequence[object], slices: l
     # Everything a worker would otherwise build for itself, built once before forking.
     rust_tokenizer()
     textmod.tokenizer()
-    prepare_many(["预热"])
+    folding_tables()
     pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(slices)), mp_context=mp.get_context("fork"))
     try:
         queue: collections.deque = collections.deque()
