@@ -27,6 +27,12 @@ def redact_each(uniques) -> list[Redacted]:
     return [redact_spans(u) if isinstance(u, str) else Redacted(u, ()) for u in uniques]
 
 
+def trad_pattern(t2s: dict[int, str]) -> str:
+    """The old code's character class of the traditional characters that change, or ""."""
+    chars = sorted(chr(k) for k, v in t2s.items() if chr(k) != v and chr(k) not in "]\\^-[")
+    return "[" + "".join(chars) + "]" if chars else ""
+
+
 def normalised_texts(uniques: np.ndarray, t2s: dict[int, str], trad_pattern: str) -> pd.Series:
     """`cues.TextFeatures`' old folding of the distinct texts: NFKC, lower case, traditional → simplified."""
     u = pd.Series(np.asarray(uniques, dtype=object), dtype="str")

@@ -141,12 +141,13 @@ def _models(args: argparse.Namespace):
     return model, shops or None
 
 
-def read_and_tag(args: argparse.Namespace):
-    """Every command's read → tag step: `pipeline.tag` with the command's arguments."""
+def read_and_tag(args: argparse.Namespace, models: tuple | None = None):
+    """Every command's read → tag step: `pipeline.tag` with the command's arguments
+    (and `models`, as `_models` gives them, when the caller has loaded them already)."""
     from diagnose import pipeline
     from diagnose.io import parse_overrides
 
-    model, shops = _models(args)
+    model, shops = models or _models(args)
     result = pipeline.tag(args.files, overrides=parse_overrides(args.map), profile=args.profile,
                           model=model, shop_models=shops, progress=Progress("classifying"))
     _report_files(result.files, result.duplicates_merged)
@@ -171,15 +172,14 @@ def _write_table(frame, path: str) -> None:
 # ---------------------------------------------------------------------------
 # commands
 # ---------------------------------------------------------------------------
-def _classify_chunked(args: argparse.Namespace) -> bool:
+def _classify_chunked(args: argparse.Namespace, models: tuple) -> bool:
     """Classify one large text export slice by slice; False when it must be read whole."""
-    from diagnose import pipeline
     from diagnose.batch import chunked
     from diagnose.io import parse_overrides
 
     if not chunked.chunking_wanted(args.files, args.chunksize):
         return False
-    model, shops = _models(args)
+    model, shops = models
     try:
         res = chunked.classify_to_file(
             args.files[0], args.output, model,
@@ -197,9 +197,10 @@ def _classify_chunked(args: argparse.Namespace) -> bool:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    if _classify_chunked(args):
+    models = _models(args)  # once, whichever path reads the file
+    if _classify_chunked(args, models):
         return 0
-    result = read_and_tag(args)
+    result = read_and_tag(args, models)
     tagged = result.frame
     _write_table(tagged, args.output)
     _say(f"wrote {len(tagged):,} rows to {args.output} (model {result.model_version}; "

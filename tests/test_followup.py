@@ -304,6 +304,12 @@ def test_alerts_sorted_by_money_and_filtered_by_date():
     assert alerts["subject"].tolist() == ["C", "B<script>", "A"]
     assert alerts["amount_at_stake"].tolist() == [15000.0, 7500.0, 1150.0]
     assert "went from 5.0% to 25.0%" in alerts.loc[0, "headline_en"]
+    # the dashboard passes the spike and fix tables it has already computed: the same alerts
+    found, checked = quality_spikes(tagged, orders), check_fixes(tagged, _fix("C"), orders)
+    pd.testing.assert_frame_equal(build_alerts(tagged, orders, _fix("C"), found=found, checked=checked), alerts)
+    # ... and they are really used, not recomputed
+    calm = build_alerts(tagged, orders, _fix("C"), found=found.iloc[:0], checked=checked.assign(verdict="unchanged"))
+    assert calm.empty
     assert build_alerts(tagged, orders, _fix("C"), since="2024-04-25")["subject"].tolist() == ["B<script>"]
     page = digest_html(alerts, "en")
     assert "<script>" not in page and "&lt;script&gt;" in page

@@ -443,3 +443,13 @@ def test_english_cue_words_in_prose_are_not_taken_for_names():
     assert "Smith" not in redact_text("recipient: John Smith, tel 13812345678")
     assert "Lei" not in redact_text("Receiver name: Li Lei")
     assert "张三" not in redact_text("收货人张三 电话13812345678")
+
+
+def test_the_redaction_prescreen_refuses_rules_that_moved(monkeypatch):
+    # The pre-screen reads some rules by position; a reordered rule list must fail loudly, not let data through.
+    from diagnose.io import redact
+
+    redact._check_rule_layout()  # the shipped layout passes
+    monkeypatch.setattr(redact, "_RULES", redact._RULES[::-1])
+    with pytest.raises(RuntimeError):
+        redact._check_rule_layout()

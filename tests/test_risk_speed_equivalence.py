@@ -93,7 +93,7 @@ def test_redact_many_skips_most_evidence_but_not_personal_data():
 def test_redact_many_keeps_non_strings():
     values = [None, np.nan, 5, ["13812345678"], "13812345678"]
     got = redact.redact_many(values)
-    assert [g.text for g in got[:4]][0] is None and got[2].text == 5 and got[3].text == ["13812345678"]
+    assert got[0].text is None and got[1].text is np.nan and got[2].text == 5 and got[3].text == ["13812345678"]
     assert got[4] == redact.redact_spans("13812345678")
 
 
@@ -106,7 +106,6 @@ def test_redact_frame_equals_plain_redaction_of_each_cell():
         assert got[col].tolist() == [redact.redact_spans(t).text for t in df[col]]
         assert got[col].dtype == df[col].dtype
     clean = pd.DataFrame({"risk_evidence": ["概率 0.9；" + SUFFIXES[0]] * 50})
-    assert redact.redact_frame(clean)["risk_evidence"] is not None
     assert redact.redact_frame(clean)["risk_evidence"].tolist() == clean["risk_evidence"].tolist()
 
 
@@ -134,7 +133,7 @@ def test_fold_texts_equals_pandas_normalize_lower_translate():
     from diagnose.analysis.risk import cues
 
     texts = _fold_corpus(20_000, seed=4)
-    want = naive_risk.normalised_texts(np.asarray(texts, dtype=object), cues._t2s(), cues._t2s_pattern())
+    want = naive_risk.normalised_texts(np.asarray(texts, dtype=object), cues._t2s(), naive_risk.trad_pattern(cues._t2s()))
     assert cues.fold_texts(texts) == want.tolist()
 
 

@@ -248,22 +248,47 @@ def _needs_work_pattern() -> re.Pattern[str]:
     changes it, so no later rule sees a changed text). Built from the rules
     themselves so the two cannot drift apart.
     """
-    address = _RULES[8][0].pattern
+    _check_rule_layout()
+    address = _RULES[_LABELLED_ADDRESS][0].pattern
     head, tail = address.split("(?P<v>", 1)
     value_chars = tail[: tail.index("]{2,60}") + 1]
     value_word = _ADDRESS_VALUE.pattern.replace(r"st\b", "st")  # a looser test: still necessary
     address_screen = head + "(?=" + value_chars + "{0,59}?(?:" + value_word + "))"
     parts = [_TRIGGERS[0].pattern, r"\d{3}[ .\-]?\d{4}"]
     parts += [("(?i:" + _TRIGGERS[i].pattern + ")") if _TRIGGERS[i].flags & re.IGNORECASE else _TRIGGERS[i].pattern
-              for i in (6, 7, 9, 10, 11)]
+              for i in _TRIGGERED_RULES]
     parts.append("(?i:" + address_screen + ")")
     return re.compile("|".join("(?:" + p + ")" for p in parts))
+
+
+# Where `_needs_work_pattern` finds what it reads in `_rules()` / `_TRIGGERS`.
+_LABELLED_ADDRESS = 8  # 地址: <value>
+_SPREAD_ADDRESS = 9  # the spread-out address run
+_TRIGGERED_RULES = (6, 7, 9, 10, 11)  # WeChat, QQ, address run, named consignee (zh, en)
+_DIGIT_RULES = (1, 2, 3, 4, 5)  # ID card, mobile, bank card, ID card, landline
+
+
+def _check_rule_layout() -> None:
+    """Refuse to build the pre-screen when the rules it reads by position have moved.
+
+    The screen is a necessary condition for every rule; if a rule were
+    reordered or added without updating the positions above, texts holding
+    personal data could skip redaction silently. This fails at import instead.
+    """
+    placeholders = [r[1] for r in _RULES]
+    ok = (len(_RULES) == 12 and placeholders[_LABELLED_ADDRESS] == ADDRESS and _RULES[_LABELLED_ADDRESS][2] == "v"
+          and placeholders[_SPREAD_ADDRESS] == ADDRESS and _TRIGGERS[0].pattern == "@"
+          and placeholders[6:8] == [WECHAT, QQ] and all(_TRIGGERS[i] is _DIGITS for i in _DIGIT_RULES)
+          and "]{2,60}" in _RULES[_LABELLED_ADDRESS][0].pattern
+          and len(re.findall(r"\[[^\]]+\]", _TRIGGERS[_SPREAD_ADDRESS].pattern)) == 2)
+    if not ok:
+        raise RuntimeError("diagnose.io.redact: the rules changed shape; update _needs_work_pattern and its positions")
 
 
 _NEEDS_WORK = _needs_work_pattern()
 # The one alternative of `_NEEDS_WORK` that can match across a ";": the spread-out address
 # trigger (a 省/市/区… character, anything, then a place-word character). Its two classes:
-_SPREAD_FIRST, _SPREAD_LAST = (re.compile(c) for c in re.findall(r"\[[^\]]+\]", _TRIGGERS[9].pattern))
+_SPREAD_FIRST, _SPREAD_LAST = (re.compile(c) for c in re.findall(r"\[[^\]]+\]", _TRIGGERS[_SPREAD_ADDRESS].pattern))
 
 
 # A ";" after folding: "；" and ";" (the evidence separators "；" and "; " hold one).

@@ -159,11 +159,6 @@ def _long_digit_runs(digit_of_m: np.ndarray, ends: np.ndarray, n: int) -> np.nda
     return flagged
 
 
-def _unsafe_for_finish(m: np.ndarray, digit_of_m: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
-    """Texts `finish_normalise` could change: a link start or a run of nine digits."""
-    return _link_starts(m, ends, n) | _long_digit_runs(digit_of_m, ends, n)
-
-
 def _order_number_cut(texts: np.ndarray, cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """For each of `texts` (simple characters only, no link start): does `finish_normalise`
     cut an order number from it?

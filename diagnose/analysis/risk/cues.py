@@ -137,18 +137,6 @@ def _strip_key(norm: pd.Series) -> pd.Series:
 
 
 _T2S: dict[int, str] | None = None
-_T2S_PATTERN: str | None = None
-
-
-def _t2s_pattern() -> str:
-    """A character class of the traditional characters that change, or ""."""
-    global _T2S_PATTERN
-    if _T2S_PATTERN is None:
-        chars = sorted(chr(k) for k, v in _t2s().items() if chr(k) != v and chr(k) not in "]\\^-[")
-        _T2S_PATTERN = "[" + "".join(chars) + "]" if chars else ""
-    return _T2S_PATTERN
-
-
 def _t2s() -> dict[int, str]:
     global _T2S
     if _T2S is None:

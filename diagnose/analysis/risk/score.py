@@ -105,7 +105,6 @@ def score_risk(
     *,
     lang: str = "zh",
     config: RiskConfig | None = None,
-    both_languages: bool = True,
 ) -> pd.DataFrame:
     """Tagged table → the same rows plus risk_score, risk_level and evidence.
 
@@ -115,13 +114,12 @@ def score_risk(
     (a list of the keys of the signals that fired) and `skipped_signals`
     (signals that could not be evaluated for lack of a column; the evidence
     text says so too). It ranks for human review; it never decides.
-    `both_languages=False` joins only the evidence in `lang` (no
-    `risk_evidence_zh`/`_en` columns), and joining a million evidence
-    strings costs seconds.
+    (`risk_table`, for the risk command, joins only the evidence in `lang`:
+    joining a million evidence strings costs seconds.)
     """
     sc = _score(tagged, orders, lang, config)
     out = tagged.copy(deep=False)  # copy-on-write: the caller's frame is never changed
-    for name, values in _risk_columns(sc, out.index, lang, both_languages).items():
+    for name, values in _risk_columns(sc, out.index, lang, True).items():
         out[name] = values
     return out
 
