@@ -8,7 +8,9 @@ hash, so every figure measured on them can be reproduced on any machine that
 has ``pip install -r requirements-dev.txt``.
 
     python scripts/realtext.py candidates OUT_DIR   # the draw the annotators read
-    python scripts/realtext.py merge --a A.tsv... --b B.tsv...  # two blind passes → labels.csv
+    python scripts/realtext.py candidates OUT_DIR --start 2200 -n 3061 --chunks 4  # round 2
+    python scripts/realtext.py merge --a A.tsv... --b B.tsv... [--round 2]  # two blind passes → labels.csv
+    python scripts/realtext.py rebuild              # labels.csv + AGREEMENT.md from the pass files
     python scripts/realtext.py build OUT.csv        # labels + texts, hash-checked
 
 Agreement, Cohen's kappa and per-class support of the two passes are
@@ -79,9 +81,10 @@ def draw(n: int) -> list[tuple[int, str]]:
     return [(number, text) for _, number, text in pool[:n]]
 
 
-def write_candidates(out_dir: Path, n: int, chunks: int) -> None:
+def write_candidates(out_dir: Path, n: int, chunks: int, start: int = 0) -> None:
+    """Chunks of the draw from position `start` (the second round began where the first ended)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = draw(n)
+    rows = draw(start + n)[start:]
     size = -(-len(rows) // chunks)
     for k in range(chunks):
         part = rows[k * size:(k + 1) * size]
@@ -96,7 +99,15 @@ def split_of(digest: str) -> str:
     return "dev" if int(digest[-1], 16) < 8 else "test"
 
 
+# Round 1 (the first 2,200 lines of the draw) is the yardstick, split dev/test by hash.
+# Round 2 (the next 3,061) was decided before it was labelled to be training data only:
+# every row of it is "train", so the yardstick's dev and test stay exactly as they were.
+ROUNDS = {1: ("pass_a.csv", "pass_b.csv", split_of), 2: ("pass_a_r2.csv", "pass_b_r2.csv", lambda _: "train")}
+ROUND_TITLES = {1: "Round 1: the yardstick (dev and test)", 2: "Round 2: real training sentences (split `train`)"}
+
+
 def read_pass(paths: list[Path]) -> dict[int, tuple[str, str]]:
+    """line → (label, secondary) from an annotator's TSV files (line, label, secondary)."""
     labels: dict[int, tuple[str, str]] = {}
     for path in paths:
         for raw in path.read_text(encoding="utf-8").splitlines():
@@ -110,6 +121,18 @@ def read_pass(paths: list[Path]) -> dict[int, tuple[str, str]]:
     return labels
 
 
+def read_pointer_pass(path: Path, lines: list[str]) -> dict[int, tuple[str, str]]:
+    """line → (label, secondary) from a committed pass file, refusing a text that changed."""
+    labels: dict[int, tuple[str, str]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            line = int(row["line"])
+            if sha1(lines[line - 1]) != row["sha1"]:
+                raise SystemExit(f"{path}: line {line}: the package's text no longer matches its hash")
+            labels[line] = (row["label"], row["secondary"])
+    return labels
+
+
 def kappa(a: list[str], b: list[str]) -> float:
     """Cohen's kappa of two label sequences over the same items."""
     n = len(a)
@@ -119,27 +142,44 @@ def kappa(a: list[str], b: list[str]) -> float:
     return (observed - expected) / (1 - expected) if expected < 1 else 1.0
 
 
-def merge(pass_a: list[Path], pass_b: list[Path]) -> None:
-    """Keep the items both passes gave the same primary label (skip excluded); report agreement."""
+def merge(pass_a: list[Path], pass_b: list[Path], round_no: int = 1) -> None:
+    """Record one round's two blind passes, then rebuild labels.csv and AGREEMENT.md from every round."""
     a, b = read_pass(pass_a), read_pass(pass_b)
+    lines = read_lines()
     common = sorted(set(a) & set(b))
+    name_a, name_b, _ = ROUNDS[round_no]
+    EVAL_DIR.mkdir(parents=True, exist_ok=True)
+    for name, labels in ((name_a, a), (name_b, b)):
+        recs = [{"line": k, "sha1": sha1(lines[k - 1]), "label": labels[k][0], "secondary": labels[k][1]}
+                for k in common]
+        _write_csv(EVAL_DIR / name, ["line", "sha1", "label", "secondary"], recs)
+    rebuild()
+
+
+def rebuild() -> None:
+    """labels.csv and AGREEMENT.md from the committed pass files of every round."""
     lines = read_lines()
     version = package_version()
-    la, lb = [a[k][0] for k in common], [b[k][0] for k in common]
-    rows, pointers = [], {"A": [], "B": []}
-    for k in common:
-        digest = sha1(lines[k - 1])
-        for name, labels in (("A", a), ("B", b)):
-            pointers[name].append({"line": k, "sha1": digest, "label": labels[k][0], "secondary": labels[k][1]})
-        if a[k][0] == b[k][0] and a[k][0] != "skip":
-            secondary = a[k][1] if a[k][1] == b[k][1] else ""
-            rows.append({"package": PACKAGE, "version": version, "file": FILE, "line": k, "sha1": digest,
-                         "label": a[k][0], "secondary": secondary, "split": split_of(digest)})
-    EVAL_DIR.mkdir(parents=True, exist_ok=True)
+    rows, sections = [], []
+    for round_no, (name_a, name_b, split) in ROUNDS.items():
+        if not (EVAL_DIR / name_a).exists():
+            continue
+        a = read_pointer_pass(EVAL_DIR / name_a, lines)
+        b = read_pointer_pass(EVAL_DIR / name_b, lines)
+        common = sorted(set(a) & set(b))
+        kept = []
+        for k in common:
+            if a[k][0] == b[k][0] and a[k][0] != "skip":
+                digest = sha1(lines[k - 1])
+                secondary = a[k][1] if a[k][1] == b[k][1] else ""
+                kept.append({"package": PACKAGE, "version": version, "file": FILE, "line": k, "sha1": digest,
+                             "label": a[k][0], "secondary": secondary, "split": split(digest)})
+        rows += kept
+        sections.append(_agreement_section(round_no, [a[k][0] for k in common], [b[k][0] for k in common], kept))
     _write_csv(LABELS_CSV, FIELDS, rows)
-    for name, recs in pointers.items():
-        _write_csv(EVAL_DIR / f"pass_{name.lower()}.csv", ["line", "sha1", "label", "secondary"], recs)
-    _write_agreement(la, lb, rows, len(common))
+    text = "\n".join(["# Real-text yardstick: annotation agreement", ""] + sections) + "\n"
+    (EVAL_DIR / "AGREEMENT.md").write_text(text, encoding="utf-8")
+    print(text)
 
 
 def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
@@ -152,10 +192,12 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
 ANNOTATORS_NOTE = ("Who annotated: two independent helper agents (instances of the same language model), each given the same written instructions (the label guide plus a page of domain clarifications: book-content opinions are other, physical defects of a copy are quality, missing bundled accessories are mismatch …) and no access to the other's file. Their agreement is therefore an upper bound on what two human annotators would reach; the labels are a yardstick, not ground truth.")
 
 
-def _write_agreement(la: list[str], lb: list[str], rows: list[dict], n: int) -> None:
+def _agreement_section(round_no: int, la: list[str], lb: list[str], rows: list[dict]) -> str:
+    n = len(la)
     both_usable = [(x, y) for x, y in zip(la, lb) if x != "skip" and y != "skip"]
     ua, ub = [x for x, _ in both_usable], [y for _, y in both_usable]
-    out = ["# Real-text yardstick: annotation agreement", "",
+    splits = sorted({r["split"] for r in rows}, key=["dev", "test", "train"].index)
+    out = [f"## {ROUND_TITLES[round_no]}", "",
            f"Two blind passes (annotators A and B, each reading every sentence with `../shared/label-guide.md`) "
            f"over {n:,} lines of `{PACKAGE}/{FILE}` drawn by `scripts/realtext.py candidates`.", "",
            "| measure | value |", "|---|---|",
@@ -167,16 +209,14 @@ def _write_agreement(la: list[str], lb: list[str], rows: list[dict], n: int) -> 
            f"| Cohen's κ on those (7 reasons) | {kappa(ua, ub):.3f} |",
            f"| kept (same primary label, not skip) | {len(rows):,} |", "",
            "Disagreements are dropped, not adjudicated. Kept items per label and split:", "",
-           "| label | dev | test | all |", "|---|---|---|---|"]
+           "| label | " + " | ".join(splits) + " | all |", "|---" * (len(splits) + 2) + "|"]
     for key in KEYS[:-1]:
-        dev = sum(r["label"] == key and r["split"] == "dev" for r in rows)
-        test = sum(r["label"] == key and r["split"] == "test" for r in rows)
-        out.append(f"| {key} | {dev} | {test} | {dev + test} |")
+        counts = [sum(r["label"] == key and r["split"] == s for r in rows) for s in splits]
+        out.append(f"| {key} | " + " | ".join(map(str, counts)) + f" | {sum(counts)} |")
     out += ["", ANNOTATORS_NOTE]
     out += ["", "Classes with a handful of items (sizing, malicious, changed_mind here) cannot carry an F1 "
-            "of their own: read them as counts, not rates."]
-    (EVAL_DIR / "AGREEMENT.md").write_text("\n".join(out) + "\n", encoding="utf-8")
-    print("\n".join(out))
+            "of their own: read them as counts, not rates.", ""]
+    return "\n".join(out)
 
 
 def build(out: Path) -> int:
@@ -206,17 +246,23 @@ def main(argv: list[str] | None = None) -> int:
     cand.add_argument("out_dir", type=Path)
     cand.add_argument("-n", type=int, default=2000)
     cand.add_argument("--chunks", type=int, default=2)
+    cand.add_argument("--start", type=int, default=0, help="skip the first START lines of the draw")
     mrg = sub.add_parser("merge")
     mrg.add_argument("--a", nargs="+", type=Path, required=True)
     mrg.add_argument("--b", nargs="+", type=Path, required=True)
+    mrg.add_argument("--round", type=int, choices=sorted(ROUNDS), default=1)
+    sub.add_parser("rebuild", help="labels.csv and AGREEMENT.md from the committed pass files")
     bld = sub.add_parser("build")
     bld.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     if args.command == "candidates":
-        write_candidates(args.out_dir, args.n, args.chunks)
+        write_candidates(args.out_dir, args.n, args.chunks, args.start)
         return 0
     if args.command == "merge":
-        merge(args.a, args.b)
+        merge(args.a, args.b, args.round)
+        return 0
+    if args.command == "rebuild":
+        rebuild()
         return 0
     return build(args.out)
 
