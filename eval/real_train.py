@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from diagnose.model.estimator import prior_offsets  # noqa: E402
 from diagnose.model.reason_model import ModelParams, ReasonModel, softmax  # noqa: E402
-from diagnose.model.training import load_corpus, training_data  # noqa: E402
+from diagnose.model.training import load_corpus, real_training_rows, training_data  # noqa: E402
 from diagnose.taxonomy import LABELS  # noqa: E402
 from eval.realtext_eval import ece, load_realtext  # noqa: E402
 from eval.tune import SCORED, scores  # noqa: E402
@@ -40,21 +40,13 @@ WEIGHTS = (1.0, 3.0, 10.0)
 SHIFTS = (0.0, 0.2, 0.4, 0.6)
 
 
-def real_weights(labels: pd.Series, weight: float, balanced: bool) -> np.ndarray:
-    """Per-row weight of the real sentences; balanced rows weigh 1/share of their class, mean `weight`."""
-    if not balanced:
-        return np.full(len(labels), weight)
-    share = labels.map(labels.value_counts(normalize=True)).to_numpy(float)
-    w = 1.0 / share
-    return weight * w / w.mean()
-
-
 def fit_rows(data: pd.DataFrame, real: pd.DataFrame, weight: float, balanced: bool) -> pd.DataFrame:
     if weight == 0:
         return data[["text", "reason", "weight"]]
-    extra = pd.DataFrame({"text": real["text"], "reason": real["label"],
-                          "weight": real_weights(real["label"], weight, balanced)})
-    rows = pd.concat([data[["text", "reason", "weight"]], extra], ignore_index=True)
+    extra = real_training_rows(real, weight)
+    if not balanced:
+        extra["weight"] = weight
+    rows = pd.concat([data[["text", "reason", "weight"]], extra[["text", "reason", "weight"]]], ignore_index=True)
     return rows.drop_duplicates("text", keep="last").reset_index(drop=True)
 
 
@@ -102,8 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     for weight, balanced in configs:
         started = time.time()
         if weight == "real only":
-            rows = pd.DataFrame({"text": real["text"], "reason": real["label"],
-                                 "weight": real_weights(real["label"], 1.0, True)})
+            rows = real_training_rows(real, 1.0)
         else:
             rows = fit_rows(data, real, weight, balanced)
         model = ReasonModel.fit(rows["text"].tolist(), rows["reason"].tolist(), params=base,

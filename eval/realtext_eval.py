@@ -11,7 +11,6 @@ decision; the test split is read for the model card.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from diagnose import taxonomy  # noqa: E402
+from diagnose.model.realtext import load_labelled  # noqa: E402
 from diagnose.model.reason_model import load_model  # noqa: E402
 
 BINS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0001)
@@ -30,23 +30,7 @@ CARD_START, CARD_END = "<!-- realtext:start -->", "<!-- realtext:end -->"
 
 def load_realtext() -> pd.DataFrame:
     """package,version,file,line,sha1,label,secondary,split,text — rebuilt and hash-checked."""
-    spec = importlib.util.spec_from_file_location("realtext", ROOT / "scripts" / "realtext.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "rt.csv"
-        old = sys.argv
-        try:
-            sys.argv = ["realtext.py", "build", str(out)]
-            mod.main()
-        except SystemExit as exc:
-            if exc.code not in (0, None):
-                raise
-        finally:
-            sys.argv = old
-        return pd.read_csv(out, dtype=str, keep_default_na=False)
+    return load_labelled()
 
 
 def metrics(y_true, y_pred, conf) -> dict:

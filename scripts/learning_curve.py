@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from diagnose.model import active  # noqa: E402
 from diagnose.model.estimator import fit_linear  # noqa: E402
 from diagnose.model.reason_model import ModelParams, ReasonModel  # noqa: E402
+from diagnose.model.realtext import load_labelled  # noqa: E402
 from diagnose.model.training import load_corpus, training_data  # noqa: E402
 from diagnose.taxonomy import LABELS  # noqa: E402
 from eval.realtext_eval import load_realtext  # noqa: E402
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="also fit corpus + all dev labels and read the test split once (see the docstring)")
     args = ap.parse_args(argv)
     params = ModelParams()
-    data, *_ = training_data(load_corpus())
+    data, *_ = training_data(load_corpus(), real=load_labelled(("train",)), real_weight=ModelParams().real_weight)
     print(f"fitting the corpus model on {len(data):,} rows …", flush=True)
     model = ReasonModel.fit(data["text"].tolist(), data["reason"].tolist(), params=params,
                             sample_weight=data["weight"].to_numpy(float))

