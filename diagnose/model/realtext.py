@@ -7,8 +7,8 @@ agreed labels in `eval/realtext/labels.csv`; the texts are read back here and
 each is checked against its hash, so a different package version can never
 train the model on sentences nobody labelled.
 
-Split `train` (round 2 of the labelling) is training data; `dev` and `test`
-(round 1) are the yardstick and are never trained on by the shipped recipe.
+Split `train` (rounds 2 and 3 of the labelling) is training data; `dev` and
+`test` (round 1) are the yardstick and are never trained on by the shipped recipe.
 """
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def load_labelled(splits: tuple[str, ...] | None = None, labels_csv: Path = LABE
     A row whose line no longer matches its hash, or a package of another
     version, is refused: the labels were given to those exact texts.
     """
-    lines = read_lines()
+    files: dict[str, list[str]] = {}
     version = package_version()
     rows = []
     with open(labels_csv, encoding="utf-8") as fh:
@@ -63,6 +63,9 @@ def load_labelled(splits: tuple[str, ...] | None = None, labels_csv: Path = LABE
             if splits is not None and row["split"] not in splits:
                 continue
             number = int(row["line"])
+            if row["file"] not in files:
+                files[row["file"]] = read_lines(row["file"])
+            lines = files[row["file"]]
             text = lines[number - 1] if 0 < number <= len(lines) else ""
             if row["version"] != version or sha1(text) != row["sha1"]:
                 raise InputError(f"{labels_csv.name}: line {number} does not match {PACKAGE} {version}",
