@@ -197,6 +197,10 @@ def _classify_chunked(args: argparse.Namespace, models: tuple) -> bool:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
+    from diagnose.batch.allocator import keep_freed_memory
+
+    # Measured to help classify only: risk and report ran slower with it (benchmarks/RESULTS.md).
+    keep_freed_memory()
     models = _models(args)  # once, whichever path reads the file
     if _classify_chunked(args, models):
         return 0
@@ -638,7 +642,4 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from diagnose.batch.allocator import keep_freed_memory
-
-    keep_freed_memory()  # every command here is a batch job over whole files
     return run_command(args.func, args, debug=args.debug, say=_say)

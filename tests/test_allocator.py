@@ -25,7 +25,7 @@ def test_no_c_library_found_is_left_alone(monkeypatch):
     assert allocator.keep_freed_memory() is False
 
 
-def test_cli_sets_it_before_running_a_command(monkeypatch, capsys):
+def test_classify_sets_it_and_other_commands_do_not(monkeypatch, capsys, tmp_path):
     from diagnose import cli
 
     calls = []
@@ -33,5 +33,7 @@ def test_cli_sets_it_before_running_a_command(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         cli.main(["classify", "--help"])
     assert calls == []  # --help exits while parsing, before any command runs
-    assert cli.main(["classify", "/nonexistent/file.csv", "-o", "/tmp/never-written.csv"]) == 2
+    assert cli.main(["risk", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "r.csv")]) == 2
+    assert calls == []
+    assert cli.main(["classify", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "c.csv")]) == 2
     assert calls == [True]
