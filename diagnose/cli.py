@@ -197,10 +197,6 @@ def _classify_chunked(args: argparse.Namespace, models: tuple) -> bool:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from diagnose.batch.allocator import keep_freed_memory
-
-    # Measured to help classify only: risk and report ran slower with it (benchmarks/RESULTS.md).
-    keep_freed_memory()
     models = _models(args)  # once, whichever path reads the file
     if _classify_chunked(args, models):
         return 0
