@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize_scalar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,7 +33,7 @@ from diagnose.model.reason_model import ModelParams, ReasonModel, softmax  # noq
 from diagnose.model.training import load_corpus, real_training_rows, training_data  # noqa: E402
 from diagnose.taxonomy import LABELS  # noqa: E402
 from eval.realtext_eval import ece, load_realtext  # noqa: E402
-from eval.tune import SCORED, scores  # noqa: E402
+from eval.tune import SCORED, fit_temperature, scores  # noqa: E402
 
 WEIGHTS = (1.0, 3.0, 10.0)
 SHIFTS = (0.0, 0.2, 0.4, 0.6)
@@ -54,12 +53,7 @@ def measure(z: np.ndarray, y: np.ndarray) -> dict:
     """Dev figures of raw logits z: macro-F1 (5), accuracy, then calibration at a dev-fitted temperature."""
     f5, _, acc = scores(y, z)
     yi = np.array([LABELS.index(v) for v in y])
-
-    def nll(log_t: float) -> float:
-        p = softmax(z / np.exp(log_t))
-        return float(-np.mean(np.log(p[np.arange(len(yi)), yi] + 1e-12)))
-
-    t = float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+    t = fit_temperature(z, y)
     p = softmax(z / t)
     conf, pred = p.max(1), p.argmax(1)
     right, hi = pred == yi, p.max(1) >= 0.9

@@ -51,6 +51,17 @@ def scores(y: np.ndarray, z: np.ndarray) -> tuple[float, float, float]:
             float((pred == y).mean()))
 
 
+def fit_temperature(z: np.ndarray, y: np.ndarray) -> float:
+    """The one temperature dividing logits `z` that minimises log-loss on labels `y`."""
+    yi = np.array([LABELS.index(v) for v in y])
+
+    def nll(log_t: float) -> float:
+        p = softmax(z / np.exp(log_t))
+        return float(-np.mean(np.log(p[np.arange(len(yi)), yi] + 1e-12)))
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+
+
 def wilson_lower(right: float, n: int, z: float = 1.645) -> float:
     """Lower end of the one-sided 95% Wilson interval of a share right/n."""
     p = right / n
@@ -86,12 +97,7 @@ def main() -> int:
                 best = (f5, w, shift, z)
     f5, w, shift, z = best
     yi = np.array([LABELS.index(v) for v in y])
-
-    def nll(log_t: float) -> float:
-        p = softmax(z / np.exp(log_t))
-        return float(-np.mean(np.log(p[np.arange(len(yi)), yi] + 1e-12)))
-
-    t = float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+    t = fit_temperature(z, y)
     p = softmax(z / t)
     conf, right = p.max(1), p.argmax(1) == yi
     print(f"\nchosen nb_weight={w} prior_shift={shift} (dev F1 over {', '.join(SCORED)}: {f5:.3f}); temperature={t:.3f}")

@@ -1,7 +1,6 @@
 """Corpus generator, function words, the NB estimator, proposals for labelling, retrain and rollback."""
 from __future__ import annotations
 
-import csv
 import importlib.util
 from pathlib import Path
 
@@ -14,17 +13,9 @@ from diagnose.model.estimator import prior_offsets
 from diagnose.model.reason_model import ModelParams, ReasonModel, load_model
 from diagnose.store import CorrectionStore
 from diagnose.taxonomy import LABELS
+from tests.conftest import TINY
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = [
-    ("你们的衣服偏小穿不上", "sizing"), ("感觉码数偏大", "sizing"), ("这次太紧了", "sizing"), ("大了一号", "sizing"),
-    ("开线了", "quality"), ("起球严重", "quality"), ("用两天就坏了", "quality"), ("有异味", "quality"),
-    ("色差太大", "mismatch"), ("发错货了", "mismatch"), ("少发一件", "mismatch"), ("不是正品", "mismatch"),
-    ("物流太慢", "logistics"), ("快递压坏了", "logistics"), ("一直没收到", "logistics"), ("快递丢件", "logistics"),
-    ("不想要了", "changed_mind"), ("拍错了", "changed_mind"), ("降价了", "changed_mind"), ("不喜欢", "changed_mind"),
-    ("不退款就差评", "malicious"), ("赔我三倍", "malicious"), ("吃完了要退款", "malicious"), ("只退款不退货", "malicious"),
-    ("客服态度差", "other"), ("一般般", "other"), ("不满意", "other"), ("没开发票", "other"),
-]
 
 
 def _load_script(name: str):
@@ -112,16 +103,6 @@ def test_proposals_prefer_unsure_and_unfamiliar_rows_and_spread_over_groups(tiny
 
 
 # --- retrain and rollback ----------------------------------------------------------
-@pytest.fixture
-def tiny_corpus(tmp_path) -> Path:
-    d = tmp_path / "corpus"
-    d.mkdir()
-    with (d / "tiny.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["text", "reason", "sub_reason", "category", "platform_reason"])
-        for i, (text, label) in enumerate(TINY * 4):
-            w.writerow([f"{text}{'' if i < len(TINY) else i}", label, "", "general", ""])
-    return d
 
 
 def test_retrain_keeps_the_previous_model_and_rolls_back(tmp_path, monkeypatch, tiny_corpus):

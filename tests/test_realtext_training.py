@@ -75,21 +75,8 @@ def test_missing_package_is_a_clear_error(monkeypatch):
     assert err.value.code == "realtext_missing"
 
 
-def _tiny_corpus(tmp_path: Path) -> Path:
-    d = tmp_path / "corpus"
-    d.mkdir()
-    rows = [("尺码偏小", "sizing"), ("质量太差开线", "quality"), ("发错货了", "mismatch"), ("物流太慢", "logistics"),
-            ("不想要了", "changed_mind"), ("不退款就差评", "malicious"), ("客服态度差", "other")]
-    with (d / "tiny.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["text", "reason", "sub_reason", "category", "platform_reason"])
-        for i, (text, label) in enumerate(rows * 6):
-            w.writerow([f"{text}{i}", label, "", "general", ""])
-    return d
-
-
-def test_training_folds_in_the_real_rows_and_says_how_many(tmp_path):
-    corpus = _tiny_corpus(tmp_path)
+def test_training_folds_in_the_real_rows_and_says_how_many(tmp_path, tiny_corpus):
+    corpus = tiny_corpus
     picks = _non_empty_lines(25, start=100)
     labels = _labels_file(tmp_path / "labels.csv", [(n, "quality" if i % 2 else "other", "train")
                                                      for i, n in enumerate(picks)] + [(50, "other", "dev")])
@@ -103,8 +90,8 @@ def test_training_folds_in_the_real_rows_and_says_how_many(tmp_path):
     assert off.n_real == 0
 
 
-def test_cli_train_with_and_without_real_text(tmp_path, capsys):
-    corpus = _tiny_corpus(tmp_path)
+def test_cli_train_with_and_without_real_text(tmp_path, capsys, tiny_corpus):
+    corpus = tiny_corpus
     labels = _labels_file(tmp_path / "labels.csv", [(n, "quality", "train") for n in _non_empty_lines(3)])
     out = tmp_path / "m.npz"
     assert main(["train", "--corpus", str(corpus), "--no-corrections", "--real-labels", str(labels),
