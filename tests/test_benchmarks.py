@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -119,3 +120,19 @@ def test_dashboard_figures_are_read_from_its_table(tmp_path):
         "new filter: select + report + charts": 0.31,
     }
     assert run.dashboard_figures(Path(tmp_path / "missing.md")) == {}
+
+
+def test_slow_pss_readings_make_the_sampler_back_off(monkeypatch):
+    # A reading that takes 30 ms must not be repeated every 50 ms: the sampler waits
+    # ten times the reading's own time, so over a 1.2 s run it reads a handful of times.
+    calls = []
+
+    def slow_pss(pid: int) -> int:
+        calls.append(pid)
+        time.sleep(0.03)
+        return 1
+
+    monkeypatch.setattr(run, "tree_pss", slow_pss)
+    result = run.measure([sys.executable, "-c", "import time; time.sleep(1.2)"])
+    assert result.rc == 0 and result.tree_pss == 1
+    assert 2 <= len(calls) <= 5  # a flat 50 ms interval would have read ~15 times
