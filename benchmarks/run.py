@@ -437,7 +437,7 @@ def render(table: dict, info: dict, args: argparse.Namespace, data: dict[str, Pa
                      f"(not in its timed runs, as classify's model is trained beforehand too)")
     lines += [
         "",
-        "*peak PSS tree* = the largest sampled (every 50 ms) sum of proportional set sizes over the process and "
+        "*peak PSS tree* = the largest sampled (every 50 ms, or ten times a slow reading's own time) sum of proportional set sizes over the process and "
         "all its children; *largest RSS* = the kernel's peak resident size of the largest single process. "
         "*runs* = every run's wall time, with the 1-minute load average just before it.",
         "",
