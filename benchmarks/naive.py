@@ -41,7 +41,7 @@ def explain_reference(model: ReasonModel, X, pred: np.ndarray, top: int = 3) -> 
     X = X.tocsr()
     row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     contrib = X.data * model.coef[pred[row_of], X.indices]
-    is_char = X.indices >= len(model.word_vocab)
+    is_char = X.indices >= model.n_phrase
     rank = contrib - np.where(is_char, 1e3, 0.0)
     names = model.feature_names
     out: list[list[str]] = []

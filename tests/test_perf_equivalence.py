@@ -369,7 +369,7 @@ def test_vectorised_evidence_equals_the_plain_rule_with_ties_and_nested_phrases(
                   data_rvs=lambda k: rng.choice([0.25, 0.5, 1.0], size=k))
     coef = rng.choice([-1.0, 0.0, 0.5, 1.0, 2.0], size=(n_labels, n_word + n_char))
     pred = rng.integers(0, n_labels, size=n_rows)
-    fake = SimpleNamespace(coef=coef, word_vocab=np.array(words), feature_names=names)
+    fake = SimpleNamespace(coef=coef, word_vocab=np.array(words), n_phrase=n_word, feature_names=names)
     terms = np.empty(len(names), dtype=object)
     terms[:] = [t.replace(" ", "") for t in names.tolist()]
     for top in (1, 3, 5):

@@ -102,6 +102,10 @@ ENTRIES: dict[str, tuple[str, str, str, str, str, str]] = {
     "model_altered": (
         "模型文件已被改动（内容哈希与文件头不符）", "model file has been altered (content hash does not match its header)",
         _RETRAIN_UI_ZH, _RETRAIN_UI_EN, _RETRAIN_ZH, _RETRAIN_EN),
+    "model_cues_unknown": (
+        "模型使用了本版本未定义的线索特征（{cues}）", "model file uses cues this version does not define ({cues})",
+        _RETRAIN_UI_ZH, _RETRAIN_UI_EN, "请用本版本重新训练：python -m diagnose train",
+        "retrain it with `python -m diagnose train` on this version"),
     "model_labels_differ": (
         "模型的标签与本版本的分类体系不一致", "model labels differ from this version's taxonomy",
         _RETRAIN_UI_ZH, _RETRAIN_UI_EN, "请重新训练模型", "retrain"),

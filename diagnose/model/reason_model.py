@@ -7,7 +7,9 @@ Why this shape:
   the words that carried it (the `evidence` column).
 - Word features (jieba + our domain dictionary, unigrams and bigrams) carry
   meaning such as 偏小 or 发错货; character 1–3-grams survive typos, slang and
-  words jieba splits oddly, which real buyer text is full of.
+  words jieba splits oddly, which real buyer text is full of; a few cue
+  features (`diagnose.model.cues`) carry relations between clauses, such as
+  a stated spec and its shortfall, that no n-gram holds.
 - Logistic regression's scores are turned into probabilities with one
   temperature fitted on out-of-fold predictions, so `confidence` means what
   it says and a review threshold can be chosen on it.
@@ -51,7 +53,7 @@ import scipy.sparse as sp
 
 from diagnose import settings
 from diagnose.errors import ModelFileError
-from diagnose.model import evidence
+from diagnose.model import cues, evidence
 from diagnose.model import features as fast
 from diagnose.model import text as textmod
 from diagnose.model.filehash import card_sha256, hash_record_path, recorded_sha256, write_hash_record
@@ -64,8 +66,12 @@ FORMAT_VERSION = 2
 DEFAULT_MODEL_PATH = settings.DEFAULT_MODEL_PATH
 _ARRAYS = (
     "labels", "word_vocab", "word_idf", "char_vocab", "char_idf", "coef", "intercept",
-    "sub_keys", "sub_coef", "sub_intercept",
+    "sub_keys", "sub_coef", "sub_intercept", "cue_vocab",
 )
+# Members a model file may leave out (files written before they existed), and
+# what they then are. An empty optional member is not part of the content hash,
+# so those older files keep their recorded hash.
+OPTIONAL_MEMBERS: dict[str, np.ndarray] = {"cue_vocab": np.zeros(0, dtype="<U1")}
 # The only members a model file may hold, with the kind of array each must
 # be: ("U", ndim) = unicode strings, ("f", ndim) = floating point numbers.
 TRUSTED_MEMBERS: dict[str, tuple[str, int]] = {
@@ -80,6 +86,7 @@ TRUSTED_MEMBERS: dict[str, tuple[str, int]] = {
     "sub_keys": ("U", 1),
     "sub_coef": ("f", 2),
     "sub_intercept": ("f", 1),
+    "cue_vocab": ("U", 1),
 }
 _FLOAT_DTYPES = (np.dtype("<f8"), np.dtype("<f4"))
 # The shipped model's largest member is ~18 MB; these leave room for far
@@ -116,7 +123,7 @@ class ModelParams:
     # return-like share instead of being pushed down; text-only malicious is rare.
     class_prior: tuple = (0.08, 0.25, 0.07, 0.06, 0.08, 0.01, 0.45)
     # dev: one temperature dividing the logits, fitted on the real dev split (log-loss).
-    temperature: float = 0.329
+    temperature: float = 0.324
     # Logit bonus the dropdown reason's label gets: enough to decide a vague
     # text, too little to overrule a buyer who clearly says something else.
     dropdown_bonus: float = 1.0
@@ -129,6 +136,10 @@ class ModelParams:
     # the real mix (57% other) does not pull shared n-grams toward other
     # (eval/real_train_dev.txt, eval/real_train_guide_dev.txt). 0 trains on the corpus alone.
     real_weight: float = 5.0
+    # dev: value of a cue feature where it fires (diagnose/model/cues.py; 0 = no cues).
+    # Against the TF-IDF rows (unit length) a cue weighs about one strong word
+    # (eval/cues_dev.txt).
+    cue_weight: float = 1.0
     # dev: weight of an ops correction relative to a corpus sentence in training.
     correction_weight: float = 10.0
     # dev: vocabulary pruning. Each label keeps its `keep_per_label` features most
@@ -185,6 +196,7 @@ class ReasonModel:
         sub_keys: Sequence[str] = (),
         sub_coef: np.ndarray | None = None,
         sub_intercept: np.ndarray | None = None,
+        cue_vocab: Sequence[str] = (),
     ):
         self.labels = tuple(labels)
         self.meta = meta
@@ -192,6 +204,7 @@ class ReasonModel:
         self.temperature = float(meta["temperature"])
         self.word_vocab = np.asarray(word_vocab)
         self.char_vocab = np.asarray(char_vocab)
+        self.cue_vocab = np.asarray(list(cue_vocab), dtype=str)
         self.word_idf = np.asarray(word_idf, dtype=np.float64)
         self.char_idf = np.asarray(char_idf, dtype=np.float64)
         self.coef = np.asarray(coef, dtype=np.float64)
@@ -200,10 +213,14 @@ class ReasonModel:
         # classes are sub-reason keys plus "unspecified:<label>"; at
         # prediction only the predicted label's classes compete.
         self.sub_keys = np.asarray(sub_keys, dtype=str)
-        n_feat = len(self.word_vocab) + len(self.char_vocab)
+        # Feature layout: words, cues, character n-grams. Words and cues are
+        # phrases a merchant can read as evidence; n-grams are the fallback.
+        self.n_phrase = len(self.word_vocab) + len(self.cue_vocab)
+        n_feat = self.n_phrase + len(self.char_vocab)
         self.sub_coef = np.zeros((0, n_feat)) if sub_coef is None else np.asarray(sub_coef, dtype=np.float64)
         self.sub_intercept = np.zeros(0) if sub_intercept is None else np.asarray(sub_intercept, dtype=np.float64)
-        self.feature_names = np.concatenate([self.word_vocab, self.char_vocab])
+        self.feature_names = np.concatenate(
+            [self.word_vocab, np.asarray(cues.cue_terms(self.cue_vocab.tolist()), dtype=str), self.char_vocab])
         self._word_index = {t: i for i, t in enumerate(self.word_vocab.tolist())}
         self._vectorizers: tuple | None = None
         self._char_index = fast.CharIndex(self.char_vocab.tolist(), self.params.char_ngram_max)
@@ -253,7 +270,7 @@ class ReasonModel:
             cc = self._char_index.counts(prepared)
         else:
             cc = self._count_vectorizers()[1].transform(prepared)
-        return prepared, ids, lens, self._tfidf_matrix(wc, cc)
+        return prepared, ids, lens, self._tfidf_matrix(prepared, wc, cc)
 
     def features_reference(self, raw_texts: Iterable[object]) -> Features:
         """`features` computed the plain way (jieba per text, scikit-learn counting)."""
@@ -263,12 +280,14 @@ class ReasonModel:
 
     def _matrix(self, prepared: list[str], tokens: list[list[str]]) -> sp.csr_matrix:
         words, chars = self._count_vectorizers()
-        return self._tfidf_matrix(words.transform(tokens), chars.transform(prepared))
+        return self._tfidf_matrix(prepared, words.transform(tokens), chars.transform(prepared))
 
-    def _tfidf_matrix(self, word_counts: sp.csr_matrix, char_counts: sp.csr_matrix) -> sp.csr_matrix:
+    def _tfidf_matrix(self, prepared: list[str], word_counts: sp.csr_matrix, char_counts: sp.csr_matrix
+                      ) -> sp.csr_matrix:
         xw = _tfidf(word_counts, self.word_idf)
+        xk = cues.cue_matrix(prepared, self.cue_vocab.tolist(), self.params.cue_weight)
         xc = _tfidf(char_counts, self.char_idf) * self.params.char_weight
-        return sp.hstack([xw, xc], format="csr")
+        return sp.hstack([xw, xk, xc], format="csr")
 
     # -- prediction --------------------------------------------------------
     def decision(self, X: sp.csr_matrix) -> np.ndarray:
@@ -286,7 +305,7 @@ class ReasonModel:
     def explain(self, X: sp.csr_matrix, pred: np.ndarray, top: int = 3) -> list[list[str]]:
         """The few phrases that pushed each row hardest toward its prediction
         (`diagnose.model.evidence` holds the rule)."""
-        return evidence.explain(X, self.coef, pred, self._terms(), len(self.word_vocab), top)
+        return evidence.explain(X, self.coef, pred, self._terms(), self.n_phrase, top)
 
     def _terms(self) -> np.ndarray:
         terms = getattr(self, "_terms_cache", None)
@@ -328,6 +347,7 @@ class ReasonModel:
             "sub_keys": self.sub_keys.astype(str),
             "sub_coef": self.sub_coef,
             "sub_intercept": self.sub_intercept,
+            "cue_vocab": self.cue_vocab.astype(str),
         }
 
     # -- training ----------------------------------------------------------
@@ -368,7 +388,9 @@ class ReasonModel:
             xw, xc = _renormalise(xw, kw), _renormalise(xc, kc)
             word_vocab, char_vocab = word_vocab[kw], char_vocab[kc]
             word_idf, char_idf = word_idf[kw], char_idf[kc]
-        X = sp.hstack([xw, xc * params.char_weight], format="csr")
+        cue_vocab = list(cues.CUE_KEYS) if params.cue_weight > 0 else []
+        xk = cues.cue_matrix(prepared, cue_vocab, params.cue_weight)
+        X = sp.hstack([xw, xk, xc * params.char_weight], format="csr")
         coef, intercept = fit_linear(X, y, params, sample_weight)
         temperature = float(params.temperature)
         full_meta = {
@@ -381,7 +403,7 @@ class ReasonModel:
         sub_keys, sub_coef, sub_intercept = _fit_sub_reasons(X, labels, sub_reasons, params)
         return cls(
             LABELS, word_vocab, word_idf, char_vocab, char_idf, coef, intercept, full_meta,
-            sub_keys, sub_coef, sub_intercept,
+            sub_keys, sub_coef, sub_intercept, cue_vocab,
         )
 
     def predict_sub_reasons(self, X: sp.csr_matrix, label_idx: np.ndarray) -> list[str | None]:
@@ -504,6 +526,8 @@ def softmax(z: np.ndarray) -> np.ndarray:
 def _content_hash(arrays: dict[str, np.ndarray]) -> str:
     h = hashlib.sha256()
     for name in _ARRAYS:
+        if name in OPTIONAL_MEMBERS and not len(arrays[name]):
+            continue
         a = np.ascontiguousarray(arrays[name])
         h.update(name.encode())
         h.update(str(a.dtype).encode())
@@ -552,7 +576,7 @@ def _read_members(path: Path | io.BytesIO, name: str) -> dict[str, np.ndarray]:
             total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise refuse(f"members total {total:,} bytes, over the {MAX_TOTAL_BYTES:,} limit")
-        missing = {f"{m}.npy" for m in TRUSTED_MEMBERS} - seen
+        missing = {f"{m}.npy" for m in TRUSTED_MEMBERS if m not in OPTIONAL_MEMBERS} - seen
         if missing:
             raise ModelFileError(
                 f"not a diagnose model file (missing {', '.join(sorted(m[:-4] for m in missing))})",
@@ -592,6 +616,8 @@ def _read_members(path: Path | io.BytesIO, name: str) -> dict[str, np.ndarray]:
             if kind == "f" and not np.isfinite(array).all():
                 raise refuse(f"member {key!r} holds NaN or infinite numbers")
             arrays[key] = array
+    for key, empty in OPTIONAL_MEMBERS.items():
+        arrays.setdefault(key, empty.copy())
     return arrays
 
 
@@ -663,7 +689,7 @@ def _check_setting(key: str, value: object, bad) -> None:
 def _check_shapes(arrays: dict[str, np.ndarray], name: str) -> None:
     """Arrays that disagree in size would fail (or silently misbehave) at prediction."""
     n_lab = len(arrays["labels"])
-    n_feat = len(arrays["word_vocab"]) + len(arrays["char_vocab"])
+    n_feat = len(arrays["word_vocab"]) + len(arrays["cue_vocab"]) + len(arrays["char_vocab"])
     n_sub = len(arrays["sub_keys"])
     expected = {
         "word_idf": (len(arrays["word_vocab"]),),
@@ -760,6 +786,13 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
             code="model_card_mismatch", params={"stated": stated[:12], "actual": actual[:12]},
         )
     meta = dict(meta, file_sha256=actual)
+    unknown = cues.unknown_keys(arrays["cue_vocab"].tolist())
+    if unknown:
+        raise ModelFileError(
+            f"model file uses cues this version does not define ({', '.join(unknown)})",
+            file=name, hint="retrain it with `python -m diagnose train` on this version",
+            code="model_cues_unknown", params={"cues": ", ".join(unknown)[:200]},
+        )
     try:
         return ReasonModel(
             arrays["labels"].tolist(),
@@ -773,6 +806,7 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
             arrays["sub_keys"].tolist(),
             arrays["sub_coef"],
             arrays["sub_intercept"],
+            arrays["cue_vocab"].tolist(),
         )
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"model file is not usable ({exc})", file=name, hint="retrain",

@@ -425,10 +425,14 @@ corrections from the corrections database.
    ("尺码没问题，就是…") are dropped.
 2. Features: TF-IDF (sublinear) over jieba words with the domain dictionary `diagnose/data/user_dict.txt`
    (unigrams + bigrams) and over character 1–{p.char_ngram_max}-grams (weight {p.char_weight}); min_df {p.min_df}
-   ({len(result.model.word_vocab) + len(result.model.char_vocab):,} features; min_df and the character weight were chosen on the
+   ({len(result.model.feature_names):,} features, {len(result.model.cue_vocab)} of them reason cues; min_df and the character weight were chosen on the
    real dev split, as was leaving the per-label chi-square pruning off: `keep_per_label` {p.keep_per_label}).
    Function words (pronouns, particles, hedges: 你们, 给我, 感觉, 这次 …, `diagnose/model/text.py`) are never
    features, so they can be neither learnt nor shown as evidence.
+   Reason cues (`diagnose/model/cues.py`): {len(result.model.cue_vocab)} binary features worth {p.cue_weight} where
+   they fire, each a label-guide rule that spans clauses (a stated spec and its shortfall, a promised gift not sent,
+   fewer items than ordered, used or fake goods, a parcel not received, a price drop); learnt like any word and shown
+   as evidence in brackets (〔与宣传不符〕). Chosen on dev and checked on the `pos` split (`eval/cues_dev.txt`).
 3. Estimator (`diagnose/model/estimator.py`): Complement Naive Bayes (alpha {p.nb_alpha}) mixed with multinomial
    logistic regression (C={p.C}, balanced) at NB share {p.nb_weight}, each scaled to unit spread; the intercepts move
    {p.prior_shift} of the way (in log space) toward the class mix of real complaints
