@@ -114,3 +114,14 @@ def test_file_naming_an_unknown_cue_is_refused_with_a_hint(tmp_path, monkeypatch
         load_model(path)
     assert exc.value.code == "model_cues_unknown"
     assert "later" in str(exc.value)
+
+
+def test_character_prefilter_never_skips_a_text_a_cue_matches():
+    # Random texts over the cues' anchor characters and a few others: the
+    # prefilter must only drop texts that the plain regex would not match.
+    rng = np.random.default_rng(7)
+    alphabet = list("宣传写的标说明介绍参数配置页图片不是没有只实际才送赠品包鼠少了一本件旧书收到货降价保何时发漏缺，x")
+    texts = ["".join(rng.choice(alphabet, size=rng.integers(0, 30))) for _ in range(4000)]
+    fast = cues.cue_matrix(texts, cues.CUE_KEYS, 1.0)
+    assert fast.nnz > 200
+    assert (fast != cues._cue_matrix_reference(texts, cues.CUE_KEYS, 1.0)).nnz == 0
