@@ -125,3 +125,22 @@ def test_character_prefilter_never_skips_a_text_a_cue_matches():
     fast = cues.cue_matrix(texts, cues.CUE_KEYS, 1.0)
     assert fast.nnz > 200
     assert (fast != cues._cue_matrix_reference(texts, cues.CUE_KEYS, 1.0)).nnz == 0
+
+
+def test_dashboard_tables_name_cues_in_the_page_language():
+    import pandas as pd
+
+    from ui import common
+
+    frame = pd.DataFrame({"return_id": ["R1"], "buyer_text": ["还没收到货"],
+                          "evidence": [["没收到", "〔未收到货〕"]]})
+    zh, _ = common.display_table(frame, "zh")
+    en, _ = common.display_table(frame, "en")
+    assert "〔未收到货〕" in zh["evidence"].iloc[0]
+    assert "[not received]" in en["evidence"].iloc[0] and "〔" not in en["evidence"].iloc[0]
+    assert "没收到" in en["evidence"].iloc[0]  # the buyer's own words stay as typed
+
+
+def test_every_cue_has_an_english_name():
+    assert all(cues.display_term(term, "en").startswith("[") for term in cues.cue_terms(cues.CUE_KEYS))
+    assert cues.display_term("开线", "en") == "开线"

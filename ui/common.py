@@ -10,6 +10,7 @@ import streamlit as st
 
 from diagnose.io import privacy, redact
 from diagnose.messages import CATALOGUE, localise
+from diagnose.model import cues
 from diagnose.taxonomy import DROPDOWN_EVIDENCE_PREFIX, LIST_SEPARATORS, label_name, sub_reason_name
 from ui import state
 from ui.i18n import t
@@ -111,7 +112,8 @@ def display_table(frame: pd.DataFrame, lang: str, extra: tuple[str, ...] = ()) -
         out["buyer_id"] = out["buyer_id"].map(mask_id)
     if "evidence" in out.columns:  # a list per row in the library; one readable line here
         sep = LIST_SEPARATORS["evidence"]
-        out["evidence"] = out["evidence"].map(lambda v: sep.join(map(str, v)) if isinstance(v, (list, tuple)) else "")
+        out["evidence"] = out["evidence"].map(
+            lambda v: sep.join(cues.display_term(str(w), lang) for w in v) if isinstance(v, (list, tuple)) else "")
     config = {
         "return_id": st.column_config.TextColumn(t("col_return_id")),
         "sku": st.column_config.TextColumn(t("col_sku")),

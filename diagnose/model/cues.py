@@ -50,14 +50,30 @@ CUES: tuple[tuple[str, str, str], ...] = (
     ("unreceived", "〔未收到货〕", r"(?:没|未|还没有?|没有)(?:收到|拿到|送到|到货|送来|送过来)|(?:何时|什么时候|啥时候).{0,6}(?:送|到|发)"),
     ("price", "〔降价或价保〕", r"降(?:了|价)|价保|保价|便宜了|买贵|差价"),
 )
+# The evidence term in English, for the dashboard's English pages (the
+# library's evidence column keeps the Chinese term).
+_ENGLISH = {
+    "claim": "[differs from the stated spec]", "gift": "[promised gift not sent]", "short": "[items missing]",
+    "used": "[used or not genuine]", "unreceived": "[not received]", "price": "[price dropped]",
+}
 CUE_KEYS: tuple[str, ...] = tuple(key for key, _, _ in CUES)
 _TERM = {key: term for key, term, _ in CUES}
+_KEY_OF_TERM = {term: key for key, term in _TERM.items()}
 _PATTERN = {key: re.compile(pattern) for key, _, pattern in CUES}
 
 
 def cue_terms(keys: Sequence[str]) -> list[str]:
     """The evidence term of each cue key, in order."""
     return [_TERM[k] for k in keys]
+
+
+def display_term(term: str, lang: str) -> str:
+    """An evidence term in the page's language: cue terms get their English name on English pages."""
+    if lang == "en":
+        key = _KEY_OF_TERM.get(term)
+        if key:
+            return _ENGLISH[key]
+    return term
 
 
 def unknown_keys(keys: Sequence[str]) -> list[str]:
