@@ -17,7 +17,7 @@ Why this shape:
 The model file is a zip of plain NumPy arrays plus a JSON header. Loading
 trusts nothing in it (`load_model`):
 
-- only the expected member names, each at most `MAX_MEMBER_BYTES`
+- only the expected member names (`diagnose.model.modelfile`), each at most `MAX_MEMBER_BYTES`
   uncompressed (a zip bomb is refused before anything is inflated);
 - each member's .npy header is read first and only the expected dtype is
   accepted: float arrays for weights, unicode string arrays for vocabularies
@@ -42,7 +42,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,99 +52,16 @@ import scipy.sparse as sp
 
 from diagnose import settings
 from diagnose.errors import ModelFileError
-from diagnose.model import cues, evidence
+from diagnose.model import cues, evidence, modelfile
 from diagnose.model import features as fast
 from diagnose.model import text as textmod
 from diagnose.model.filehash import card_sha256, hash_record_path, recorded_sha256, write_hash_record
+from diagnose.model.params import ModelParams
 from diagnose.taxonomy import LABELS, SUB_REASONS
 
 _SUB_LABEL = {s.key: s.label for s in SUB_REASONS}
-
-FORMAT = "diagnose-reason-model"
-FORMAT_VERSION = 2
 DEFAULT_MODEL_PATH = settings.DEFAULT_MODEL_PATH
-_ARRAYS = (
-    "labels", "word_vocab", "word_idf", "char_vocab", "char_idf", "coef", "intercept",
-    "sub_keys", "sub_coef", "sub_intercept", "cue_vocab",
-)
-# Members a model file may leave out (files written before they existed), and
-# what they then are. An empty optional member is not part of the content hash,
-# so those older files keep their recorded hash.
-OPTIONAL_MEMBERS: dict[str, np.ndarray] = {"cue_vocab": np.zeros(0, dtype="<U1")}
-# The only members a model file may hold, with the kind of array each must
-# be: ("U", ndim) = unicode strings, ("f", ndim) = floating point numbers.
-TRUSTED_MEMBERS: dict[str, tuple[str, int]] = {
-    "meta": ("U", 0),
-    "labels": ("U", 1),
-    "word_vocab": ("U", 1),
-    "word_idf": ("f", 1),
-    "char_vocab": ("U", 1),
-    "char_idf": ("f", 1),
-    "coef": ("f", 2),
-    "intercept": ("f", 1),
-    "sub_keys": ("U", 1),
-    "sub_coef": ("f", 2),
-    "sub_intercept": ("f", 1),
-    "cue_vocab": ("U", 1),
-}
-_FLOAT_DTYPES = (np.dtype("<f8"), np.dtype("<f4"))
-# The shipped model's largest member is ~18 MB; these leave room for far
-# larger vocabularies while refusing a zip bomb before it is inflated.
-MAX_MEMBER_BYTES = 512 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 
-
-@dataclass(frozen=True)
-class ModelParams:
-    """Hyper-parameters. Those marked "dev" were chosen on the real-text dev split
-    (eval/realtext, `eval/tune.py`); the rest by cross-validation on the corpus."""
-
-    char_ngram_max: int = 3
-    # dev: a feature needs this many training documents (3 halves the vocabulary
-    # against 2 and scored higher on the real dev split: eval/prune_sweep_dev.txt).
-    min_df: int = 3
-    C: float = 4.0
-    # dev: weight of the character block against the word block.
-    char_weight: float = 1.0
-    class_weight: str | None = "balanced"
-    # dev: share of Complement NB in the LR + NB mix (diagnose/model/estimator.py).
-    nb_weight: float = 1.0
-    nb_alpha: float = 0.1
-    # dev: how far the intercepts move toward `class_prior` (0 = not at all).
-    # With the real training sentences: the best dev macro-F1 among the settings that keep
-    # every label-guide hard case of tests/test_classify.py (eval/real_train_guide_dev.txt).
-    prior_shift: float = 0.4
-    # The class mix the intercepts lean toward, in taxonomy order (sizing, quality,
-    # mismatch, logistics, changed_mind, malicious, other). quality, mismatch,
-    # logistics and other keep the proportions of the real dev split; sizing and
-    # changed_mind cannot be read from it (book and laptop reviews have almost no
-    # size or change-of-mind complaints, returns have many), so they sit at a
-    # return-like share instead of being pushed down; text-only malicious is rare.
-    class_prior: tuple = (0.08, 0.25, 0.07, 0.06, 0.08, 0.01, 0.45)
-    # dev: one temperature dividing the logits, fitted on the real dev split (log-loss).
-    temperature: float = 0.324
-    # Logit bonus the dropdown reason's label gets: enough to decide a vague
-    # text, too little to overrule a buyer who clearly says something else.
-    dropdown_bonus: float = 1.0
-    # dev: rows whose confidence is below this go to the review queue: the lowest
-    # threshold whose kept dev rows are >= 85% right at the lower end of a 95%
-    # interval (eval/tune.py; MODEL_CARD.md, reliability table).
-    review_threshold: float = 0.65
-    # dev: mean weight of a real labelled sentence (diagnose/model/realtext.py) relative
-    # to a corpus sentence; each class's real rows weigh alike in total (balanced), so
-    # the real mix (57% other) does not pull shared n-grams toward other
-    # (eval/real_train_dev.txt, eval/real_train_guide_dev.txt). 0 trains on the corpus alone.
-    real_weight: float = 5.0
-    # dev: value of a cue feature where it fires (diagnose/model/cues.py; 0 = no cues).
-    # Against the TF-IDF rows (unit length) a cue weighs about one strong word
-    # (eval/cues_dev.txt).
-    cue_weight: float = 1.0
-    # dev: weight of an ops correction relative to a corpus sentence in training.
-    correction_weight: float = 10.0
-    # dev: vocabulary pruning. Each label keeps its `keep_per_label` features most
-    # over-represented in it (one-vs-rest chi-square); the model keeps their union.
-    # 0 keeps every feature with min_df documents (see `select_features`).
-    keep_per_label: int = 0
 
 
 # --- analyzers (shared by training and prediction) -------------------------
@@ -320,16 +236,16 @@ class ReasonModel:
         """Write the model file deterministically; returns its version."""
         arrays = self._arrays()
         meta = dict(self.meta)
-        meta["content_sha256"] = _content_hash(arrays)
+        meta["content_sha256"] = modelfile.content_hash(arrays)
         meta["version"] = meta["content_sha256"][:12]
         self.meta, self.version = meta, meta["version"]
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            _write_member(zf, "meta.npy", np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True)))
-            for name in _ARRAYS:
-                _write_member(zf, f"{name}.npy", arrays[name])
+            modelfile.write_member(zf, "meta.npy", np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True)))
+            for name in modelfile.ARRAYS:
+                modelfile.write_member(zf, f"{name}.npy", arrays[name])
         data = buf.getvalue()
         path.write_bytes(data)
         write_hash_record(path, hashlib.sha256(data).hexdigest())
@@ -394,8 +310,8 @@ class ReasonModel:
         coef, intercept = fit_linear(X, y, params, sample_weight)
         temperature = float(params.temperature)
         full_meta = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
+            "format": modelfile.FORMAT,
+            "format_version": modelfile.FORMAT_VERSION,
             "params": params.__dict__,
             "temperature": temperature,
         }
@@ -529,192 +445,6 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _content_hash(arrays: dict[str, np.ndarray]) -> str:
-    h = hashlib.sha256()
-    for name in _ARRAYS:
-        if name in OPTIONAL_MEMBERS and not len(arrays[name]):
-            continue
-        a = np.ascontiguousarray(arrays[name])
-        h.update(name.encode())
-        h.update(str(a.dtype).encode())
-        h.update(str(a.shape).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
-
-
-def _write_member(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
-    """One .npy member with a fixed timestamp, so rebuilds are byte-identical."""
-    buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.asarray(array), allow_pickle=False)
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    zf.writestr(info, buf.getvalue())
-
-
-def _read_members(path: Path | io.BytesIO, name: str) -> dict[str, np.ndarray]:
-    """Every member of the model zip, checked before and after it is read.
-
-    Names, sizes and dtypes are checked from the zip directory and the .npy
-    headers before any array is inflated; an array is then built
-    from its raw bytes with the vetted dtype, so no pickle is ever read.
-    """
-    def refuse(why: str) -> ModelFileError:
-        return ModelFileError(
-            f"not a diagnose model file ({why})",
-            file=name,
-            hint="point --model at a file written by `python -m diagnose train`",
-            code="model_not_ours", params={"detail": why},
-        )
-
-    with zipfile.ZipFile(path) as zf:
-        infos = zf.infolist()
-        seen: set[str] = set()
-        total = 0
-        for info in infos:
-            member = info.filename
-            if not member.endswith(".npy") or member[:-4] not in TRUSTED_MEMBERS:
-                raise refuse(f"unexpected member {member!r}")
-            if member in seen:
-                raise refuse(f"member {member!r} appears twice")
-            seen.add(member)
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise refuse(f"member {member!r} is {info.file_size:,} bytes, over the {MAX_MEMBER_BYTES:,} limit")
-            total += info.file_size
-        if total > MAX_TOTAL_BYTES:
-            raise refuse(f"members total {total:,} bytes, over the {MAX_TOTAL_BYTES:,} limit")
-        missing = {f"{m}.npy" for m in TRUSTED_MEMBERS if m not in OPTIONAL_MEMBERS} - seen
-        if missing:
-            raise ModelFileError(
-                f"not a diagnose model file (missing {', '.join(sorted(m[:-4] for m in missing))})",
-                file=name,
-                hint="point --model at a file written by `python -m diagnose train`",
-                code="model_not_ours", params={"detail": "missing " + ", ".join(sorted(m[:-4] for m in missing))},
-            )
-        arrays: dict[str, np.ndarray] = {}
-        for info in infos:
-            key = info.filename[:-4]
-            kind, ndim = TRUSTED_MEMBERS[key]
-            with zf.open(info) as fh:
-                version = np.lib.format.read_magic(fh)
-                if version == (1, 0):
-                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-                elif version in ((2, 0), (3, 0)):
-                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-                else:  # pragma: no cover - read_magic only returns known versions
-                    raise refuse(f"member {key!r} has .npy version {version}")
-                if dtype.hasobject or dtype.fields is not None:
-                    raise refuse(f"member {key!r} holds Python objects (dtype {dtype})")
-                if kind == "f" and dtype not in _FLOAT_DTYPES:
-                    raise refuse(f"member {key!r} has dtype {dtype}, expected float64 or float32")
-                if kind == "U" and (dtype.kind != "U" or dtype.byteorder == ">"):
-                    raise refuse(f"member {key!r} has dtype {dtype}, expected unicode strings")
-                if len(shape) != ndim:
-                    raise refuse(f"member {key!r} has {len(shape)} dimension(s), expected {ndim}")
-                body = info.file_size - fh.tell()
-                if math.prod(shape) * dtype.itemsize != body:
-                    raise refuse(f"member {key!r}: its header's shape {shape} does not match its size")
-                # The vetted header says exactly what the bytes are: plain
-                # numbers or fixed-width strings, never objects.
-                data = fh.read(body)
-                if len(data) != body:
-                    raise refuse(f"member {key!r} is truncated")
-                array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
-            if kind == "f" and not np.isfinite(array).all():
-                raise refuse(f"member {key!r} holds NaN or infinite numbers")
-            arrays[key] = array
-    for key, empty in OPTIONAL_MEMBERS.items():
-        arrays.setdefault(key, empty.copy())
-    return arrays
-
-
-def _check_meta(meta: object, name: str) -> dict:
-    """The JSON header, with the fields the model is built from validated."""
-    def bad(why: str) -> ModelFileError:
-        return ModelFileError(f"model header is not valid ({why})", file=name,
-                              hint="rebuild it with `python -m diagnose train` or restore it from the repository",
-                              code="model_header_bad", params={"detail": why})
-
-    if not isinstance(meta, dict):
-        raise bad("not a JSON object")
-    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(
-            f"not a diagnose model file (format {meta.get('format')!r} v{meta.get('format_version')!r})",
-            file=name,
-            hint="use a model written by this version of diagnose",
-            code="model_format", params={"format": str(meta.get("format"))[:40],
-                                         "version": str(meta.get("format_version"))[:20]},
-        )
-    params = meta.get("params")
-    allowed = set(ModelParams.__dataclass_fields__)
-    if not isinstance(params, dict) or not set(params) <= allowed:
-        raise bad("unknown or missing params")
-    try:
-        ModelParams(**params)
-    except (TypeError, ValueError):
-        raise bad("params of the wrong type") from None
-    for key, value in params.items():
-        _check_setting(key, value, bad)
-    temperature = _finite_number(meta.get("temperature"))
-    if temperature is None or temperature <= 0:
-        raise bad("temperature must be a positive, finite number")
-    return meta
-
-
-# Plain numbers a model header may hold: a float setting must fit a float
-# (``float(10**400)`` raises OverflowError, not ValueError), a count must be small.
-_MAX_COUNT_SETTING = 1_000_000
-
-
-def _finite_number(value: object) -> float | None:
-    """`value` as a finite float, or None (a string, a bool, a 400-digit integer, NaN …)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except (OverflowError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _check_setting(key: str, value: object, bad) -> None:
-    """One hyper-parameter of the header, checked against the type `ModelParams` declares."""
-    kind = ModelParams.__dataclass_fields__[key].type
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_COUNT_SETTING:
-            raise bad(f"setting {key!r} must be a whole number from 0 to {_MAX_COUNT_SETTING:,}")
-    elif kind == "float":
-        if _finite_number(value) is None:
-            raise bad(f"setting {key!r} must be a finite number")
-    elif kind == "tuple":
-        if not isinstance(value, (list, tuple)) or any(_finite_number(v) is None for v in value):
-            raise bad(f"setting {key!r} must be a list of finite numbers")
-    elif value is not None and not isinstance(value, str):
-        raise bad(f"setting {key!r} must be text")
-
-
-def _check_shapes(arrays: dict[str, np.ndarray], name: str) -> None:
-    """Arrays that disagree in size would fail (or silently misbehave) at prediction."""
-    n_lab = len(arrays["labels"])
-    n_feat = len(arrays["word_vocab"]) + len(arrays["cue_vocab"]) + len(arrays["char_vocab"])
-    n_sub = len(arrays["sub_keys"])
-    expected = {
-        "word_idf": (len(arrays["word_vocab"]),),
-        "char_idf": (len(arrays["char_vocab"]),),
-        "coef": (n_lab, n_feat),
-        "intercept": (n_lab,),
-        "sub_coef": (n_sub, n_feat),
-        "sub_intercept": (n_sub,),
-    }
-    for key, shape in expected.items():
-        if arrays[key].shape != shape:
-            raise ModelFileError(
-                f"model arrays do not fit together ({key} has shape {arrays[key].shape}, expected {shape})",
-                file=name,
-                hint="rebuild it with `python -m diagnose train` or restore it from the repository",
-                code="model_shapes", params={"member": key, "shape": str(arrays[key].shape), "expected": str(shape)},
-            )
-
-
 def load_model(path: str | Path | None = None) -> ReasonModel:
     """Load a model file, refusing anything that is not an intact, recorded model of ours.
 
@@ -730,17 +460,17 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
         )
     try:
         size = path.stat().st_size
-        if size > MAX_TOTAL_BYTES:
+        if size > modelfile.MAX_TOTAL_BYTES:
             raise ModelFileError(
-                f"not a diagnose model file ({size:,} bytes, over the {MAX_TOTAL_BYTES:,} limit)",
+                f"not a diagnose model file ({size:,} bytes, over the {modelfile.MAX_TOTAL_BYTES:,} limit)",
                 file=name,
                 hint="point --model at a file written by `python -m diagnose train`",
-                code="model_too_large", params={"size": size, "limit": MAX_TOTAL_BYTES},
+                code="model_too_large", params={"size": size, "limit": modelfile.MAX_TOTAL_BYTES},
             )
         # One read: the bytes that are hashed are the bytes that are parsed.
         data = path.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
-        arrays = _read_members(io.BytesIO(data), name)
+        arrays = modelfile.read_members(io.BytesIO(data), name)
         meta = json.loads(str(arrays.pop("meta")))
     except ModelFileError:
         raise
@@ -752,8 +482,8 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
             hint="rebuild it with `python -m diagnose train` or restore it from the repository",
             code="model_unreadable", params={"detail": f"{type(exc).__name__}: {exc}"[:200]},
         ) from None
-    meta = _check_meta(meta, name)
-    if _content_hash(arrays) != meta.get("content_sha256"):
+    meta = modelfile.check_meta(meta, name)
+    if modelfile.content_hash(arrays) != meta.get("content_sha256"):
         raise ModelFileError(
             "model file has been altered (content hash does not match its header)",
             file=name,
@@ -763,7 +493,7 @@ def load_model(path: str | Path | None = None) -> ReasonModel:
     if tuple(arrays["labels"].tolist()) != LABELS:
         raise ModelFileError("model labels differ from this version's taxonomy", file=name, hint="retrain",
                              code="model_labels_differ")
-    _check_shapes(arrays, name)
+    modelfile.check_shapes(arrays, name)
     recorded = recorded_sha256(path)
     if recorded is None:
         raise ModelFileError(

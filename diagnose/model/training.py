@@ -419,33 +419,7 @@ corrections from the corrections database.
 
 {chr(10).join(stats_md)}
 
-## Method
-1. Normalise: NFKC (full-width → half-width), lower case, traditional → simplified (OpenCC character table),
-   links, order/tracking numbers and emoji removed; clauses the buyer clears before a contrast
-   ("尺码没问题，就是…") are dropped.
-2. Features: TF-IDF (sublinear) over jieba words with the domain dictionary `diagnose/data/user_dict.txt`
-   (unigrams + bigrams) and over character 1–{p.char_ngram_max}-grams (weight {p.char_weight}); min_df {p.min_df}
-   ({len(result.model.feature_names):,} features, {len(result.model.cue_vocab)} of them reason cues; min_df and the character weight were chosen on the
-   real dev split, as was leaving the per-label chi-square pruning off: `keep_per_label` {p.keep_per_label}).
-   Function words (pronouns, particles, hedges: 你们, 给我, 感觉, 这次 …, `diagnose/model/text.py`) are never
-   features, so they can be neither learnt nor shown as evidence.
-   Reason cues (`diagnose/model/cues.py`): {len(result.model.cue_vocab)} binary features worth {p.cue_weight} where
-   they fire, each a label-guide rule that spans clauses (a stated spec and its shortfall, a promised gift not sent,
-   fewer items than ordered, used or fake goods, a parcel not received, a price drop); learnt like any word and shown
-   as evidence in brackets (〔与宣传不符〕). Chosen on dev and checked on the `pos` split (`eval/cues_dev.txt`).
-3. Estimator (`diagnose/model/estimator.py`): Complement Naive Bayes (alpha {p.nb_alpha}) mixed with multinomial
-   logistic regression (C={p.C}, balanced) at NB share {p.nb_weight}, each scaled to unit spread; the intercepts move
-   {p.prior_shift} of the way (in log space) toward the class mix of real complaints
-   ({", ".join(f"{k} {v:.3g}" for k, v in zip(taxonomy.LABELS, p.class_prior))}); logits divided by one temperature
-   T={result.model.temperature:.3f}. NB share, prior shift, temperature and the review threshold were chosen on the
-   real-text **dev** split (`eval/tune.py`, `eval/prune_sweep.py`; the grids are in `eval/tune_final_dev.txt` and
-   `eval/prune_sweep_dev.txt`), never on test.
-4. Ops corrections weigh {p.correction_weight} corpus sentences each (chosen by inner cross-validation on dev,
-   `scripts/learning_curve.py`).
-5. The dropdown reason adds {p.dropdown_bonus} to its label's logit; with no words the dropdown decides at confidence 0.5.
-6. Evidence: the features with the largest contribution (tf-idf × weight, weights centred across labels) toward the
-   predicted reason.
-
+{_method_section(result)}
 ## Held-out results (model, with dropdown fusion where the corpus row has one)
 {m.to_markdown()}
 
@@ -480,6 +454,37 @@ fewer. Lower it for a shorter queue at the cost of more wrong tags kept.
 - `malicious` is *suspected* intent in the words only; behaviour signals live in `diagnose/risk.py`.
 """
 
+
+
+def _method_section(result: TrainResult) -> str:
+    p = result.model.params
+    return f"""## Method
+1. Normalise: NFKC (full-width → half-width), lower case, traditional → simplified (OpenCC character table),
+   links, order/tracking numbers and emoji removed; clauses the buyer clears before a contrast
+   ("尺码没问题，就是…") are dropped.
+2. Features: TF-IDF (sublinear) over jieba words with the domain dictionary `diagnose/data/user_dict.txt`
+   (unigrams + bigrams) and over character 1–{p.char_ngram_max}-grams (weight {p.char_weight}); min_df {p.min_df}
+   ({len(result.model.feature_names):,} features, {len(result.model.cue_vocab)} of them reason cues; min_df and the character weight were chosen on the
+   real dev split, as was leaving the per-label chi-square pruning off: `keep_per_label` {p.keep_per_label}).
+   Function words (pronouns, particles, hedges: 你们, 给我, 感觉, 这次 …, `diagnose/model/text.py`) are never
+   features, so they can be neither learnt nor shown as evidence.
+   Reason cues (`diagnose/model/cues.py`): {len(result.model.cue_vocab)} binary features worth {p.cue_weight} where
+   they fire, each a label-guide rule that spans clauses (a stated spec and its shortfall, a promised gift not sent,
+   fewer items than ordered, used or fake goods, a parcel not received, a price drop); learnt like any word and shown
+   as evidence in brackets (〔与宣传不符〕). Chosen on dev and checked on the `pos` split (`eval/cues_dev.txt`).
+3. Estimator (`diagnose/model/estimator.py`): Complement Naive Bayes (alpha {p.nb_alpha}) mixed with multinomial
+   logistic regression (C={p.C}, balanced) at NB share {p.nb_weight}, each scaled to unit spread; the intercepts move
+   {p.prior_shift} of the way (in log space) toward the class mix of real complaints
+   ({", ".join(f"{k} {v:.3g}" for k, v in zip(taxonomy.LABELS, p.class_prior))}); logits divided by one temperature
+   T={result.model.temperature:.3f}. NB share, prior shift, temperature and the review threshold were chosen on the
+   real-text **dev** split (`eval/tune.py`, `eval/prune_sweep.py`; the grids are in `eval/tune_final_dev.txt` and
+   `eval/prune_sweep_dev.txt`), never on test.
+4. Ops corrections weigh {p.correction_weight} corpus sentences each (chosen by inner cross-validation on dev,
+   `scripts/learning_curve.py`).
+5. The dropdown reason adds {p.dropdown_bonus} to its label's logit; with no words the dropdown decides at confidence 0.5.
+6. Evidence: the features with the largest contribution (tf-idf × weight, weights centred across labels) toward the
+   predicted reason.
+"""
 
 def _review_section(result: TrainResult) -> str:
     if result.review_eval is None:
