@@ -483,3 +483,24 @@ def test_paused_gc_restores_the_collector_as_it_was():
         with fast.paused_gc():
             raise ValueError
     assert gc.isenabled()
+
+
+def test_only_texts_a_dropdown_can_move_need_their_feature_rows():
+    """`_movable` must include every text whose fused reason can differ from its own best
+    reason for some dropdown label (rows outside it never reach the parent process)."""
+    from diagnose.model.classify import _movable
+    from diagnose.model.reason_model import softmax
+
+    rng = np.random.default_rng(3)
+    logits = np.round(rng.normal(scale=2.0, size=(20000, 7)), 1)  # rounded: many exact ties
+    best = softmax(logits).argmax(axis=1)
+    movable = _movable(logits, best, 1.0)
+    moved_somewhere = np.zeros(len(logits), dtype=bool)
+    for d in range(7):
+        fused = logits.copy()
+        fused[:, d] += 1.0
+        moved_somewhere |= softmax(fused).argmax(axis=1) != best
+    assert moved_somewhere.any() and not moved_somewhere.all()
+    assert not (moved_somewhere & ~movable).any()
+    # and it is not simply everything: texts far from their runner-up stay behind
+    assert (~movable).mean() > 0.3

@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from diagnose import taxonomy
 from diagnose.model import english
@@ -124,8 +125,8 @@ def _classify(frame: pd.DataFrame, model: ReasonModel, progress: ProgressFn | No
     order = np.argsort(text_codes, kind="stable")
     sorted_codes = text_codes[order]
     blocks = fast.featurize_blocks(model, uniq_list, block_texts, workers=workers, progress=progress,
-                                   task_size=chunk_size, then=_read_texts)
-    for start, stop, prepared, X, readings in blocks:
+                                   task_size=chunk_size, then=_read_texts, send_matrix=False)
+    for start, stop, prepared, _, readings in blocks:
         own = _TextReading.join(readings)
         text_logits = own.logits
         text_empty = np.array([not p for p in prepared], dtype=bool)
@@ -137,10 +138,10 @@ def _classify(frame: pd.DataFrame, model: ReasonModel, progress: ProgressFn | No
         # --- per distinct (text, dropdown, reason): sub-reason and evidence --
         key = pd.DataFrame({"t": local, "d": drop_codes[rows], "p": pred[rows]})
         combos, combo_codes = _unique_rows(key)
-        subs, evidence = _subs_and_evidence(model, X, own, combos, prepared, text_empty, drop_list, drop_label_idx)
+        subs, evidence = _subs_and_evidence(model, own, combos, prepared, text_empty, drop_list, drop_label_idx)
         sub_rows[rows] = subs[combo_codes]
         ev_rows[rows] = evidence[combo_codes]
-        del X, text_logits
+        del own, text_logits
         release_arrow_memory()
 
     out["reason"] = _names_of(pred, list(LABELS), out.index)
@@ -175,29 +176,59 @@ def _names_of(codes: np.ndarray, names: list[str], index: pd.Index) -> pd.Series
 
 class _TextReading:
     """What each text says on its own: logits, its best reason, that reason's
-    evidence words and learned sub-reason.
+    evidence words and learned sub-reason, and the feature rows of the texts
+    a dropdown reason could move to another reason.
 
     Computed where the text's features are made (`_read_texts`, in the
     featurising workers), because most rows end with their text's own best
-    reason; only rows that a dropdown moves elsewhere are explained again.
+    reason; only rows that a dropdown moves elsewhere are explained again,
+    from `movable_X`. A dropdown adds `dropdown_bonus` to one label's logit,
+    so it can move a text only if the runner-up is within that bonus of the
+    best (an eighth of the texts of the benchmark's 1M rows): only those
+    rows travel back from the workers, not the whole matrix.
     """
 
-    def __init__(self, logits: np.ndarray, best: np.ndarray, evidence: np.ndarray, subs: np.ndarray):
+    def __init__(self, logits: np.ndarray, best: np.ndarray, evidence: np.ndarray, subs: np.ndarray,
+                 movable: np.ndarray, movable_X):
         self.logits, self.best, self.evidence, self.subs = logits, best, evidence, subs
+        self.movable, self.movable_X = movable, movable_X
 
     @staticmethod
     def join(parts: list["_TextReading"]) -> "_TextReading":
         if len(parts) == 1:
             return parts[0]
-        return _TextReading(*(np.concatenate([getattr(p, k) for p in parts])
-                              for k in ("logits", "best", "evidence", "subs")))
+        arrays = (np.concatenate([getattr(p, k) for p in parts]) for k in ("logits", "best", "evidence", "subs",
+                                                                              "movable"))
+        return _TextReading(*arrays, sp.vstack([p.movable_X for p in parts], format="csr"))
+
+    def rows_of(self, texts: np.ndarray):
+        """The feature rows of `texts` (indices into this reading), all of them movable."""
+        at = np.cumsum(self.movable) - 1
+        if not self.movable[texts].all():
+            raise RuntimeError("a dropdown moved a text whose runner-up was out of its reach")
+        return self.movable_X[at[texts]]
 
 
 def _read_texts(model: ReasonModel, prepared: list[str], X) -> _TextReading:
     logits = model.decision(X)
     best = softmax(logits).argmax(axis=1)
+    movable = _movable(logits, best, model.params.dropdown_bonus) | np.array([not p for p in prepared], dtype=bool)
     return _TextReading(logits, best, _objects(model.explain(X, best)),
-                        _objects(model.predict_sub_reasons(X, best)))
+                        _objects(model.predict_sub_reasons(X, best)), movable, X[movable])
+
+
+# Slack on the reach test, far above the rounding of a softmax.
+_REACH_SLACK = 1e-6
+
+
+def _movable(logits: np.ndarray, best: np.ndarray, bonus: float) -> np.ndarray:
+    """Texts whose best reason a dropdown's logit bonus could overturn (runner-up within reach)."""
+    if logits.shape[1] < 2 or not len(logits):
+        return np.zeros(len(logits), dtype=bool)
+    top = logits[np.arange(len(logits)), best]
+    rest = logits.copy()
+    rest[np.arange(len(logits)), best] = -np.inf
+    return rest.max(axis=1) + bonus + _REACH_SLACK >= top
 
 
 def _objects(values: list) -> np.ndarray:
@@ -239,7 +270,7 @@ def _fuse(model: ReasonModel, row_logits: np.ndarray, row_drop: np.ndarray, row_
     return pred, conf, p_mal, conflict
 
 
-def _subs_and_evidence(model: ReasonModel, X, own: _TextReading, combos: pd.DataFrame, prepared: list[str],
+def _subs_and_evidence(model: ReasonModel, own: _TextReading, combos: pd.DataFrame, prepared: list[str],
                        text_empty: np.ndarray, drop_list: list[str],
                        drop_label_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sub-reason and evidence words of each distinct (text, dropdown, reason)."""
@@ -257,7 +288,7 @@ def _subs_and_evidence(model: ReasonModel, X, own: _TextReading, combos: pd.Data
     sub_by_pair = own.subs[t]
     moved = np.flatnonzero(own.best[t] != p)
     if len(moved):
-        X_moved = X[t[moved]]  # one copy of the rows for both uses
+        X_moved = own.rows_of(t[moved])  # one copy of the rows for both uses
         by_pair[moved] = _objects(model.explain(X_moved, p[moved]))
         sub_by_pair[moved] = _objects(model.predict_sub_reasons(X_moved, p[moved]))
     t, d, p = (combos[c].to_numpy() for c in ("t", "d", "p"))

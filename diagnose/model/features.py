@@ -495,20 +495,22 @@ def _csr(rows: list[np.ndarray], cols: list[np.ndarray], shape: tuple[int, int])
 # ---------------------------------------------------------------------------
 _worker_model = None
 _worker_then = None
+_worker_send = True
 
 # What a worker may compute from a slice's features besides them: a
 # module-level function (model, prepared, X) -> anything picklable.
 ThenFn = Callable[[object, list, sp.csr_matrix], object]
 
 
-def _featurize_slice(texts: list) -> tuple[list[str], sp.csr_matrix, object]:
-    return _slice_result(_worker_model, _worker_then, texts)
+def _featurize_slice(texts: list) -> tuple[list[str], sp.csr_matrix | None, object]:
+    return _slice_result(_worker_model, _worker_then, texts, _worker_send)
 
 
-def _slice_result(model, then: ThenFn | None, texts: list) -> tuple[list[str], sp.csr_matrix, object]:
+def _slice_result(model, then: ThenFn | None, texts: list, send_matrix: bool = True
+                  ) -> tuple[list[str], sp.csr_matrix | None, object]:
     with paused_gc():
         prepared, X = model.prepared_and_matrix(texts)
-        return prepared, X, (None if then is None else then(model, prepared, X))
+        return prepared, (X if send_matrix else None), (None if then is None else then(model, prepared, X))
 
 
 @contextlib.contextmanager
@@ -569,7 +571,8 @@ def featurize_blocks(
     progress: Callable[[int, int], None] | None = None,
     task_size: int = TASK_SIZE,
     then: ThenFn | None = None,
-) -> Iterator[tuple[int, int, list[str], sp.csr_matrix, list]]:
+    send_matrix: bool = True,
+) -> Iterator[tuple[int, int, list[str], sp.csr_matrix | None, list]]:
     """(start, stop, prepared texts, feature matrix, results of `then`) of each
     run of `block_texts` texts, in order; each block's features the same as
     `model.features` of its texts.
@@ -585,6 +588,11 @@ def featurize_blocks(
     while the caller works on one block the workers already featurise the
     next (at most about one block ahead, which bounds the memory in flight).
     Otherwise everything runs here. Either way the result is identical.
+
+    ``send_matrix=False``: the blocks carry no matrix (None), only what
+    `then` returns. Most of a batch's memory in flight and of what the
+    workers pickle back is the matrix; a caller whose `then` keeps the few
+    rows it will need saves both.
     """
     n = len(texts)
     block_texts, task_size = max(1, block_texts), max(1, task_size)
@@ -593,9 +601,10 @@ def featurize_blocks(
     slices = [(at, min(at + task_size, stop)) for start, stop in bounds for at in range(start, stop, task_size)]
     workers = default_workers() if workers is None else max(1, workers)
     if workers > 1 and n >= PARALLEL_MIN and len(slices) > 1 and _can_fork():
-        parts = _forked_parts(model, then, texts, slices, workers, ahead=-(-block_texts // task_size) + workers)
+        parts = _forked_parts(model, then, texts, slices, workers, ahead=-(-block_texts // task_size) + workers,
+                              send_matrix=send_matrix)
     else:
-        parts = (_slice_result(model, then, list(texts[a:b])) for a, b in slices)
+        parts = (_slice_result(model, then, list(texts[a:b]), send_matrix) for a, b in slices)
     done = 0
     for a, b in bounds:
         prepared: list[str] = []
@@ -609,19 +618,21 @@ def featurize_blocks(
             done += len(prep)
             if progress:
                 progress(done, n)
-        yield a, b, prepared, (mats[0] if len(mats) == 1 else sp.vstack(mats, format="csr")), thens
+        matrix = None if not send_matrix else (mats[0] if len(mats) == 1 else sp.vstack(mats, format="csr"))
+        yield a, b, prepared, matrix, thens
 
 
 def _forked_parts(model, then: ThenFn | None, texts: Sequence[object], slices: list[tuple[int, int]],
-                  workers: int, ahead: int) -> Iterator[tuple[list[str], sp.csr_matrix, object]]:
+                  workers: int, ahead: int, send_matrix: bool = True
+                  ) -> Iterator[tuple[list[str], sp.csr_matrix | None, object]]:
     """Each slice's (prepared, matrix, result of `then`), in order, from one pool of
     forked workers that is given at most `ahead` slices beyond the one being waited for."""
     import collections
     import concurrent.futures as cf
     import multiprocessing as mp
 
-    global _worker_model, _worker_then
-    _worker_model, _worker_then = model, then
+    global _worker_model, _worker_then, _worker_send
+    _worker_model, _worker_then, _worker_send = model, then, send_matrix
     # Everything a worker would otherwise build for itself, built once before forking.
     rust_tokenizer()
     textmod.tokenizer()
@@ -643,6 +654,7 @@ def _forked_parts(model, then: ThenFn | None, texts: Sequence[object], slices: l
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _worker_model = _worker_then = None
+        _worker_send = True
 
 
 def _can_fork() -> bool:
