@@ -218,3 +218,19 @@ def test_a_string_among_word_lists_is_written_whole():
     df = pd.DataFrame({"evidence": values})
     assert export.to_csv_bytes(df, redact=False) == _pandas_csv(df)
     assert "abc" in export.to_csv_bytes(df, redact=False).decode("utf-8-sig")
+
+
+def test_freed_c_heap_goes_back_to_the_system_on_glibc():
+    import platform
+
+    from diagnose.io import arrowpool
+
+    if platform.libc_ver()[0] == "glibc":
+        assert arrowpool._TRIM is not None
+    # Big NumPy arrays freed, then trimmed: the call works whatever the C library.
+    import numpy as np
+
+    blocks = [np.ones(1 << 16) for _ in range(200)]
+    del blocks
+    arrowpool.trim_c_heap()
+    arrowpool.release_arrow_memory()

@@ -44,6 +44,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from diagnose.io.arrowpool import trim_c_heap
 from diagnose.model import text as textmod
 
 # Texts per worker task; below PARALLEL_MIN distinct texts one process is faster.
@@ -510,7 +511,11 @@ def _slice_result(model, then: ThenFn | None, texts: list, send_matrix: bool = T
                   ) -> tuple[list[str], sp.csr_matrix | None, object]:
     with paused_gc():
         prepared, X = model.prepared_and_matrix(texts)
-        return prepared, (X if send_matrix else None), (None if then is None else then(model, prepared, X))
+        out = prepared, (X if send_matrix else None), (None if then is None else then(model, prepared, X))
+    # A slice's scratch (counts, n-gram tables, the matrix itself) is freed by
+    # now; hand it back so a worker's footprint stays at its caches.
+    trim_c_heap()
+    return out
 
 
 @contextlib.contextmanager
