@@ -24,7 +24,8 @@ rule of the label guide (shared/label-guide.md), not a phrase of one writer:
 
 Cues are found for many texts at once: the texts are joined by newlines
 (prepared texts hold none, and no pattern crosses one) and each pattern
-scans the joined string once.
+scans the joined string of the texts that hold the characters it cannot
+match without (`_REQUIRED`), once.
 """
 from __future__ import annotations
 
@@ -39,27 +40,22 @@ _CLAIM = r"(?:宣传|写的|写着|写了|标的|标着|标注|说明书?上|介
 # ... and, within a clause or two, that it is not so.
 _SHORTFALL = r"(?:不是|不一样|不符|不对|没有|只有|实际|竟然|居然|才)"
 
-CUES: tuple[tuple[str, str, str], ...] = (
-    # (key, term shown as evidence, pattern over prepared text)
-    ("claim", "〔与宣传不符〕", rf"{_CLAIM}.{{0,20}}{_SHORTFALL}|不是(?:宣传|网上|描述|介绍|页面|图片)"),
-    ("gift", "〔赠品未送〕",
+CUES: tuple[tuple[str, str, str, str], ...] = (
+    # (key, evidence term, the term on English dashboard pages, pattern over prepared text).
+    # The library's evidence column keeps the Chinese term.
+    ("claim", "〔与宣传不符〕", "[differs from the stated spec]", rf"{_CLAIM}.{{0,20}}{_SHORTFALL}|不是(?:宣传|网上|描述|介绍|页面|图片)"),
+    ("gift", "〔赠品未送〕", "[promised gift not sent]",
      r"(?:没有|没|不|少了?|缺|漏).{0,4}(?:送|赠|给|配|附|带).{0,6}(?:包|鼠标|赠品|光盘|内胆|膜|礼|券|卷|配件|说明书|发票)"
      r"|(?:赠品|礼品|礼包|配件).{0,8}(?:没|不|少|缺)"),
-    ("short", "〔少件〕", r"(?<![多减至不缺])少(?:了|发|给|寄)?(?:一|1|两|2|几)?(?:本|件|个|套|盒|包|瓶|袋|双|条)|只(?:来|到|收到|发)了"),
-    ("used", "〔旧货或非正品〕", r"旧书|二手|返修|翻新|用过的|被拆过|拆封过|盗版|假货|山寨|冒牌|不是正品|不是原装|水货"),
-    ("unreceived", "〔未收到货〕", r"(?:没|未|还没有?|没有)(?:收到|拿到|送到|到货|送来|送过来)|(?:何时|什么时候|啥时候).{0,6}(?:送|到|发)"),
-    ("price", "〔降价或价保〕", r"降(?:了|价)|价保|保价|便宜了|买贵|差价"),
+    ("short", "〔少件〕", "[items missing]", r"(?<![多减至不缺])少(?:了|发|给|寄)?(?:一|1|两|2|几)?(?:本|件|个|套|盒|包|瓶|袋|双|条)|只(?:来|到|收到|发)了"),
+    ("used", "〔旧货或非正品〕", "[used or not genuine]", r"旧书|二手|返修|翻新|用过的|被拆过|拆封过|盗版|假货|山寨|冒牌|不是正品|不是原装|水货"),
+    ("unreceived", "〔未收到货〕", "[not received]", r"(?:没|未|还没有?|没有)(?:收到|拿到|送到|到货|送来|送过来)|(?:何时|什么时候|啥时候).{0,6}(?:送|到|发)"),
+    ("price", "〔降价或价保〕", "[price dropped]", r"降(?:了|价)|价保|保价|便宜了|买贵|差价"),
 )
-# The evidence term in English, for the dashboard's English pages (the
-# library's evidence column keeps the Chinese term).
-_ENGLISH = {
-    "claim": "[differs from the stated spec]", "gift": "[promised gift not sent]", "short": "[items missing]",
-    "used": "[used or not genuine]", "unreceived": "[not received]", "price": "[price dropped]",
-}
-CUE_KEYS: tuple[str, ...] = tuple(key for key, _, _ in CUES)
-_TERM = {key: term for key, term, _ in CUES}
-_KEY_OF_TERM = {term: key for key, term in _TERM.items()}
-_PATTERN = {key: re.compile(pattern) for key, _, pattern in CUES}
+CUE_KEYS: tuple[str, ...] = tuple(key for key, _, _, _ in CUES)
+_TERM = {key: term for key, term, _, _ in CUES}
+_ENGLISH = {term: english for _, term, english, _ in CUES}
+_PATTERN = {key: re.compile(pattern) for key, _, _, pattern in CUES}
 
 
 def cue_terms(keys: Sequence[str]) -> list[str]:
@@ -69,11 +65,7 @@ def cue_terms(keys: Sequence[str]) -> list[str]:
 
 def display_term(term: str, lang: str) -> str:
     """An evidence term in the page's language: cue terms get their English name on English pages."""
-    if lang == "en":
-        key = _KEY_OF_TERM.get(term)
-        if key:
-            return _ENGLISH[key]
-    return term
+    return _ENGLISH.get(term, term) if lang == "en" else term
 
 
 def unknown_keys(keys: Sequence[str]) -> list[str]:

@@ -20,10 +20,6 @@ from diagnose.model.params import ModelParams
 
 FORMAT = "diagnose-reason-model"
 FORMAT_VERSION = 2
-ARRAYS = (
-    "labels", "word_vocab", "word_idf", "char_vocab", "char_idf", "coef", "intercept",
-    "sub_keys", "sub_coef", "sub_intercept", "cue_vocab",
-)
 # Members a model file may leave out (files written before they existed), and
 # what they then are. An empty optional member is not part of the content hash,
 # so those older files keep their recorded hash.
@@ -44,6 +40,8 @@ TRUSTED_MEMBERS: dict[str, tuple[str, int]] = {
     "sub_intercept": ("f", 1),
     "cue_vocab": ("U", 1),
 }
+# The arrays beside the JSON header, in the order they are written and hashed.
+ARRAYS: tuple[str, ...] = tuple(name for name in TRUSTED_MEMBERS if name != "meta")
 _FLOAT_DTYPES = (np.dtype("<f8"), np.dtype("<f4"))
 # The shipped model's largest member is ~18 MB; these leave room for far
 # larger vocabularies while refusing a zip bomb before it is inflated.

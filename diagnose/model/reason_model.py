@@ -413,8 +413,11 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear TF × IDF, L2-normalised: what TfidfVectorizer computes.
 
     Each stored count is scaled by its own column's IDF in place of a
-    product with a diagonal matrix: one multiplication per entry either
-    way, so the same floats, without the product's copy and re-sort.
+    product with a diagonal matrix (the same one multiplication per entry,
+    without the product's copy and re-sort). The entries stay in column
+    order, so each row's norm is summed in that order; the product left
+    them in another, which moved some values by the last bit of a float
+    (docs/PERFORMANCE.md: no tag changed, tied evidence phrases did).
     """
     counts = counts.tocsr()
     if not counts.has_sorted_indices:
