@@ -1,13 +1,16 @@
 """`python -m diagnose …`: every subcommand, each a thin layer over library calls.
 
 One error policy for all of them (`diagnose.errors.run_command`): a user
-error is one ``error: …`` line and exit 2, anything unexpected one line and
-exit 1 (the traceback only with ``--debug``). Heavy imports happen inside the
-commands, so ``--help`` answers at once.
+error is one ``错误：…`` line (``error: …`` in English) and exit 2, anything
+unexpected one line and exit 1 (the traceback only with ``--debug``). Errors
+and file warnings speak the users' language, Simplified Chinese, unless the
+command's ``--lang en`` or ``DIAGNOSE_LANG=en`` says otherwise. Heavy imports
+happen inside the commands, so ``--help`` answers at once.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +21,21 @@ from diagnose.errors import InputError, run_command
 
 MAX_WARNINGS = 10
 LEVELS = ("low", "medium", "high")  # risk levels, lowest first (diagnose.analysis.risk.LEVELS)
+
+
+def cli_lang(args: argparse.Namespace) -> str:
+    """The language of the CLI's errors and warnings: the command's --lang, else $DIAGNOSE_LANG, else zh."""
+    given = getattr(args, "lang", None) or os.environ.get(settings.LANG_ENV, "")
+    return "en" if str(given).strip().lower() == "en" else "zh"
+
+
+def error_line(exc: InputError, lang: str) -> str:
+    """An input error as the CLI prints it after its prefix: the catalogue's words and command-line advice."""
+    if lang == "en":
+        return str(exc)
+    from diagnose.messages import localise
+
+    return localise(exc, "zh", "cli")
 
 
 def _say(msg: str) -> None:
@@ -73,6 +91,8 @@ PLATFORM_ALIASES = {"抖音": "douyin", "抖店": "douyin", "淘宝": "taobao", 
                     "京东": "jd", "拼多多": "pinduoduo", "pdd": "pinduoduo", "亚马逊": "amazon", "通用": "generic"}
 
 
+LANG_HELP = f"zh or en (default: ${settings.LANG_ENV}, else zh)"
+
 # diagnose.io.profiles.PROFILE_KEYS (tests/test_cli.py checks); a copy so --help imports nothing heavy.
 PROFILE_KEYS = ("douyin", "taobao", "jd", "pinduoduo", "amazon", "generic")
 
@@ -106,21 +126,32 @@ def _tag_platform(orders, key: str | None):
     return orders
 
 
-def _report_files(files, duplicates_merged: int, slices: int | None = None) -> None:
+_FILE_LINES = {
+    "zh": {"file": "{name}：平台 {profile}，编码 {encoding}，表头在第 {header} 行，共 {rows:,} 行{sliced}",
+           "sliced": "（分 {slices:,} 段读取）", "mapping": "  列映射：{mapping}", "warning": "  警告：{text}",
+           "more": "  ……另有 {n:,} 条警告", "merged": "合并了 {n:,} 个重复的售后单号"},
+    "en": {"file": "{name}: profile {profile}, encoding {encoding}, header row {header}, {rows:,} rows{sliced}",
+           "sliced": " (read in {slices:,} slices)", "mapping": "  mapping: {mapping}", "warning": "  warning: {text}",
+           "more": "  … and {n:,} more warnings", "merged": "merged {n:,} duplicate return ids"},
+}
+
+
+def _report_files(files, duplicates_merged: int, slices: int | None = None, lang: str = "zh") -> None:
     from diagnose.messages import localise_note
 
+    t = _FILE_LINES["en" if lang == "en" else "zh"]
     for f in files:
         mapping = ", ".join(f"{k}←{v}" for k, v in f.mapping.items())
-        read_in = f" (read in {slices:,} slices)" if slices else ""
-        _say(f"{f.name}: profile {f.profile}, encoding {f.encoding or 'n/a'}, header row {f.header_row}, "
-             f"{f.n_rows:,} rows{read_in}")
-        _say(f"  mapping: {mapping}")
+        sliced = t["sliced"].format(slices=slices) if slices else ""
+        _say(t["file"].format(name=f.name, profile=f.profile, encoding=f.encoding or "n/a",
+                              header=f.header_row, rows=f.n_rows, sliced=sliced))
+        _say(t["mapping"].format(mapping=mapping))
         for issue in f.issues[:MAX_WARNINGS]:
-            _say(f"  warning: {localise_note(issue, 'en', 'cli')}")
+            _say(t["warning"].format(text=localise_note(issue, lang, "cli")))
         if len(f.issues) > MAX_WARNINGS:
-            _say(f"  … and {len(f.issues) - MAX_WARNINGS} more warnings")
+            _say(t["more"].format(n=len(f.issues) - MAX_WARNINGS))
     if duplicates_merged:
-        _say(f"merged {duplicates_merged:,} duplicate return ids")
+        _say(t["merged"].format(n=duplicates_merged))
 
 
 def _models(args: argparse.Namespace):
@@ -150,7 +181,7 @@ def read_and_tag(args: argparse.Namespace, models: tuple | None = None):
     model, shops = models or _models(args)
     result = pipeline.tag(args.files, overrides=parse_overrides(args.map), profile=args.profile,
                           model=model, shop_models=shops, progress=Progress("classifying"))
-    _report_files(result.files, result.duplicates_merged)
+    _report_files(result.files, result.duplicates_merged, lang=cli_lang(args))
     return result
 
 
@@ -190,10 +221,18 @@ def _classify_chunked(args: argparse.Namespace, models: tuple) -> bool:
     except chunked.NotChunkable as why:
         _say(f"note: reading the file in one pass ({why})")
         return False
-    _report_files(res.files, res.duplicates_merged, slices=res.chunks)
-    _say(f"wrote {res.rows_out:,} rows to {args.output} (model {model.version}; "
-         f"{res.needs_review:,} need review, {res.conflicts:,} dropdown conflicts)")
+    _report_files(res.files, res.duplicates_merged, slices=res.chunks, lang=cli_lang(args))
+    _say_wrote(args, res.rows_out, model.version, res.needs_review, res.conflicts)
     return True
+
+
+def _say_wrote(args: argparse.Namespace, rows: int, version: str, review: int, conflicts: int) -> None:
+    if cli_lang(args) == "en":
+        _say(f"wrote {rows:,} rows to {args.output} (model {version}; "
+             f"{review:,} need review, {conflicts:,} dropdown conflicts)")
+    else:
+        _say(f"已写出 {rows:,} 行到 {args.output}（模型 {version}；{review:,} 行待人工复核，"
+             f"{conflicts:,} 行与下拉原因不一致）")
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -203,9 +242,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     result = read_and_tag(args, models)
     tagged = result.frame
     _write_table(tagged, args.output)
-    _say(f"wrote {len(tagged):,} rows to {args.output} (model {result.model_version}; "
-         f"{int(tagged['needs_review'].sum()):,} need review, "
-         f"{int(tagged['reason_conflict'].sum()):,} dropdown conflicts)")
+    _say_wrote(args, len(tagged), result.model_version, int(tagged["needs_review"].sum()),
+               int(tagged["reason_conflict"].sum()))
     return 0
 
 
@@ -218,7 +256,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                           orders_platform=orders_platform(args))
     for note in write_report(report, args.output, lang=args.lang):
         _say(f"  note: {note}")
-    _say(f"wrote report on {len(result.frame):,} returns to {args.output}")
+    _say(f"wrote report on {len(result.frame):,} returns to {args.output}" if args.lang == "en"
+         else f"已写出 {len(result.frame):,} 条退货的报告到 {args.output}")
     return 0
 
 
@@ -240,8 +279,9 @@ def cmd_risk(args: argparse.Namespace) -> int:
         csv = Path(args.output).suffix.lower() == ".csv"
         _write_table(lists_as_text(table) if csv else table, args.output)  # same bytes, joined once per list
     counts = table["risk_level"].value_counts()
-    _say(f"wrote {len(table):,} rows to {args.output} (high {counts.get('high', 0)}, "
-         f"medium {counts.get('medium', 0)}, low {counts.get('low', 0)})")
+    high, medium, low = (counts.get(k, 0) for k in ("high", "medium", "low"))
+    _say(f"wrote {len(table):,} rows to {args.output} (high {high}, medium {medium}, low {low})"
+         if args.lang == "en" else f"已写出 {len(table):,} 行到 {args.output}（高风险 {high}，中 {medium}，低 {low}）")
     return 0
 
 
@@ -542,7 +582,7 @@ def _followup_parsers(sub) -> None:
     p.add_argument("--suppliers", help="CSV mapping SKU to supplier (sku,supplier)")
     p.add_argument("--fixes", help="read the fixes from this CSV instead of the log")
     p.add_argument("--store", help=store_help)
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--lang", choices=("zh", "en"), help=LANG_HELP)
     p.add_argument("-o", "--output", required=True, help="digest.md or digest.html")
 
 
@@ -570,7 +610,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "report", cmd_report, "causes and suggested fixes per SKU")
     _add_input_args(p, orders="order export, to compute per-SKU return rates")
     p.add_argument("-o", "--output", required=True, help="report file (.xlsx or .md)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--lang", choices=("zh", "en"), help=LANG_HELP)
 
     p = _command(sub, "risk", cmd_risk, "rank returns by suspected-malicious-refund risk, with evidence",
                  description="Score every return 0-100 with readable evidence. It ranks for human review; "
@@ -578,7 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_args(p, orders="order export (order timeline; order-share signal when it has buyer ids)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output .csv or .xlsx")
     p.add_argument("--min-level", choices=LEVELS, default="low", help="only write rows at or above this level")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the risk_evidence column")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of the risk_evidence column and messages; " + LANG_HELP)
 
     p = _command(sub, "appeal", cmd_appeal, "write an appeal pack for one return (.xlsx, .md or .html)",
                  description="Order timeline, buyer text, evidence and the buyer's masked history for one return.")
@@ -605,8 +645,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(not published by the platforms; default 5)")
     p.add_argument("--low-price", type=float, default=1.0, metavar="YUAN",
                    help="unit price below this is a low-price order, excluded (default 1)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh",
-                   help="language of the exclusion counts, notes and the Markdown report (default zh)")
+    p.add_argument("--lang", choices=("zh", "en"),
+                   help="language of the exclusion counts, notes and the Markdown report; " + LANG_HELP)
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.csv, OUT.xlsx or OUT.md")
 
     p = _command(sub, "train", cmd_train, "rebuild the model from the corpus and ops corrections")
@@ -638,4 +678,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return run_command(args.func, args, debug=args.debug, say=_say)
+    lang = cli_lang(args)
+    if hasattr(args, "lang"):
+        args.lang = lang  # a command's output language follows $DIAGNOSE_LANG unless --lang says otherwise
+    return run_command(args.func, args, debug=args.debug, say=_say, lang=lang,
+                       render=lambda exc: error_line(exc, lang))

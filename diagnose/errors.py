@@ -52,26 +52,40 @@ class ModelFileError(InputError):
     """The model file is missing, tampered with or not one of ours."""
 
 
-def run_command(func, args, *, debug: bool = False, say=None) -> int:
+# The fixed lines of `run_command`, per language (the CLI's default is zh, like the dashboard's).
+_RUN_TEXTS = {
+    "zh": {"error": "错误：", "interrupted": "已中断",
+           "unexpected": "意外错误：{kind}: {what}（加 --debug 重跑可看详细信息）"},
+    "en": {"error": "error: ", "interrupted": "interrupted",
+           "unexpected": "unexpected error: {kind}: {what} (rerun with --debug for details)"},
+}
+
+
+def run_command(func, args, *, debug: bool = False, say=None, lang: str = "en",
+                render=None) -> int:
     """The one error policy of every command-line entry point.
 
     `InputError` → its one line on stderr, exit 2; Ctrl-C → exit 130;
     anything else → exit 1 with a one-line message (the traceback only with
-    ``--debug``), so a merchant never reads a stack dump.
+    ``--debug``), so a merchant never reads a stack dump. `lang` picks the
+    fixed words ("zh" or "en"); `render` turns an `InputError` into the
+    user's language (the CLI passes the message catalogue's, which this
+    module cannot import), defaulting to its English text.
     """
     import sys
 
     say = say or (lambda msg: print(msg, file=sys.stderr))
+    texts = _RUN_TEXTS.get(lang, _RUN_TEXTS["en"])
     try:
         return int(func(args) or 0)
     except InputError as exc:
-        say(f"error: {exc}")
+        say(texts["error"] + (render(exc) if render else str(exc)))
         return 2
     except KeyboardInterrupt:
-        say("interrupted")
+        say(texts["interrupted"])
         return 130
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
         if debug:
             raise
-        say(f"unexpected error: {type(exc).__name__}: {one_line(str(exc))} (rerun with --debug for details)")
+        say(texts["unexpected"].format(kind=type(exc).__name__, what=one_line(str(exc))))
         return 1

@@ -30,6 +30,8 @@ DEFAULT_DATA_DIR = Path("data")
 DB_NAME = "corrections.sqlite"
 SALT_ENV = "DIAGNOSE_SALT"
 SALT_FILE = "salt.key"
+# The command line's language for errors and warnings when a command has no --lang (zh or en).
+LANG_ENV = "DIAGNOSE_LANG"
 
 
 def data_dir() -> Path:

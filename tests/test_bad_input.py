@@ -536,23 +536,33 @@ def _write(tmp_path: Path, files: Files) -> list[str]:
     return paths
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("case", ERR_CASES, ids=_ids_of(ERR_CASES))
-def test_cli_refuses_bad_input_with_one_line(case: Case, tmp_path, monkeypatch, capsys):
+def test_cli_refuses_bad_input_with_one_line(case: Case, lang: str, tmp_path, monkeypatch, capsys):
+    """Chinese by default (the users' language), English with DIAGNOSE_LANG=en; the culprit in both."""
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
+    if lang == "en":
+        monkeypatch.setenv("DIAGNOSE_LANG", "en")
     out = tmp_path / "out.csv"
     code = cli.main(["classify", *_write(tmp_path, case.files()), "-o", str(out)])
     captured = capsys.readouterr()
     assert code == 2, captured.err
     lines = [ln for ln in captured.err.splitlines() if ln.strip()]
-    assert lines[-1].startswith("error: ") and case.expect.culprit in lines[-1], captured.err
-    for fragment in case.expect.says:
-        assert fragment in lines[-1]
+    assert lines[-1].startswith("错误：" if lang == "zh" else "error: "), captured.err
+    assert case.expect.culprit in lines[-1], captured.err
+    if lang == "en":
+        for fragment in case.expect.says:
+            assert fragment in lines[-1]
+    else:  # the catalogue's Chinese words, not the English message behind a Chinese prefix
+        said = lines[-1][len("错误："):].replace(case.expect.culprit, "")
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in said) >= 4, lines[-1]
     assert "Traceback" not in captured.err + captured.out
     assert not out.exists()
 
 
-def test_cli_refuses_a_header_mapped_twice(tmp_path, capsys):
+def test_cli_refuses_a_header_mapped_twice(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DIAGNOSE_LANG", "en")
     paths = _write(tmp_path, [("m.csv", csv_text([HEADER, row("6900000000000000001")]).encode())])
     code = cli.main(["classify", *paths, "--map", "buyer_text=售后原因", "--map", "platform_reason=售后原因",
                      "-o", str(tmp_path / "o.csv")])
@@ -598,7 +608,7 @@ def test_cli_never_shows_a_traceback_for_the_broken_files(path, tmp_path, capsys
     assert code in (0, 2), captured.err
     assert "Traceback" not in captured.err
     if code == 2:
-        assert f"error: {path.name}: " in captured.err
+        assert f"错误：{path.name}：" in captured.err
 
 
 # ---------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_classify_keeps_every_row_and_adds_tags(sample_dir, tmp_path, run):
     out = tmp_path / "tagged.csv"
     r = run("classify", str(sample_dir / "amazon_fba_returns.tsv"), "-o", str(out))
     assert r.returncode == 0, r.stderr
-    assert "profile amazon" in r.stderr
+    assert "平台 amazon" in r.stderr
     src = pd.read_csv(sample_dir / "amazon_fba_returns.tsv", sep="\t", dtype=str)
     got = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     assert len(got) == len(src)
@@ -147,7 +147,7 @@ def test_smoke_every_command_family_as_a_subprocess(sample_dir, tmp_path):
     """One real `python -m diagnose` per family: tag (classify), analysis (report/risk), help."""
     src = str(sample_dir / "amazon_fba_returns.tsv")
     r = smoke("classify", src, "-o", str(tmp_path / "t.csv"))
-    assert r.returncode == 0 and "profile amazon" in r.stderr, r.stderr
+    assert r.returncode == 0 and "平台 amazon" in r.stderr, r.stderr
     r = smoke("risk", src, "-o", str(tmp_path / "r.csv"), "--min-level", "medium")
     assert r.returncode == 0 and "wrote" in r.stderr, r.stderr
     r = smoke("--help")
@@ -162,3 +162,33 @@ def test_a_file_name_starting_with_a_dash_goes_after_double_dash(tmp_path, monke
     r = run("classify", "-o", "out.csv", "--", "-x.csv")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "out.csv").exists()
+
+
+def test_errors_speak_chinese_unless_told_english(tmp_path, monkeypatch, capsys):
+    """The users' language by default; DIAGNOSE_LANG=en, or a command's own --lang en, switches."""
+    src = tmp_path / "r.csv"
+    src.write_text("售后单号,买家留言\nR1,太小\n", encoding="utf-8")
+    args = ["report", str(src), "-o", str(tmp_path / "r.txt")]
+    assert main(args) == 2
+    zh = capsys.readouterr().err.strip().splitlines()[-1]
+    assert main([*args, "--lang", "en"]) == 2
+    en = capsys.readouterr().err.strip().splitlines()[-1]
+    monkeypatch.setenv("DIAGNOSE_LANG", "en")
+    assert main(args) == 2
+    env_en = capsys.readouterr().err.strip().splitlines()[-1]
+    assert zh.startswith("错误：") and "r.txt" in zh
+    assert en.startswith("error: ") and "r.txt" in en and en == env_en
+    monkeypatch.setenv("DIAGNOSE_LANG", "en")
+    assert main([*args, "--lang", "zh"]) == 2  # the command's own switch wins
+    assert capsys.readouterr().err.strip().splitlines()[-1] == zh
+
+
+def test_an_unexpected_failure_is_one_chinese_line(monkeypatch, capsys):
+    from diagnose import errors
+
+    def boom(_args):
+        raise RuntimeError("disk on fire")
+
+    assert errors.run_command(boom, None, lang="zh", say=print) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == ["意外错误：RuntimeError: disk on fire（加 --debug 重跑可看详细信息）"]

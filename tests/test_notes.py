@@ -155,9 +155,10 @@ def test_notes_quoting_cells_are_redacted_in_text_and_params(tmp_path):
     assert redact_note(f"call {phone}") == "call [手机号]"
 
 
-def test_the_cli_prints_notes_with_its_own_advice(tmp_path, capsys):
+def test_the_cli_prints_notes_with_its_own_advice(tmp_path, monkeypatch, capsys):
     from diagnose.cli import main
 
+    monkeypatch.setenv("DIAGNOSE_LANG", "en")
     name, data = FIXTURES["no_id_column"]
     src = tmp_path / name
     src.write_bytes(data)
@@ -165,3 +166,15 @@ def test_the_cli_prints_notes_with_its_own_advice(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "warning: no return id column; each row gets the id 'noidcol#<row>'" in err
     assert "--map return_id=<header>" in err and "修正列映射" not in err
+
+
+def test_the_cli_prints_notes_in_chinese_by_default(tmp_path, capsys):
+    from diagnose.cli import main
+
+    name, data = FIXTURES["no_id_column"]
+    src = tmp_path / name
+    src.write_bytes(data)
+    assert main(["classify", str(src), "-o", str(tmp_path / "out.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "警告：没有售后单号列" in err and "--map return_id=<表头>" in err, err
+    assert "warning:" not in err and "修正列映射" not in err

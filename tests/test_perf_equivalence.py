@@ -172,7 +172,7 @@ def test_chunked_classify_identical_to_one_pass(tmp_path, capsys, encoding):
     err_whole = capsys.readouterr().err
     sliced = _classify(tmp_path, src, "sliced.csv", "--chunksize", "128")
     err_sliced = capsys.readouterr().err
-    assert "slices" in err_sliced and "slices" not in err_whole
+    assert "段读取" in err_sliced and "段读取" not in err_whole
     assert "merged" in err_whole
     assert err_whole.split("merged")[1].split("\n")[0] == err_sliced.split("merged")[1].split("\n")[0]
     assert sliced == whole
@@ -225,7 +225,7 @@ def test_chunked_user_errors_are_input_errors(tmp_path, capsys):
     assert code == 2 and "没有这一列" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
     code = cli_main(["classify", str(src), "-o", str(tmp_path / "missing" / "o.csv"), "--chunksize", "10"])
-    assert code == 2 and "error:" in capsys.readouterr().err
+    assert code == 2 and "错误：" in capsys.readouterr().err
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".diagnose-slices-")]
 
 

@@ -242,11 +242,20 @@ def test_cell_quoting_warnings_are_redacted(tmp_path, capsys):
                    "R2,太大,zhang.san_88@example.com,137 3456 7890\n", encoding="utf-8")
     _cli(["classify", str(src), "-o", str(tmp_path / "w.csv.out.csv")])
     err = capsys.readouterr().err
-    assert "is not a finite number" in err and "[手机号]" in err
+    assert "不是有效数字" in err and "[手机号]" in err, err
     assert not _leaks(err)
 
 
 def test_error_messages_are_redacted(tmp_path, capsys):
+    src = tmp_path / "e.csv"
+    src.write_text("售后单号,买家留言\nR1,太小\n", encoding="utf-8")
+    assert cli.main(["appeal", str(src), "--return-id", "13812345678", "-o", str(tmp_path / "a.md")]) == 2
+    err = capsys.readouterr().err
+    assert "错误：数据中没有售后单号「[手机号]」" in err and "13812345678" not in err
+
+
+def test_english_error_messages_are_redacted_too(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DIAGNOSE_LANG", "en")
     src = tmp_path / "e.csv"
     src.write_text("售后单号,买家留言\nR1,太小\n", encoding="utf-8")
     assert cli.main(["appeal", str(src), "--return-id", "13812345678", "-o", str(tmp_path / "a.md")]) == 2
@@ -325,7 +334,7 @@ def test_chunked_run_killed_with_sigkill_leaves_no_planted_value(tmp_path):
     assert not folder.exists()
     assert not list(out.glob(".diagnose-slices-*"))
     assert not _leaks(_readable(out / "big.csv")) and not _leaks(done.stderr.decode())
-    assert "(read in" in done.stderr.decode()
+    assert "段读取" in done.stderr.decode()
 
 
 def test_chunked_run_stopped_with_sigterm_removes_its_folder(tmp_path):

@@ -502,6 +502,6 @@ def test_a_400_digit_temperature_through_the_cli_exits_2_with_one_line(shipped_c
     code = main(["classify", "--model", str(bad), "-o", str(tmp_path / "out.csv"), str(export)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
-    assert len(err) == 1 and err[0].startswith("error: ") and "m.npz" in err[0], err
+    assert len(err) == 1 and err[0].startswith("错误：") and "m.npz" in err[0], err
     assert "temperature" in err[0] and "Overflow" not in err[0]
     assert not (tmp_path / "out.csv").exists()
