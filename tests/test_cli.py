@@ -149,7 +149,7 @@ def test_smoke_every_command_family_as_a_subprocess(sample_dir, tmp_path):
     r = smoke("classify", src, "-o", str(tmp_path / "t.csv"))
     assert r.returncode == 0 and "平台 amazon" in r.stderr, r.stderr
     r = smoke("risk", src, "-o", str(tmp_path / "r.csv"), "--min-level", "medium")
-    assert r.returncode == 0 and "wrote" in r.stderr, r.stderr
+    assert r.returncode == 0 and "已写出" in r.stderr, r.stderr
     r = smoke("--help")
     assert r.returncode == 0
     for command in ("classify", "report", "risk", "appeal", "train", "evaluate", "spark-classify"):

@@ -72,7 +72,7 @@ def test_unknown_orders_platform_is_one_clear_error(argv, sample_dir, neutral_or
               for a in argv]
     code, err = _run(capsys, *filled)
     assert code == 2
-    assert "unknown platform 'weibo' for --orders-platform" in err and "douyin, taobao" in err
+    assert "未知的订单平台「weibo」" in err and "douyin, taobao" in err
     assert "Traceback" not in err and not list(tmp_path.glob("[rma].*"))
 
 
@@ -161,7 +161,7 @@ def test_appeal_index_on_the_cli_is_formula_safe_with_chinese_headers(appeal_fil
 def test_appeal_index_needs_xlsx(appeal_files, tmp_path, capsys):
     returns, _ = appeal_files
     code, err = _run(capsys, "appeal", returns, "--index", "-o", str(tmp_path / "index.md"))
-    assert code == 2 and "INDEX.xlsx" in err
+    assert code == 2 and ".md" in err and ".xlsx" in err
 
 
 def test_metrics_exclusions_and_notes_in_english(sample_dir, tmp_path, capsys):

@@ -320,7 +320,8 @@ def test_alerts_sorted_by_money_and_filtered_by_date():
 # --------------------------------------------------------------------------
 # CLI, in-process
 # --------------------------------------------------------------------------
-def test_cli_fix_add_list_and_errors(tmp_path, capsys):
+def test_cli_fix_add_list_and_errors(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DIAGNOSE_LANG", "en")
     store = str(tmp_path / "s.sqlite")
     assert cli.main(["fix", "add", "DR-2401", "--date", "2024-04-10", "--kind", "size_chart", "--note", "加实测",
                      "--store", store]) == 0
@@ -335,7 +336,8 @@ def test_cli_fix_add_list_and_errors(tmp_path, capsys):
     assert listed["sku"].tolist() == ["DR-2401", "PC-1301"] and listed["target_reason"].tolist() == ["sizing", "mismatch"]
 
 
-def test_cli_fix_check_and_alerts_on_the_sample_data(sample_dir, tmp_path, capsys):
+def test_cli_fix_check_and_alerts_on_the_sample_data(sample_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DIAGNOSE_LANG", "en")
     douyin, orders = str(sample_dir / "douyin_aftersales.csv"), str(sample_dir / "douyin_orders.csv")
     out = tmp_path / "check.csv"
     store = str(tmp_path / "s.sqlite")

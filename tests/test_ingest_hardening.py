@@ -360,7 +360,7 @@ def test_report_over_the_sample_folder_refuses_the_order_export(sample_dir, tmp_
     code = cli.main(["report", *files, "-o", str(tmp_path / "r.md")])
     err = capsys.readouterr().err
     assert code == 2
-    assert "douyin_orders.csv" in err and "order export" in err and "--orders" in err
+    assert "douyin_orders.csv" in err and "订单导出" in err and "--orders" in err
 
 
 def test_weak_platform_evidence_falls_back_to_generic():

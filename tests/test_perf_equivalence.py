@@ -173,8 +173,8 @@ def test_chunked_classify_identical_to_one_pass(tmp_path, capsys, encoding):
     sliced = _classify(tmp_path, src, "sliced.csv", "--chunksize", "128")
     err_sliced = capsys.readouterr().err
     assert "段读取" in err_sliced and "段读取" not in err_whole
-    assert "merged" in err_whole
-    assert err_whole.split("merged")[1].split("\n")[0] == err_sliced.split("merged")[1].split("\n")[0]
+    assert "合并了" in err_whole
+    assert err_whole.split("合并了")[1].split("\n")[0] == err_sliced.split("合并了")[1].split("\n")[0]
     assert sliced == whole
     table = pd.read_csv(io.BytesIO(whole), dtype=str, keep_default_na=False)
     # the test is worth something only if the tricky rows are really there

@@ -185,7 +185,7 @@ def test_cli_errors_are_one_line(spark, sample_dir, tmp_path, capsys):
     assert "scan.csv" in err and "PDF" in err and "Traceback" not in err
 
     code = cli.main(["spark-classify", str(tmp_path / "nothing-here" / "*.csv"), str(tmp_path / "out2")])
-    assert code == 2 and "no input found" in capsys.readouterr().err
+    assert code == 2 and "没有找到输入文件" in capsys.readouterr().err
 
     existing = tmp_path / "exists"
     existing.mkdir()
