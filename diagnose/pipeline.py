@@ -52,13 +52,14 @@ def read(sources: Sequence, *, overrides: Mapping[str, str] | None = None, profi
     with memory and CPU limits (`io.sandbox`), so a hostile upload fails
     alone instead of taking the server down.
     """
+    from diagnose.io.arrowpool import release_arrow_memory, use_system_pool
+
+    use_system_pool()  # once per process; every face reads through here
     if isolate:
         from diagnose.io.sandbox import read_exports_isolated
 
         return read_exports_isolated(sources, overrides=overrides, profile=profile, salt=salt, errors=errors)
     from diagnose.io import read_exports
-
-    from diagnose.io.arrowpool import release_arrow_memory
 
     result = read_exports(sources, overrides=overrides, profile=profile, salt=salt, errors=errors)
     release_arrow_memory()

@@ -234,3 +234,22 @@ def test_freed_c_heap_goes_back_to_the_system_on_glibc():
     del blocks
     arrowpool.trim_c_heap()
     arrowpool.release_arrow_memory()
+
+
+@pytest.mark.parametrize("env_pool, expect", [(None, "system"), ("mimalloc", "mimalloc")])
+def test_reading_switches_arrow_to_the_c_heap_unless_the_process_chose(env_pool, expect, sample_dir):
+    """The pool is process-wide, so each case is a fresh interpreter."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if env_pool:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = env_pool
+    code = ("import sys, pyarrow as pa; from diagnose import pipeline; "
+            "before = pa.default_memory_pool().backend_name; "
+            "r = pipeline.read([sys.argv[1]]); "
+            "print(before, pa.default_memory_pool().backend_name, len(r.frame))")
+    out = subprocess.run([sys.executable, "-c", code, str(sample_dir / "douyin_aftersales.csv")],
+                         capture_output=True, text=True, env=env, timeout=120, check=True).stdout.split()
+    assert out[1] == expect and int(out[2]) > 0
+    assert out[0] != "system" or env_pool  # the default really is changed, not already the system one
