@@ -66,6 +66,24 @@ def _macro5(f: pd.DataFrame) -> float:
     return float(f1_score(f["label"], f["pred"], labels=list(SCORED), average="macro", zero_division=0))
 
 
+def _macro5_interval(f: pd.DataFrame, draws: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """The 2.5th and 97.5th percentiles of macro-F1 (5) over rows drawn with replacement.
+
+    Why: mismatch and changed_mind have 36 and 20 test rows, so one sentence
+    more or less moves their F1 by points; the interval says how far the
+    split itself lets the headline figure wander (seeded: the card is
+    rebuilt byte for byte).
+    """
+    from sklearn.metrics import f1_score
+
+    y, p = f["label"].to_numpy(), f["pred"].to_numpy()
+    rng = np.random.default_rng(seed)
+    vals = [f1_score(y[i], p[i], labels=list(SCORED), average="macro", zero_division=0)
+            for i in (rng.integers(0, len(y), len(y)) for _ in range(draws))]
+    lo, hi = np.percentile(vals, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def _curve() -> str:
     if not CURVE.exists():
         return "(not measured: run scripts/learning_curve.py)"
@@ -93,9 +111,9 @@ def _real_labels() -> str:
 
 
 TEST_READS = (
-    "Test reads this round: 1, this card's model (no other cue weight, shift or cue set was read on test). "
-    "The rounds before read test 12 times in all (1 in the round before, listed in the git history of this card); "
-    "none of those reads changed a choice."
+    "Test reads of this card's model: 2, once when it shipped and once (unchanged model) to add the bootstrap "
+    "interval; no other cue weight, shift or cue set was read on test. The rounds before read test 12 times in all "
+    "(listed in the git history of this card); none of those reads changed a choice."
 )
 SHIPPED_NOTE = (
     "This round added six reason cues (`diagnose/model/cues.py`): binary features for relations between clauses "
@@ -158,6 +176,7 @@ def section(model_path: str | None = None) -> str:
     dev, test = run("dev", rt=rt, model=model), run("test", rt=rt, model=model)
     ft = test["frame"]
     fd = dev["frame"]
+    (lo_t, hi_t), (lo_d, hi_d) = _macro5_interval(ft), _macro5_interval(fd)
     nat, n_nat, rec, n_mal = _natural_malicious(model)
     return f"""{REALTEXT_START}
 ## Real buyer text first (the figures that matter)
@@ -186,7 +205,8 @@ the model shipped before this round: dev {BEFORE['dev']}; test {BEFORE['test']};
 yardstick: dev {FIRST['dev']}; test {FIRST['test']}. This model has {len(model.feature_names):,}
 features, {len(model.cue_vocab)} of them reason cues (the one before: {BEFORE_FEATURES}, no cues).
 The issue's target is macro-F1 ≥ 0.72 over the six reasons: {"**reached**" if _macro5(ft) >= 0.72 else "**not reached**"}
-(test macro-F1 over the 5 reasons with support {_macro5(ft):.3f}).
+(test macro-F1 over the 5 reasons with support {_macro5(ft):.3f}; 95% bootstrap interval over the test rows
+{lo_t:.3f}–{hi_t:.3f}, dev {lo_d:.3f}–{hi_d:.3f}: 2,000 draws of the rows with replacement, `_macro5_interval`).
 "5 reasons with support" leaves out sizing (4 dev rows, 0 test rows) and malicious (none): a class with a handful
 of rows cannot carry an F1. What these figures can show: how the model does on real, long, multi-topic reviews
 of books and laptops. What they cannot: other categories (clothes, food, beauty have almost no real rows here),
