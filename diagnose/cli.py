@@ -38,6 +38,11 @@ def error_line(exc: InputError, lang: str) -> str:
     return localise(exc, "zh", "cli")
 
 
+def _said(args: argparse.Namespace, zh: str, en: str) -> None:
+    """A status line in the command's language (`cli_lang`)."""
+    _say(en if cli_lang(args) == "en" else zh)
+
+
 def _say(msg: str) -> None:
     """Every line the CLI prints to stderr (warnings quoting cells, errors), personal data redacted."""
     from diagnose.io.redact import redact_text
@@ -168,7 +173,8 @@ def _models(args: argparse.Namespace):
     model = pipeline.resolve_model(args.model or (str(active) if active else None))
     shops = versions.load_shop_models()
     names = ", ".join(sorted(shops)) or "none"
-    _say(f"store models: install-wide {model.version}; shop models: {names}")
+    _said(args, f"使用数据目录中的模型：全店 {model.version}；各店铺模型：{names if shops else '无'}",
+          f"store models: install-wide {model.version}; shop models: {names}")
     return model, shops or None
 
 
@@ -219,7 +225,7 @@ def _classify_chunked(args: argparse.Namespace, models: tuple) -> bool:
             progress=Progress("classifying"), shop_models=shops,
         )
     except chunked.NotChunkable as why:
-        _say(f"note: reading the file in one pass ({why})")
+        _said(args, f"提示：整份文件一次读入（{why}）", f"note: reading the file in one pass ({why})")
         return False
     _report_files(res.files, res.duplicates_merged, slices=res.chunks, lang=cli_lang(args))
     _say_wrote(args, res.rows_out, model.version, res.needs_review, res.conflicts)
@@ -325,16 +331,16 @@ def cmd_appeal(args: argparse.Namespace) -> int:
     if args.index:
         appeals, _ = quality_appeal_list(result.frame, orders=orders, now=now)
         data = appeal_index_xlsx(appeals)
-        done = f"index of {len(appeals):,} appeal candidates written to {out}"
+        done = (f"已写出 {len(appeals):,} 条可申诉记录的索引到 {out}", f"index of {len(appeals):,} appeal candidates written to {out}")
     else:
         data = appeal_pack(score_risk(result.frame, orders), args.return_id, fmt, orders=orders, now=now)
-        done = f"appeal pack for {args.return_id} written to {out}"
+        done = (f"已写出售后单 {args.return_id} 的申诉材料到 {out}", f"appeal pack for {args.return_id} written to {out}")
     try:
         out.write_bytes(data)
     except OSError as exc:
         raise InputError(f"cannot write the file ({exc.strerror or exc})", file=str(out),
                          code="write_failed", params={"reason": str(exc.strerror or exc)}) from exc
-    _say(done)
+    _said(args, *done)
     return 0
 
 
@@ -375,12 +381,14 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     for note in (res.notes_en if en else res.notes):
         _say(f"note: {note}")
     for _, r in res.table[res.table["scope"] == "shop"].iterrows():
-        rate = "rate unknown (no order export)" if r["rate"] != r["rate"] else f"{100 * r['rate']:.2f}%"
+        unknown = "rate unknown (no order export)" if en else "比率未知（没有订单导出）"
+        rate = unknown if r["rate"] != r["rate"] else f"{100 * r['rate']:.2f}%"
         den = "?" if r["denominator"] != r["denominator"] else f"{int(r['denominator']):,}"
         name, excluded = (r["metric_en"], r["excluded_en"]) if en else (r["metric_zh"], r["excluded"])
-        _say(f"{name}: {int(r['numerator']):,} / {den} = {rate} "
-             f"({r['window_start']} .. {r['window_end']}; excluded {excluded or '-'})")
-    _say("wrote " + ", ".join(str(p) for p in written))
+        window = f"{r['window_start']} .. {r['window_end']}"
+        _say(f"{name}: {int(r['numerator']):,} / {den} = {rate} ({window}; excluded {excluded or '-'})" if en else
+             f"{name}：{int(r['numerator']):,} / {den} = {rate}（{window}；排除 {excluded or '-'}）")
+    _said(args, "已写出 " + "、".join(str(p) for p in written), "wrote " + ", ".join(str(p) for p in written))
     return 0
 
 
@@ -484,8 +492,10 @@ def cmd_fix_add(args: argparse.Namespace) -> int:
     log = _fix_log(args)
     fix_id = log.add(args.sku, args.date, args.kind, reason=args.reason, note=args.note or "")
     row = log.list().set_index("id").loc[fix_id]
-    _say(f"fix {fix_id} recorded in {log.path}: {row['sku']} on {row['fix_date']}, {row['kind']} "
-         f"(re-measures {row['target_reason']})")
+    _said(args, f"已记录改进 {fix_id}（{log.path}）：{row['sku']}，{row['fix_date']}，{row['kind']}"
+                f"（复测原因 {row['target_reason']}）",
+          f"fix {fix_id} recorded in {log.path}: {row['sku']} on {row['fix_date']}, {row['kind']} "
+          f"(re-measures {row['target_reason']})")
     return 0
 
 
@@ -493,9 +503,10 @@ def cmd_fix_list(args: argparse.Namespace) -> int:
     fixes = _fix_log(args).list()
     if args.output:
         _write_table(fixes, args.output)
-        _say(f"wrote {len(fixes):,} fixes to {args.output}")
+        _said(args, f"已写出 {len(fixes):,} 条改进记录到 {args.output}", f"wrote {len(fixes):,} fixes to {args.output}")
     else:
-        print(fixes.to_string(index=False) if len(fixes) else "no fixes recorded")
+        print(fixes.to_string(index=False) if len(fixes) else
+              ("no fixes recorded" if cli_lang(args) == "en" else "还没有改进记录"))
     return 0
 
 
@@ -530,8 +541,9 @@ def cmd_fix_check(args: argparse.Namespace) -> int:
     else:
         _write_text(args.output, _fixcheck_markdown(table, DEFAULTS))
     counts = table["verdict"].value_counts()
-    _say(f"checked {len(table):,} fixes: " + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in
-                                                      ("improved", "unchanged", "regressed", "too early")))
+    tally = [int(counts.get(k, 0)) for k in ("improved", "unchanged", "regressed", "too early")]
+    _said(args, "已检查 {:,} 项改进：见效 {}，无变化 {}，变差 {}，为时尚早 {}".format(len(table), *tally),
+          "checked {:,} fixes: improved {}, unchanged {}, regressed {}, too early {}".format(len(table), *tally))
     return 0
 
 
@@ -545,7 +557,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     result = read_and_tag(args)
     alerts = build_alerts(result.frame, orders, fixes, since=args.since, suppliers=suppliers)
     _write_text(args.output, digest_markdown(alerts, args.lang) if fmt == "md" else digest_html(alerts, args.lang))
-    _say(f"wrote {len(alerts):,} alerts to {args.output}")
+    _said(args, f"已写出 {len(alerts):,} 条预警到 {args.output}", f"wrote {len(alerts):,} alerts to {args.output}")
     return 0
 
 

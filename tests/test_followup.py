@@ -336,6 +336,18 @@ def test_cli_fix_add_list_and_errors(tmp_path, monkeypatch, capsys):
     assert listed["sku"].tolist() == ["DR-2401", "PC-1301"] and listed["target_reason"].tolist() == ["sizing", "mismatch"]
 
 
+def test_cli_fix_lines_speak_chinese_by_default(tmp_path, capsys):
+    store = str(tmp_path / "s.sqlite")
+    assert cli.main(["fix", "list", "--store", store]) == 0
+    assert "还没有改进记录" in capsys.readouterr().out
+    assert cli.main(["fix", "add", "PC-1301", "--date", "2024-05-20", "--kind", "other", "--reason", "mismatch",
+                     "--store", store]) == 0
+    err = capsys.readouterr().err
+    assert "已记录改进" in err and "复测原因 mismatch" in err and "re-measures" not in err
+    assert cli.main(["fix", "add", "X", "--date", "someday", "--kind", "listing", "--store", store]) == 2
+    assert "错误：无法识别改进日期「someday」" in capsys.readouterr().err
+
+
 def test_cli_fix_check_and_alerts_on_the_sample_data(sample_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DIAGNOSE_LANG", "en")
     douyin, orders = str(sample_dir / "douyin_aftersales.csv"), str(sample_dir / "douyin_orders.csv")
