@@ -209,7 +209,7 @@ def test_unsliceable_inputs_fall_back_to_one_pass(tmp_path, capsys, sample_dir):
     odd.write_text(_export(200).replace("商品5", "5\" 屏幕商品", 1), encoding="utf-8")
     whole = _classify(tmp_path, odd, "w.csv", "--chunksize", "0")
     sliced = _classify(tmp_path, odd, "s.csv", "--chunksize", "50")
-    assert "one pass" in capsys.readouterr().err
+    assert "整份文件一次读入" in capsys.readouterr().err
     assert sliced == whole
     xlsx = sample_dir / "taobao_refunds.xlsx"
     assert _classify(tmp_path, xlsx, "x1.csv", "--chunksize", "0") == _classify(tmp_path, xlsx, "x2.csv", "--chunksize", "50")
