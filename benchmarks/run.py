@@ -439,7 +439,9 @@ def render(table: dict, info: dict, args: argparse.Namespace, data: dict[str, Pa
         "",
         "*peak PSS tree* = the largest sampled (every 50 ms, or ten times a slow reading's own time) sum of proportional set sizes over the process and "
         "all its children; *largest RSS* = the kernel's peak resident size of the largest single process. "
-        "*runs* = every run's wall time, with the 1-minute load average just before it.",
+        "*runs* = every run's wall time, with the 1-minute load average just before it. "
+        "Memory is in binary units, as `ps` and `top` count it: MB = 2^20 bytes, GB = 2^30 bytes "
+        "(1,024 MB = 1 GB = 1.07 × 10^9 bytes).",
         "",
         "| step | median wall (s) | runs: s (load) | peak PSS tree (MB) | largest RSS (MB) |",
         "|---|---:|---|---:|---:|",
