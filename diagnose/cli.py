@@ -43,6 +43,13 @@ def _said(args: argparse.Namespace, zh: str, en: str) -> None:
     _say(en if cli_lang(args) == "en" else zh)
 
 
+def _say_wrote(args: argparse.Namespace, rows: int, version: str, review: int, conflicts: int) -> None:
+    _said(args, f"已写出 {rows:,} 行到 {args.output}（模型 {version}；{review:,} 行待人工复核，"
+                f"{conflicts:,} 行与下拉原因不一致）",
+          f"wrote {rows:,} rows to {args.output} (model {version}; "
+          f"{review:,} need review, {conflicts:,} dropdown conflicts)")
+
+
 def _say(msg: str) -> None:
     """Every line the CLI prints to stderr (warnings quoting cells, errors), personal data redacted."""
     from diagnose.io.redact import redact_text
@@ -232,15 +239,6 @@ def _classify_chunked(args: argparse.Namespace, models: tuple) -> bool:
     return True
 
 
-def _say_wrote(args: argparse.Namespace, rows: int, version: str, review: int, conflicts: int) -> None:
-    if cli_lang(args) == "en":
-        _say(f"wrote {rows:,} rows to {args.output} (model {version}; "
-             f"{review:,} need review, {conflicts:,} dropdown conflicts)")
-    else:
-        _say(f"已写出 {rows:,} 行到 {args.output}（模型 {version}；{review:,} 行待人工复核，"
-             f"{conflicts:,} 行与下拉原因不一致）")
-
-
 def cmd_classify(args: argparse.Namespace) -> int:
     models = _models(args)  # once, whichever path reads the file
     if _classify_chunked(args, models):
@@ -262,8 +260,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                           orders_platform=orders_platform(args))
     for note in write_report(report, args.output, lang=args.lang):
         _say(f"  note: {note}")
-    _say(f"wrote report on {len(result.frame):,} returns to {args.output}" if args.lang == "en"
-         else f"已写出 {len(result.frame):,} 条退货的报告到 {args.output}")
+    _said(args, f"已写出 {len(result.frame):,} 条退货的报告到 {args.output}",
+          f"wrote report on {len(result.frame):,} returns to {args.output}")
     return 0
 
 
@@ -286,8 +284,8 @@ def cmd_risk(args: argparse.Namespace) -> int:
         _write_table(lists_as_text(table) if csv else table, args.output)  # same bytes, joined once per list
     counts = table["risk_level"].value_counts()
     high, medium, low = (counts.get(k, 0) for k in ("high", "medium", "low"))
-    _say(f"wrote {len(table):,} rows to {args.output} (high {high}, medium {medium}, low {low})"
-         if args.lang == "en" else f"已写出 {len(table):,} 行到 {args.output}（高风险 {high}，中 {medium}，低 {low}）")
+    _said(args, f"已写出 {len(table):,} 行到 {args.output}（高风险 {high}，中 {medium}，低 {low}）",
+          f"wrote {len(table):,} rows to {args.output} (high {high}, medium {medium}, low {low})")
     return 0
 
 

@@ -61,9 +61,13 @@ def _reliability(f: pd.DataFrame) -> str:
 
 
 def _macro5(f: pd.DataFrame) -> float:
+    return _macro5_of(f["label"].to_numpy(), f["pred"].to_numpy())
+
+
+def _macro5_of(y: np.ndarray, p: np.ndarray) -> float:
     from sklearn.metrics import f1_score
 
-    return float(f1_score(f["label"], f["pred"], labels=list(SCORED), average="macro", zero_division=0))
+    return float(f1_score(y, p, labels=list(SCORED), average="macro", zero_division=0))
 
 
 def _macro5_interval(f: pd.DataFrame, draws: int = 2000, seed: int = 0) -> tuple[float, float]:
@@ -74,12 +78,9 @@ def _macro5_interval(f: pd.DataFrame, draws: int = 2000, seed: int = 0) -> tuple
     split itself lets the headline figure wander (seeded: the card is
     rebuilt byte for byte).
     """
-    from sklearn.metrics import f1_score
-
     y, p = f["label"].to_numpy(), f["pred"].to_numpy()
     rng = np.random.default_rng(seed)
-    vals = [f1_score(y[i], p[i], labels=list(SCORED), average="macro", zero_division=0)
-            for i in (rng.integers(0, len(y), len(y)) for _ in range(draws))]
+    vals = [_macro5_of(y[i], p[i]) for i in (rng.integers(0, len(y), len(y)) for _ in range(draws))]
     lo, hi = np.percentile(vals, [2.5, 97.5])
     return float(lo), float(hi)
 

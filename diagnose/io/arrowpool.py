@@ -30,9 +30,11 @@ def use_system_pool() -> None:
     process held ~57 MB more with it than with the system allocator, whose
     free pages `malloc_trim` returns. On the 1M-row 9-column `classify`
     (alternating runs, 2026-12-02) peak PSS of the process tree fell by
-    60–80 MB and the wall time did not grow. Buffers already allocated stay
-    with the pool that made them. A pool chosen for the process through
-    ARROW_DEFAULT_MEMORY_POOL is left as it is.
+    60–80 MB and the wall time did not grow, and `report`, `risk` and the
+    XLSX peaked 210–280 MB lower; the 52-column `classify`, the one input
+    where it costs, peaked 130–200 MB higher (docs/PERFORMANCE.md).
+    Buffers already allocated stay with the pool that made them. A pool
+    chosen for the process through ARROW_DEFAULT_MEMORY_POOL is left as it is.
     """
     import os
 
